@@ -1,0 +1,90 @@
+package kvmsim.actors.cli;
+
+import com.typesafe.config.ConfigFactory;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.Callable;
+import kvmsim.actors.engine.ActorEngine;
+import kvmsim.actors.engine.KvmsimSystem;
+import kvmsim.domain.common.Policies;
+import kvmsim.domain.engine.Arm64TraceGenerator;
+import kvmsim.domain.engine.ReferenceEngine;
+import kvmsim.domain.engine.Replay;
+import kvmsim.domain.engine.RunReport;
+import kvmsim.domain.trace.Trace;
+import kvmsim.journal.store.JournalLocation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * Steps per second of a generated arm64 trace on the reference engine and on the actor engine with
+ * an H2 journal on disk, in one process, several rounds each; prints each round and the medians.
+ */
+@Command(name = "bench", description = "Measure replay speed: reference engine vs actor engine on H2, same trace, same run.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--steps", defaultValue = "10000", description = "steps in the generated trace (default ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--rounds", defaultValue = "5", description = "rounds per engine (default ${DEFAULT-VALUE})")
+    int rounds;
+
+    @Option(names = "--journal-dir", paramLabel = "DIR", description = "H2 folder (default: a fresh temporary one)")
+    Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Trace trace = Arm64TraceGenerator.generate(steps, 42);
+        Policies policies = Policies.defaults();
+        Path folder = dir != null ? dir : Files.createTempDirectory("kvmsim-bench");
+        JournalLocation location = JournalLocation.parse("h2:" + folder);
+        location.ensureSchema();
+        List<Double> ref = new ArrayList<>();
+        List<Double> act = new ArrayList<>();
+        // warm-up: one reference round, not counted
+        Replay.run("warmup", trace, policies, new ReferenceEngine(), false);
+        try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
+            for (int i = 0; i < rounds; i++) {
+                long t0 = System.nanoTime();
+                RunReport r = Replay.run("bench-ref-" + i, trace, policies, new ReferenceEngine(), false);
+                double refRate = rate(r, t0);
+                ref.add(refRate);
+                String run = "bench-" + System.currentTimeMillis() + "-" + i;
+                t0 = System.nanoTime();
+                RunReport a = Replay.run(run, trace, policies, new ActorEngine(sys.sharding(), run), false);
+                double actRate = rate(a, t0);
+                act.add(actRate);
+                out.printf("round %d: reference %.0f steps/s (%d events), actors+H2 %.0f steps/s (%d events)%n", i + 1,
+                        refRate, r.eventCount(), actRate, a.eventCount());
+                out.flush();
+            }
+        }
+        double mr = median(ref);
+        double ma = median(act);
+        out.printf("median of %d rounds, %d steps: reference %.0f steps/s, actors+H2 %.0f steps/s, ratio %.1fx%n",
+                rounds, steps, mr, ma, mr / ma);
+        out.flush();
+        return 0;
+    }
+
+    private static double rate(RunReport r, long t0) {
+        return r.steps().size() / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static double median(List<Double> xs) {
+        List<Double> s = new ArrayList<>(xs);
+        Collections.sort(s);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+}

@@ -1,0 +1,33 @@
+package kvmsim.actors.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** kvmsim's command line. Exit status: 0 all held, 1 an expectation or invariant failed, 2 bad input or usage. */
+@Command(name = "kvmsim", mixinStandardHelpOptions = true, version = "kvmsim 0.1.0",
+        description = "An event-sourced model of Linux KVM memory management.",
+        subcommands = {ReplayCommand.class, RunsCommand.class, HistoryCommand.class, BenchCommand.class})
+public final class Main implements Runnable {
+
+    public static final int BAD_INPUT = 2;
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.err);
+        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required");
+    }
+
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        // picocli's own usage errors are exit 2 already; an unexpected exception must not print a stack trace
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("kvmsim: " + ex.getMessage());
+            return BAD_INPUT;
+        });
+        return cli.execute(args);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+}

@@ -1,0 +1,199 @@
+package kvmsim.actors.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.Callable;
+import kvmsim.actors.engine.ActorEngine;
+import kvmsim.actors.engine.KvmsimSystem;
+import kvmsim.actors.history.RunLog;
+import kvmsim.domain.audit.Violation;
+import kvmsim.domain.common.Policies;
+import kvmsim.domain.engine.Engine;
+import kvmsim.domain.engine.ReferenceEngine;
+import kvmsim.domain.engine.Replay;
+import kvmsim.domain.engine.RunReport;
+import kvmsim.domain.engine.StepResult;
+import kvmsim.domain.engine.TextReport;
+import kvmsim.domain.trace.Step;
+import kvmsim.domain.trace.Trace;
+import kvmsim.journal.store.JournalLocation;
+import kvmsim.journal.trace.TraceFormatException;
+import kvmsim.journal.trace.TraceParser;
+import com.typesafe.config.ConfigFactory;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "replay", description = "Apply traces, check their expectations and audit the invariants.")
+final class ReplayCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "TRACE", description = "trace files (trace-format.md)")
+    List<Path> traces;
+
+    @Option(names = "--engine", defaultValue = "actors",
+            description = "actors (persistent actors on the journal, default) or reference (in memory)")
+    String engine;
+
+    @Option(names = "--json", description = "one JSON object per line instead of text")
+    boolean json;
+
+    @Option(names = "--policy", paramLabel = "KEY=VALUE", description = "a kernel variant; wins over the trace's POLICY")
+    Map<String, String> policies = new LinkedHashMap<>();
+
+    @Option(names = "--fail-fast", description = "stop a trace at its first failed expectation or unexpected violation")
+    boolean failFast;
+
+    @Option(names = "--run", paramLabel = "ID", description = "the run id (default: generated); several traces get ID-1, ID-2, ...")
+    String runId;
+
+    @Mixin
+    JournalOption journal;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            return replay(out);
+        } catch (BadInput e) {
+            err.println(e.getMessage());
+            return Main.BAD_INPUT;
+        } finally {
+            out.flush();
+        }
+    }
+
+    private int replay(PrintWriter out) {
+        if (!engine.equals("actors") && !engine.equals("reference")) {
+            throw new BadInput("--engine takes actors or reference, not '" + engine + "'");
+        }
+        policies.forEach((k, v) -> {
+            String problem = Policies.problem(k, v);
+            if (problem != null) {
+                throw new BadInput("--policy: " + problem);
+            }
+        });
+        // every trace is parsed and validated before anything runs: a bad one writes nothing
+        List<Trace> parsed = new ArrayList<>();
+        for (Path p : traces) {
+            parsed.add(parse(p));
+        }
+        JournalLocation location = engine.equals("actors") ? location() : null;
+        int status = 0;
+        if (location == null) {
+            for (int i = 0; i < parsed.size(); i++) {
+                status = Math.max(status, report(out, run(parsed.get(i), runIdFor(i), new ReferenceEngine())));
+            }
+            return status;
+        }
+        try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
+            for (int i = 0; i < parsed.size(); i++) {
+                String id = runIdFor(i);
+                ActorRef<RunLog.Record> log = sys.system().systemActorOf(RunLog.create(id), "run-log-" + i,
+                        org.apache.pekko.actor.typed.Props.empty());
+                Trace t = parsed.get(i);
+                Policies pol = Replay.policiesFor(t, policies);
+                record(sys, log, new RunLog.RunStarted(t.file(), engine, pol.values(), System.currentTimeMillis()));
+                RunReport r = Replay.run(id, t, pol, new ActorEngine(sys.sharding(), id), failFast);
+                record(sys, log, new RunLog.RunFinished(r.steps().size(), r.mismatchCount(), r.violations().size(),
+                        r.unexpected().size(), r.exitStatus(), System.currentTimeMillis()));
+                status = Math.max(status, report(out, r));
+            }
+        }
+        return status;
+    }
+
+    private JournalLocation location() {
+        JournalLocation location;
+        try {
+            location = journal.location();
+            location.ensureSchema();
+        } catch (IllegalArgumentException e) {
+            throw new BadInput(e.getMessage());
+        } catch (Exception e) {
+            throw new BadInput("--journal " + journal.spec + ": cannot open the journal: " + e.getMessage());
+        }
+        return location;
+    }
+
+    private RunReport run(Trace t, String id, Engine e) {
+        return Replay.run(id, t, Replay.policiesFor(t, policies), e, failFast);
+    }
+
+    private static void record(KvmsimSystem sys, ActorRef<RunLog.Record> log, RunLog.RunEvent event) {
+        AskPattern.<RunLog.Record, Boolean>ask(log, replyTo -> new RunLog.Record(event, replyTo),
+                KvmsimSystem.askTimeout(), sys.system().scheduler()).toCompletableFuture().join();
+    }
+
+    static Trace parse(Path p) {
+        Trace t;
+        try {
+            t = TraceParser.parse(p);
+        } catch (TraceFormatException e) {
+            throw new BadInput(e.getMessage());
+        }
+        for (Step.NotModelled n : t.notModelled()) {
+            throw new BadInput(t.file() + ":" + n.line() + ": " + n.reason());
+        }
+        return t;
+    }
+
+    private String runIdFor(int index) {
+        String base = runId != null ? runId
+                : "r" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                        + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+        return traces.size() == 1 ? base : base + "-" + (index + 1);
+    }
+
+    private int report(PrintWriter out, RunReport r) {
+        if (!json) {
+            TextReport.lines(r).forEach(out::println);
+            return r.exitStatus();
+        }
+        ObjectMapper m = new ObjectMapper();
+        for (StepResult s : r.steps()) {
+            ObjectNode n = m.createObjectNode();
+            n.put("type", "step").put("run", r.runId()).put("file", r.file()).put("line", s.line())
+                    .put("op", s.op()).put("thread", s.thread()).put("ret", s.errno() == null ? 0 : -1);
+            n.put("errno", s.errno() == null ? null : s.errno().name());
+            if (s.exit() != null) {
+                n.put("exit", s.exit().name());
+            }
+            n.set("mismatches", m.valueToTree(s.mismatches()));
+            List<String> ids = s.violations().stream().map(Violation::invariant).toList();
+            n.set("violations", m.valueToTree(ids));
+            out.println(n);
+        }
+        for (Violation v : r.violations()) {
+            ObjectNode n = m.valueToTree(v);
+            n.put("type", "violation").put("run", r.runId()).put("file", r.file())
+                    .put("expected", !r.unexpected().contains(v));
+            out.println(n);
+        }
+        ObjectNode sum = m.createObjectNode();
+        sum.put("type", "summary").put("run", r.runId()).put("file", r.file()).put("steps", r.steps().size())
+                .put("mismatches", r.mismatchCount()).put("violations", r.violations().size())
+                .put("unexpected", r.unexpected().size()).put("events", r.eventCount())
+                .put("stopped_early", r.stoppedEarly()).put("exit", r.exitStatus());
+        sum.set("policies", m.valueToTree(r.policies()));
+        out.println(sum);
+        return r.exitStatus();
+    }
+}

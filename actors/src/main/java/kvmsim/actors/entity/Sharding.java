@@ -1,0 +1,30 @@
+package kvmsim.actors.entity;
+
+import java.util.EnumMap;
+import java.util.Map;
+import kvmsim.domain.common.EntityId;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/** The four entity types placed with Cluster Sharding; the sharded entity id is the persistence id. */
+public final class Sharding {
+
+    private final ClusterSharding sharding;
+    private final Map<EntityId.Kind, EntityTypeKey<KvmEntity.Handle>> keys = new EnumMap<>(EntityId.Kind.class);
+
+    public Sharding(ActorSystem<?> system) {
+        this.sharding = ClusterSharding.get(system);
+        for (EntityId.Kind kind : EntityId.Kind.values()) {
+            EntityTypeKey<KvmEntity.Handle> key = EntityTypeKey.create(KvmEntity.Handle.class, kind.prefix);
+            keys.put(kind, key);
+            sharding.init(Entity.of(key, ctx -> KvmEntity.create(ctx.getEntityId())));
+        }
+    }
+
+    public EntityRef<KvmEntity.Handle> ref(String runId, EntityId id) {
+        return sharding.entityRefFor(keys.get(id.kind()), runId + "/" + id.path());
+    }
+}

@@ -1,0 +1,199 @@
+package kvmsim.domain.audit;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import kvmsim.domain.arm64.PendingOp;
+import kvmsim.domain.common.EntityId;
+import kvmsim.domain.common.Pages;
+import kvmsim.domain.host.HostEvent;
+import kvmsim.domain.kernel.Recorded;
+import kvmsim.domain.vcpu.GuestAccessKind;
+import kvmsim.domain.vcpu.GuestExit;
+import kvmsim.domain.vcpu.VcpuEvent;
+import kvmsim.domain.vm.VmEvent;
+
+/**
+ * Checks the arm64 invariants of design.md over a stream of events, in the order they were
+ * persisted. It keeps its own projection of the facts it needs, each with the event that made it
+ * true, so a violation can name the chain. The same events give the same verdicts whichever engine
+ * produced them, and a stored run can be audited again from its journal.
+ */
+public final class Auditor {
+
+    private static final class VmFacts {
+        String host;
+        boolean fwb;
+        ChainLink mte;
+        ChainLink lastReset;
+        final Map<PendingOp, ChainLink> pending = new EnumMap<>(PendingOp.class);
+    }
+
+    private static final class PageFacts {
+        boolean tagged;
+        boolean fetched; // the I-cache may hold lines of this page
+        ChainLink dataStale; // written by userspace, not cleaned to PoC
+        ChainLink icacheStale; // written by userspace after the guest fetched from it
+    }
+
+    private final Map<String, VmFacts> vms = new HashMap<>();
+    private final Map<String, Map<Long, PageFacts>> pages = new HashMap<>();
+    private final List<Violation> violations = new ArrayList<>();
+    private final Set<String> reported = new HashSet<>();
+
+    public List<Violation> violations() {
+        return List.copyOf(violations);
+    }
+
+    /** The ids of the invariants broken so far (CHECK violations). */
+    public Set<String> brokenIds() {
+        Set<String> ids = new LinkedHashSet<>();
+        violations.forEach(v -> ids.add(v.invariant()));
+        return ids;
+    }
+
+    /** Folds one persisted event; returns the violations it revealed. */
+    public List<Violation> observe(EntityId entity, Recorded r) {
+        int before = violations.size();
+        ChainLink link = new ChainLink(r.line(), entity.path(), r.event().toString());
+        if (r.event() instanceof VmEvent e) {
+            vmEvent(entity.key(), e, link);
+        } else if (r.event() instanceof HostEvent e) {
+            hostEvent(entity.key(), e, link);
+        } else if (r.event() instanceof VcpuEvent e) {
+            vcpuEvent(entity, e, link, r.line());
+        }
+        return List.copyOf(violations.subList(before, violations.size()));
+    }
+
+    private void vmEvent(String vm, VmEvent e, ChainLink link) {
+        if (e instanceof VmEvent.VmCreated c) {
+            VmFacts f = new VmFacts();
+            f.host = c.host();
+            f.fwb = c.fwb();
+            vms.put(vm, f);
+            return;
+        }
+        VmFacts f = vms.get(vm);
+        if (f == null) {
+            return;
+        }
+        if (e instanceof VmEvent.MteEnabled) {
+            f.mte = link;
+        } else if (e instanceof VmEvent.PendingOpsSet s) {
+            s.ops().forEach(op -> f.pending.put(op, link));
+        } else if (e instanceof VmEvent.PendingOpsCleared c) {
+            c.ops().forEach(f.pending::remove);
+        }
+    }
+
+    private void hostEvent(String host, HostEvent e, ChainLink link) {
+        Map<Long, PageFacts> hp = pages.computeIfAbsent(host, h -> new HashMap<>());
+        if (e instanceof HostEvent.UserspaceWrote w) {
+            long first = Pages.pageOf(w.hva());
+            long last = Pages.pageOf(w.hva() + w.length() - 1);
+            for (long p = first; p <= last; p++) {
+                PageFacts pf = hp.computeIfAbsent(p, x -> new PageFacts());
+                pf.dataStale = link;
+                if (pf.fetched) {
+                    pf.icacheStale = link;
+                }
+            }
+            w.tagsInitialised().forEach(p -> hp.computeIfAbsent(p, x -> new PageFacts()).tagged = true);
+        } else if (e instanceof HostEvent.MteTagsSanitised t) {
+            t.hvaPages().forEach(p -> hp.computeIfAbsent(p, x -> new PageFacts()).tagged = true);
+        } else if (e instanceof HostEvent.DcacheCleaned d) {
+            forRange(hp, d.hva(), d.npages(), pf -> pf.dataStale = null);
+        } else if (e instanceof HostEvent.IcacheInvalidated i) {
+            forRange(hp, i.hva(), i.npages(), pf -> pf.icacheStale = null);
+        } else if (e instanceof HostEvent.IcacheInvalidatedAll) {
+            hp.values().forEach(pf -> pf.icacheStale = null);
+        }
+    }
+
+    private static void forRange(Map<Long, PageFacts> hp, long hva, long npages, java.util.function.Consumer<PageFacts> f) {
+        long first = Pages.pageOf(hva);
+        if (npages < hp.size()) {
+            for (long p = first; p < first + npages; p++) {
+                PageFacts pf = hp.get(p);
+                if (pf != null) {
+                    f.accept(pf);
+                }
+            }
+        } else {
+            hp.forEach((p, pf) -> {
+                if (p >= first && p < first + npages) {
+                    f.accept(pf);
+                }
+            });
+        }
+    }
+
+    private void vcpuEvent(EntityId entity, VcpuEvent e, ChainLink link, int line) {
+        String vm = entity.key().substring(0, entity.key().lastIndexOf('/'));
+        VmFacts f = vms.get(vm);
+        if (f == null) {
+            return;
+        }
+        if (e instanceof VcpuEvent.VcpuInitialised i && i.reset()) {
+            f.lastReset = link;
+        } else if (e instanceof VcpuEvent.VcpuEnteredGuest) {
+            checkEntry(entity, f, link, line);
+        } else if (e instanceof VcpuEvent.GuestAccessed a && a.exit() == GuestExit.NONE && a.hvaPage() >= 0) {
+            PageFacts pf = pages.computeIfAbsent(f.host, h -> new HashMap<>())
+                    .computeIfAbsent(a.hvaPage(), x -> new PageFacts());
+            if (f.mte != null && !pf.tagged) {
+                report(Invariant.TAGS_SANITISED_BEFORE_ACCESS, entity, line, "page " + a.hvaPage(),
+                        chain(f.mte, link));
+            }
+            if (a.kind() == GuestAccessKind.EXEC) {
+                ChainLink stale = pf.icacheStale != null ? pf.icacheStale : (f.fwb ? null : pf.dataStale);
+                if (stale != null && f.lastReset != null) {
+                    report(Invariant.ICACHE_COHERENT_AFTER_RESET, entity, line, "page " + a.hvaPage() + " " + stale,
+                            chain(stale, f.lastReset, link));
+                }
+                pf.fetched = true;
+            }
+        }
+    }
+
+    // kvm_arch_vcpu_ioctl_run(): entering with an op pending that applies, or one that never can
+    private void checkEntry(EntityId vcpu, VmFacts f, ChainLink entry, int line) {
+        List<ChainLink> applying = new ArrayList<>();
+        f.pending.forEach((op, cause) -> {
+            if (op != PendingOp.SANITISE_TAGS || f.mte != null) {
+                applying.add(cause);
+            }
+        });
+        if (!applying.isEmpty()) {
+            applying.add(entry);
+            report(Invariant.PENDING_OPS_BEFORE_ENTRY, vcpu, line, applying.get(0).toString(), applying);
+        }
+        ChainLink leak = f.pending.get(PendingOp.SANITISE_TAGS);
+        if (leak != null && f.mte == null) {
+            report(Invariant.PENDING_OP_LEAK, vcpu, line, leak.toString(), chain(leak, entry));
+        }
+    }
+
+    private static List<ChainLink> chain(ChainLink... links) {
+        List<ChainLink> out = new ArrayList<>();
+        for (ChainLink l : links) {
+            if (l != null) {
+                out.add(l);
+            }
+        }
+        return out;
+    }
+
+    // one report per invariant, entity and cause: a leak seen by every later KVM_RUN is one leak
+    private void report(Invariant inv, EntityId entity, int line, String cause, List<ChainLink> chain) {
+        if (reported.add(inv.id + "|" + entity.path() + "|" + cause)) {
+            violations.add(new Violation(inv.id, entity.path(), line, chain));
+        }
+    }
+}

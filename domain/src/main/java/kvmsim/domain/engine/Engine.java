@@ -1,0 +1,16 @@
+package kvmsim.domain.engine;
+
+import java.util.List;
+import kvmsim.domain.common.EntityId;
+import kvmsim.domain.kernel.EntityCommand;
+import kvmsim.domain.kernel.Reply;
+
+/** Where entities live: in memory (the reference engine) or in persistent actors (the actor engine). */
+public interface Engine {
+
+    /** Handles one command at one entity; {@code line} is the trace line its events are recorded with. */
+    Reply send(int line, EntityId to, EntityCommand command);
+
+    /** Sends to every entity at once (the actor engine asks them in parallel); replies in the order of {@code to}. */
+    List<Reply> broadcast(int line, List<EntityId> to, EntityCommand command);
+}

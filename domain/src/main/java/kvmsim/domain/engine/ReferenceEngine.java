@@ -1,0 +1,38 @@
+package kvmsim.domain.engine;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import kvmsim.domain.common.EntityId;
+import kvmsim.domain.kernel.Entities;
+import kvmsim.domain.kernel.EntityCommand;
+import kvmsim.domain.kernel.EntityState;
+import kvmsim.domain.kernel.Reply;
+
+/** One thread, in memory: the oracle the actor engine is tested against. */
+public final class ReferenceEngine implements Engine {
+
+    private final Map<EntityId, EntityState> states = new HashMap<>();
+
+    @Override
+    public Reply send(int line, EntityId to, EntityCommand command) {
+        EntityState s = states.computeIfAbsent(to, Entities::initial);
+        Entities.Handled h = Entities.handle(s, command, line);
+        states.put(to, h.state());
+        return h.reply();
+    }
+
+    @Override
+    public List<Reply> broadcast(int line, List<EntityId> to, EntityCommand command) {
+        List<Reply> replies = new ArrayList<>();
+        for (EntityId id : to) {
+            replies.add(send(line, id, command));
+        }
+        return replies;
+    }
+
+    public EntityState state(EntityId id) {
+        return states.getOrDefault(id, Entities.initial(id));
+    }
+}

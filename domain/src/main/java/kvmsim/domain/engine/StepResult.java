@@ -1,0 +1,20 @@
+package kvmsim.domain.engine;
+
+import java.util.List;
+import kvmsim.domain.audit.Violation;
+import kvmsim.domain.common.Errno;
+import kvmsim.domain.vcpu.GuestExit;
+
+/** What one step did: its return, its exit, the expectations that failed and the invariants it broke. */
+public record StepResult(int line, String op, String thread, Errno errno, GuestExit exit, List<Mismatch> mismatches,
+        List<Violation> violations) {
+
+    public StepResult {
+        mismatches = List.copyOf(mismatches);
+        violations = List.copyOf(violations);
+    }
+
+    public String result() {
+        return errno == null ? "0" : "-" + errno.name();
+    }
+}

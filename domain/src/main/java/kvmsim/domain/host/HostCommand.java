@@ -1,0 +1,60 @@
+package kvmsim.domain.host;
+
+import kvmsim.domain.common.Arch;
+import kvmsim.domain.kernel.EntityCommand;
+
+/** What can be asked of the host kernel / VMM process. Addresses are VMM virtual addresses (hva). */
+public sealed interface HostCommand extends EntityCommand {
+
+    record Query() implements HostCommand {
+    }
+
+    /** HOST, or the implicit declaration of a host first used without one. */
+    record Declare(Arch arch, HostFeatures features) implements HostCommand {
+    }
+
+    record Mmap(long hva, long length, boolean shared, boolean protMte) implements HostCommand {
+    }
+
+    record Munmap(long hva, long length) implements HostCommand {
+    }
+
+    record SetRlimitMemlock(long bytes) implements HostCommand {
+    }
+
+    /** The VMM writes guest memory through its own mapping. */
+    record UserspaceWrite(long hva, long length) implements HostCommand {
+    }
+
+    /** pin_user_pages(FOLL_LONGTERM | (write ? FOLL_WRITE : 0)) of a prefix that the caller checked is mapped. */
+    record PinPages(long hva, long npages, boolean write) implements HostCommand {
+    }
+
+    /** unpin_user_pages, after set_page_dirty_lock() when the pin was for write. */
+    record UnpinPages(long hva, long npages, boolean dirty) implements HostCommand {
+    }
+
+    /** account_locked_vm(mm, |delta|, delta > 0). */
+    record AccountLockedVm(long deltaPages) implements HostCommand {
+    }
+
+    /** sanitise_mte_tags_memslot(): the VMAs must be contiguous and not VM_SHARED, then untagged pages are cleared. */
+    record SanitiseMteTagsMemslot(long hva, long npages) implements HostCommand {
+    }
+
+    /** A stage-2 fault on a page of the VMM's memory: gfn_to_pfn, then the cache and tag maintenance it needs. */
+    record FaultInPage(long hva, boolean mte, boolean cleanDcache, boolean invalidateIcache) implements HostCommand {
+    }
+
+    /** Clean+invalidate to PoC of pages (stage2_flush_memslot). */
+    record CleanDcache(long hva, long npages) implements HostCommand {
+    }
+
+    /** icache_inval_all_pou(). */
+    record InvalidateIcacheAll() implements HostCommand {
+    }
+
+    /** invalidate_icache_guest_page() when a permission fault adds X. */
+    record InvalidateIcachePage(long hva) implements HostCommand {
+    }
+}

@@ -1,0 +1,226 @@
+package kvmsim.domain.host;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import kvmsim.domain.common.Errno;
+import kvmsim.domain.common.Pages;
+import kvmsim.domain.host.HostCommand.*;
+import kvmsim.domain.host.HostEvent.*;
+import kvmsim.domain.kernel.Decision;
+import kvmsim.domain.kernel.Event;
+
+/** decide/evolve for the host kernel and the VMM process. */
+public final class HostDecider {
+
+    private HostDecider() {
+    }
+
+    public static Decision decide(HostState s, HostCommand c) {
+        if (c instanceof Query) {
+            return Decision.ok();
+        } else if (c instanceof Declare d) {
+            return s.declared() ? Decision.ok() : Decision.accept(new HostDeclared(d.arch(), d.features()));
+        } else if (c instanceof Mmap m) {
+            return mmap(s, m);
+        } else if (c instanceof Munmap m) {
+            return munmap(m);
+        } else if (c instanceof SetRlimitMemlock r) {
+            return Decision.accept(new RlimitMemlockSet(r.bytes()));
+        } else if (c instanceof UserspaceWrite w) {
+            return userspaceWrite(s, w);
+        } else if (c instanceof PinPages p) {
+            return Decision.accept(new PagesPinned(p.hva(), p.npages(), p.write()));
+        } else if (c instanceof UnpinPages u) {
+            return Decision.accept(new PagesUnpinned(u.hva(), u.npages(), u.dirty()));
+        } else if (c instanceof AccountLockedVm a) {
+            return accountLockedVm(s, a);
+        } else if (c instanceof SanitiseMteTagsMemslot t) {
+            return sanitiseMteTagsMemslot(s, t);
+        } else if (c instanceof FaultInPage f) {
+            return faultInPage(s, f);
+        } else if (c instanceof CleanDcache d) {
+            return Decision.accept(new DcacheCleaned(d.hva(), d.npages()));
+        } else if (c instanceof InvalidateIcacheAll) {
+            return Decision.accept(new IcacheInvalidatedAll());
+        } else if (c instanceof InvalidateIcachePage i) {
+            return Decision.accept(new IcacheInvalidated(i.hva() & ~(Pages.PAGE_SIZE - 1), 1));
+        }
+        throw new IllegalArgumentException("unhandled host command " + c);
+    }
+
+    // do_mmap() as a VMM uses it: MAP_FIXED_NOREPLACE at a page-aligned address (EINVAL per trace-format.md)
+    private static Decision mmap(HostState s, Mmap m) {
+        if (!Pages.aligned(m.hva()) || !Pages.aligned(m.length()) || m.length() == 0
+                || Pages.addOverflows(m.hva(), m.length())) {
+            return Decision.reject(Errno.EINVAL);
+        }
+        for (Vma v : s.vmas()) {
+            if (v.overlaps(m.hva(), m.length())) {
+                return Decision.reject(Errno.EINVAL);
+            }
+        }
+        return Decision.accept(new VmaMapped(m.hva(), m.length(), m.shared(), m.protMte()));
+    }
+
+    // __vm_munmap(): unaligned start or zero length is EINVAL; unmapping a hole is fine
+    private static Decision munmap(Munmap m) {
+        if (!Pages.aligned(m.hva()) || m.length() == 0 || Pages.addOverflows(m.hva(), m.length())) {
+            return Decision.reject(Errno.EINVAL);
+        }
+        long length = (m.length() + Pages.PAGE_SIZE - 1) & ~(Pages.PAGE_SIZE - 1);
+        return Decision.accept(new VmaUnmapped(m.hva(), length));
+    }
+
+    private static Decision userspaceWrite(HostState s, UserspaceWrite w) {
+        List<Long> tagsInitialised = new ArrayList<>();
+        long first = Pages.pageOf(w.hva());
+        long last = Pages.pageOf(w.hva() + w.length() - 1);
+        for (long p = first; p <= last; p++) {
+            Vma v = s.vmaAt(p << Pages.PAGE_SHIFT);
+            if (v == null) {
+                return Decision.reject(Errno.EFAULT); // the VMM's own store faults: SIGSEGV, seen as EFAULT
+            }
+            if (v.protMte() && !s.page(p).mteTagged()) {
+                tagsInitialised.add(p);
+            }
+        }
+        return Decision.accept(new UserspaceWrote(w.hva(), w.length(), tagsInitialised));
+    }
+
+    // account_locked_vm(): the authoritative RLIMIT_MEMLOCK check for an unprivileged VMM
+    private static Decision accountLockedVm(HostState s, AccountLockedVm a) {
+        long after = s.lockedVm() + a.deltaPages();
+        if (a.deltaPages() > 0 && after > s.rlimitMemlockPages()) {
+            return Decision.reject(Errno.ENOMEM);
+        }
+        return Decision.accept(new LockedVmAccounted(a.deltaPages(), after));
+    }
+
+    // sanitise_mte_tags_memslot() (v5 06/38): walk the VMAs first, then clear the tags of untagged pages
+    private static Decision sanitiseMteTagsMemslot(HostState s, SanitiseMteTagsMemslot t) {
+        long end = t.hva() + t.npages() * Pages.PAGE_SIZE;
+        if (s.mmapSeen()) {
+            long hva = t.hva();
+            for (Vma v : s.vmasIntersecting(t.hva(), end - t.hva())) {
+                if (Long.compareUnsigned(v.start(), hva) > 0) {
+                    return Decision.reject(Errno.EFAULT); // the VMAs spanning the memslot must be contiguous
+                }
+                if (v.shared()) {
+                    return Decision.reject(Errno.EFAULT); // VM_SHARED is not allowed with MTE
+                }
+                hva = v.end();
+                if (Long.compareUnsigned(hva, end) >= 0) {
+                    break;
+                }
+            }
+            if (Long.compareUnsigned(hva, end) < 0) {
+                return Decision.reject(Errno.EFAULT);
+            }
+        }
+        List<Long> cleared = new ArrayList<>();
+        for (long p = Pages.pageOf(t.hva()); p < Pages.pageOf(end); p++) {
+            if (!s.page(p).mteTagged()) {
+                cleared.add(p);
+            }
+        }
+        return cleared.isEmpty() ? Decision.ok() : Decision.accept(new MteTagsSanitised(cleared));
+    }
+
+    // user_mem_abort() (5.15): gfn_to_pfn, sanitise_mte_tags (EFAULT on VM_SHARED), then the map walker's CMOs
+    private static Decision faultInPage(HostState s, FaultInPage f) {
+        Vma v = s.vmaAt(f.hva());
+        if (v == null) {
+            return Decision.reject(Errno.EFAULT);
+        }
+        long page = Pages.pageOf(f.hva());
+        List<Event> events = new ArrayList<>();
+        if (f.mte()) {
+            if (v.shared()) {
+                return Decision.reject(Errno.EFAULT); // "Check the VMM hasn't introduced a new VM_SHARED VMA"
+            }
+            if (!s.page(page).mteTagged()) {
+                events.add(new MteTagsSanitised(List.of(page)));
+            }
+        }
+        if (f.cleanDcache()) {
+            events.add(new DcacheCleaned(page << Pages.PAGE_SHIFT, 1));
+        }
+        if (f.invalidateIcache()) {
+            events.add(new IcacheInvalidated(page << Pages.PAGE_SHIFT, 1));
+        }
+        return Decision.accept(events);
+    }
+
+    public static HostState evolve(HostState s, HostEvent e) {
+        if (e instanceof HostDeclared d) {
+            return new HostState(s.id(), true, d.arch(), d.features(), s.vmas(), s.mmapSeen(),
+                    s.rlimitMemlock(), s.lockedVm(), s.pages());
+        } else if (e instanceof VmaMapped m) {
+            List<Vma> vmas = new ArrayList<>(s.vmas());
+            vmas.add(new Vma(m.hva(), m.length(), m.shared(), m.protMte()));
+            return s.withVmas(vmas);
+        } else if (e instanceof VmaUnmapped u) {
+            return s.withVmas(punch(s.vmas(), u.hva(), u.length()));
+        } else if (e instanceof RlimitMemlockSet r) {
+            return new HostState(s.id(), s.declared(), s.arch(), s.features(), s.vmas(), s.mmapSeen(), r.bytes(),
+                    s.lockedVm(), s.pages());
+        } else if (e instanceof UserspaceWrote w) {
+            return tag(s, w.tagsInitialised());
+        } else if (e instanceof PagesPinned p) {
+            return pin(s, p.hva(), p.npages(), +1);
+        } else if (e instanceof PagesUnpinned u) {
+            return pin(s, u.hva(), u.npages(), -1);
+        } else if (e instanceof LockedVmAccounted a) {
+            return new HostState(s.id(), s.declared(), s.arch(), s.features(), s.vmas(), s.mmapSeen(),
+                    s.rlimitMemlock(), a.lockedVm(), s.pages());
+        } else if (e instanceof MteTagsSanitised t) {
+            return tag(s, t.hvaPages());
+        }
+        // cache maintenance leaves no trace in the host's state: the auditor reads it from the events
+        return s;
+    }
+
+    private static List<Vma> punch(List<Vma> vmas, long start, long length) {
+        long end = start + length;
+        List<Vma> out = new ArrayList<>();
+        for (Vma v : vmas) {
+            if (!v.overlaps(start, length)) {
+                out.add(v);
+                continue;
+            }
+            if (Long.compareUnsigned(v.start(), start) < 0) {
+                out.add(new Vma(v.start(), start - v.start(), v.shared(), v.protMte()));
+            }
+            if (Long.compareUnsigned(end, v.end()) < 0) {
+                out.add(new Vma(end, v.end() - end, v.shared(), v.protMte()));
+            }
+        }
+        return out;
+    }
+
+    private static HostState pin(HostState s, long hva, long npages, int delta) {
+        TreeMap<Long, HostPage> pages = s.pagesCopy();
+        long first = Pages.pageOf(hva);
+        for (long p = first; p < first + npages; p++) {
+            HostPage page = pages.getOrDefault(p, HostPage.UNTOUCHED).withPins(delta);
+            if (page.equals(HostPage.UNTOUCHED)) {
+                pages.remove(p);
+            } else {
+                pages.put(p, page);
+            }
+        }
+        return s.withPages(pages);
+    }
+
+    private static HostState tag(HostState s, List<Long> hvaPages) {
+        if (hvaPages.isEmpty()) {
+            return s;
+        }
+        TreeMap<Long, HostPage> pages = s.pagesCopy();
+        for (long p : hvaPages) {
+            pages.put(p, pages.getOrDefault(p, HostPage.UNTOUCHED).tagged());
+        }
+        return s.withPages(pages);
+    }
+}

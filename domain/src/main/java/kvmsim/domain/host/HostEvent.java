@@ -1,0 +1,53 @@
+package kvmsim.domain.host;
+
+import java.util.List;
+import kvmsim.domain.common.Arch;
+import kvmsim.domain.kernel.Event;
+
+/** Facts about the host kernel and the VMM process. */
+public sealed interface HostEvent extends Event {
+
+    record HostDeclared(Arch arch, HostFeatures features) implements HostEvent {
+    }
+
+    record VmaMapped(long hva, long length, boolean shared, boolean protMte) implements HostEvent {
+    }
+
+    record VmaUnmapped(long hva, long length) implements HostEvent {
+    }
+
+    record RlimitMemlockSet(long bytes) implements HostEvent {
+    }
+
+    /** @param tagsInitialised the pages first touched in a PROT_MTE VMA (mte_sync_tags) */
+    record UserspaceWrote(long hva, long length, List<Long> tagsInitialised) implements HostEvent {
+        public UserspaceWrote {
+            tagsInitialised = List.copyOf(tagsInitialised);
+        }
+    }
+
+    record PagesPinned(long hva, long npages, boolean write) implements HostEvent {
+    }
+
+    record PagesUnpinned(long hva, long npages, boolean dirtied) implements HostEvent {
+    }
+
+    record LockedVmAccounted(long deltaPages, long lockedVm) implements HostEvent {
+    }
+
+    /** mte_clear_page_tags() on these hva pages, which then have PG_mte_tagged. */
+    record MteTagsSanitised(List<Long> hvaPages) implements HostEvent {
+        public MteTagsSanitised {
+            hvaPages = List.copyOf(hvaPages);
+        }
+    }
+
+    record DcacheCleaned(long hva, long npages) implements HostEvent {
+    }
+
+    record IcacheInvalidated(long hva, long npages) implements HostEvent {
+    }
+
+    record IcacheInvalidatedAll() implements HostEvent {
+    }
+}

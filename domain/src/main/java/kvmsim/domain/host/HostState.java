@@ -1,0 +1,80 @@
+package kvmsim.domain.host;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import kvmsim.domain.common.Arch;
+import kvmsim.domain.common.Pages;
+import kvmsim.domain.kernel.EntityState;
+
+/**
+ * The host kernel and the VMM process on it: the VMM's VMAs, RLIMIT_MEMLOCK and mm->locked_vm,
+ * and the folios behind the VMM's memory.
+ *
+ * @param mmapSeen once a trace has MMAP steps, memory outside them is unmapped
+ * @param rlimitMemlock bytes, unsigned; -1 is RLIM_INFINITY
+ * @param lockedVm mm->locked_vm, in pages
+ */
+public record HostState(String id, boolean declared, Arch arch, HostFeatures features, List<Vma> vmas,
+        boolean mmapSeen, long rlimitMemlock, long lockedVm, Map<Long, HostPage> pages) implements EntityState {
+
+    public static final long RLIM_INFINITY = -1L;
+
+    public HostState {
+        vmas = List.copyOf(vmas);
+        pages = Map.copyOf(pages);
+    }
+
+    public static HostState initial(String id) {
+        return new HostState(id, false, null, null, List.of(), false, RLIM_INFINITY, 0, Map.of());
+    }
+
+    public HostPage page(long hvaPage) {
+        return pages.getOrDefault(hvaPage, HostPage.UNTOUCHED);
+    }
+
+    /** The VMA that maps {@code address}, or null; without MMAP steps every address is private anonymous memory. */
+    public Vma vmaAt(long address) {
+        if (!mmapSeen) {
+            return new Vma(address & ~(Pages.PAGE_SIZE - 1), Pages.PAGE_SIZE, false, false);
+        }
+        for (Vma v : vmas) {
+            if (v.contains(address)) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    /** The VMAs intersecting [start, start+length) in address order (find_vma_intersection walk). */
+    public List<Vma> vmasIntersecting(long start, long length) {
+        List<Vma> out = new ArrayList<>();
+        for (Vma v : vmas) {
+            if (v.overlaps(start, length)) {
+                out.add(v);
+            }
+        }
+        out.sort((a, b) -> Long.compareUnsigned(a.start(), b.start()));
+        return out;
+    }
+
+    /** RLIMIT_MEMLOCK >> PAGE_SHIFT. */
+    public long rlimitMemlockPages() {
+        return rlimitMemlock == RLIM_INFINITY ? Long.MAX_VALUE : Long.divideUnsigned(rlimitMemlock, Pages.PAGE_SIZE);
+    }
+
+    HostState withVmas(List<Vma> newVmas) {
+        List<Vma> sorted = new ArrayList<>(newVmas);
+        sorted.sort((a, b) -> Long.compareUnsigned(a.start(), b.start()));
+        return new HostState(id, declared, arch, features, sorted, true, rlimitMemlock, lockedVm, pages);
+    }
+
+    HostState withPages(Map<Long, HostPage> newPages) {
+        return new HostState(id, declared, arch, features, vmas, mmapSeen, rlimitMemlock, lockedVm, newPages);
+    }
+
+    TreeMap<Long, HostPage> pagesCopy() {
+        return new TreeMap<>(pages);
+    }
+}

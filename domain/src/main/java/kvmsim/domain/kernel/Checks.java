@@ -1,0 +1,77 @@
+package kvmsim.domain.kernel;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+import kvmsim.domain.common.Pages;
+import kvmsim.domain.host.HostPage;
+import kvmsim.domain.host.HostState;
+import kvmsim.domain.memslot.MemslotState;
+import kvmsim.domain.trace.CheckItem;
+import kvmsim.domain.trace.Step;
+import kvmsim.domain.vm.SlotGeometry;
+import kvmsim.domain.vm.VmState;
+
+/** Reads the state a CHECK names. {@code violations} is the auditor's, not an entity's: the engine answers it. */
+public final class Checks {
+
+    /** Observed when the selector names nothing: compared like any value, so the CHECK fails and says why. */
+    public static final String NO_SUCH_VM = "<no such vm>";
+    public static final String NO_SUCH_SLOT = "<no such slot>";
+    public static final String NOT_IN_A_MEMSLOT = "<gpa outside every memslot>";
+
+    private Checks() {
+    }
+
+    public static Outcome observe(Gateway gw, Step.Check c) {
+        Map<String, Object> observed = new LinkedHashMap<>();
+        for (CheckItem item : c.items()) {
+            if (!item.key().equals("violations")) {
+                observed.put(item.key(), read(gw, c, item.key()));
+            }
+        }
+        return Outcome.observed(observed);
+    }
+
+    private static Object read(Gateway gw, Step.Check c, String key) {
+        Reply vmReply = gw.send(kvmsim.domain.common.EntityId.vm(c.vm()), new kvmsim.domain.vm.VmCommand.Query());
+        if (!vmReply.ok()) {
+            return NO_SUCH_VM;
+        }
+        VmState vm = vmReply.stateAs(VmState.class);
+        switch (key) {
+            case "pending_ops": {
+                TreeSet<String> ops = new TreeSet<>();
+                vm.pendingOps().forEach(op -> ops.add(op.name()));
+                return ops;
+            }
+            case "caps":
+                return new TreeSet<>(vm.caps());
+            case "locked":
+            case "dirty_logging": {
+                MemslotState slot = Entity.slot(gw, c.vm(), c.slot());
+                if (!slot.present()) {
+                    return NO_SUCH_SLOT;
+                }
+                return key.equals("locked") ? (slot.locked() ? slot.lock().name() : null)
+                        : slot.geometry().logsDirtyPages();
+            }
+            case "page": {
+                long gfn = Pages.pageOf(c.gpa());
+                SlotGeometry g = vm.slotForGfn(gfn);
+                if (g == null) {
+                    return NOT_IN_A_MEMSLOT;
+                }
+                HostState host = Entity.host(gw, vm.host());
+                HostPage page = host.page(Pages.pageOf(g.gfnToHva(gfn)));
+                Map<String, Boolean> m = new LinkedHashMap<>();
+                m.put("mte_tagged", page.mteTagged());
+                m.put("pinned", page.pins() > 0);
+                m.put("direct_map", true); // guest_memfd's direct-map removal is not modelled yet
+                return m;
+            }
+            default:
+                throw new IllegalArgumentException("CHECK key not modelled: " + key);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package kvmsim.domain.kernel;
+
+import kvmsim.domain.arm64.GuestAbort;
+import kvmsim.domain.arm64.LockedMemslots;
+import kvmsim.domain.arm64.MmuPendingOps;
+import kvmsim.domain.arm64.PendingOp;
+import kvmsim.domain.arm64.VcpuIoctls;
+import kvmsim.domain.common.Arch;
+import kvmsim.domain.common.EntityId;
+import kvmsim.domain.common.Errno;
+import kvmsim.domain.common.Pages;
+import kvmsim.domain.common.Policies;
+import kvmsim.domain.host.HostCommand;
+import kvmsim.domain.memslot.MemslotState;
+import kvmsim.domain.trace.Step;
+import kvmsim.domain.vm.KvmSetMemoryRegion;
+import kvmsim.domain.vm.SlotGeometry;
+import kvmsim.domain.vm.VmCommand;
+import kvmsim.domain.vm.VmIoctls;
+import kvmsim.domain.vm.VmState;
+
+/**
+ * Carries one trace step out against the entities: the order of operations of the kernel code
+ * the step models. Pure: everything it knows comes through the gateway.
+ */
+public final class Kernel {
+
+    private final Gateway gw;
+    private final Policies policies;
+
+    public Kernel(Gateway gw, Policies policies) {
+        this.gw = gw;
+        this.policies = policies;
+    }
+
+    public Outcome apply(Step step) {
+        if (step instanceof Step.Policy) {
+            return Outcome.OK; // the engine read it before the first step
+        } else if (step instanceof Step.HostDecl h) {
+            return Outcome.of(gw.send(EntityId.host(h.host()), new HostCommand.Declare(h.arch(), h.features())).errno());
+        } else if (step instanceof Step.Mmap m) {
+            return Outcome.of(gw.send(EntityId.host(m.host()),
+                    new HostCommand.Mmap(m.hva(), m.length(), m.shared(), m.protMte())).errno());
+        } else if (step instanceof Step.Munmap m) {
+            return Outcome.of(gw.send(EntityId.host(m.host()), new HostCommand.Munmap(m.hva(), m.length())).errno());
+        } else if (step instanceof Step.SetRlimitMemlock r) {
+            return Outcome.of(gw.send(EntityId.host(r.host()), new HostCommand.SetRlimitMemlock(r.bytes())).errno());
+        } else if (step instanceof Step.CreateVm c) {
+            return Outcome.of(VmIoctls.createVm(gw, c.vm(), c.host(), c.arch(), c.type()));
+        } else if (step instanceof Step.CreateVcpu c) {
+            return Outcome.of(VmIoctls.createVcpu(gw, c.vm(), c.vcpu()));
+        } else if (step instanceof Step.SetUserMemoryRegion r) {
+            return Outcome.of(VmIoctls.setUserMemoryRegion(gw, r.vm(), new KvmSetMemoryRegion.Request(r.slot(),
+                    r.flags(), r.guestPhysAddr(), r.memorySize(), r.userspaceAddr())));
+        } else if (step instanceof Step.Check c) {
+            return Checks.observe(gw, c);
+        }
+        // the rest act on an existing VM: an unknown VM is a bad fd
+        String vmId = vmOf(step);
+        Reply q = gw.send(EntityId.vm(vmId), new VmCommand.Query());
+        if (!q.ok()) {
+            return step instanceof Step.GuestAccess ? Outcome.guest(q.errno(), null) : Outcome.of(q.errno());
+        }
+        VmState vm = q.stateAs(VmState.class);
+        if (step instanceof Step.UserspaceWrite w) {
+            return Outcome.of(userspaceWrite(vm, w));
+        } else if (step instanceof Step.EnableCap c) {
+            return Outcome.of(enableCap(vm, c));
+        } else if (step instanceof Step.ArmVcpuInit i) {
+            return Outcome.of(VcpuIoctls.armVcpuInit(gw, vm, i.vcpu(), i.target(), i.features()));
+        } else if (step instanceof Step.Run r) {
+            return Outcome.of(VcpuIoctls.run(gw, vm, r.vcpu()));
+        } else if (step instanceof Step.GuestAccess a) {
+            return GuestAbort.access(gw, vm, a.vcpu(), a.kind(), a.gpa());
+        }
+        throw new IllegalArgumentException(step.op() + " is not modelled");
+    }
+
+    private static String vmOf(Step step) {
+        if (step instanceof Step.UserspaceWrite w) {
+            return w.vm();
+        } else if (step instanceof Step.EnableCap c) {
+            return c.vm();
+        } else if (step instanceof Step.ArmVcpuInit i) {
+            return i.vm();
+        } else if (step instanceof Step.Run r) {
+            return r.vm();
+        } else if (step instanceof Step.GuestAccess a) {
+            return a.vm();
+        }
+        throw new IllegalArgumentException(step.op() + " is not modelled");
+    }
+
+    // kvm_vm_ioctl_enable_cap() (arm64 with the RFC: each cap checks cap->flags itself)
+    private Errno enableCap(VmState vm, Step.EnableCap c) {
+        switch (c.cap()) {
+            case "KVM_CAP_ARM_MTE": {
+                Reply r = gw.send(EntityId.vm(vm.id()), new VmCommand.EnableMte(c.flags()));
+                if (r.ok() && !vm.hasMte() && !policies.sanitiseTagsOnLock()) {
+                    // the review's fix: a slot locked before MTE was enabled still needs its tags sanitised
+                    boolean anyLocked = Entity.slots(gw, vm).stream().anyMatch(MemslotState::locked);
+                    if (anyLocked) {
+                        gw.send(EntityId.vm(vm.id()),
+                                new VmCommand.SetPendingOps(java.util.EnumSet.of(PendingOp.SANITISE_TAGS)));
+                    }
+                }
+                return r.errno();
+            }
+            case "KVM_CAP_ARM_LOCK_USER_MEMORY_REGION":
+                if (vm.arch() != Arch.ARM64) {
+                    return Errno.EINVAL; // not a capability of this arch
+                }
+                return LockedMemslots.lockUserMemoryRegion(gw, policies, vm, c.flags(), c.args());
+            default:
+                throw new IllegalArgumentException(c.cap() + " is not modelled");
+        }
+    }
+
+    // the VMM's own store into guest memory: gpa -> memslot -> hva, then the host's page tables
+    private Errno userspaceWrite(VmState vm, Step.UserspaceWrite w) {
+        if (w.length() == 0) {
+            return null;
+        }
+        SlotGeometry g = vm.slotForGfn(Pages.pageOf(w.gpa()));
+        long lastGfn = Pages.pageOf(w.gpa() + w.length() - 1);
+        if (g == null || Pages.addOverflows(w.gpa(), w.length() - 1) || !g.containsGfn(lastGfn)) {
+            return Errno.EFAULT; // kvmsim: the VMM can only address guest memory through one memslot
+        }
+        long hva = g.gfnToHva(Pages.pageOf(w.gpa())) + (w.gpa() & (Pages.PAGE_SIZE - 1));
+        return gw.send(EntityId.host(vm.host()), new HostCommand.UserspaceWrite(hva, w.length())).errno();
+    }
+}

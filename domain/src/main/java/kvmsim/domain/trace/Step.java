@@ -1,0 +1,121 @@
+package kvmsim.domain.trace;
+
+import java.util.List;
+import java.util.Map;
+import kvmsim.domain.common.Arch;
+import kvmsim.domain.host.HostFeatures;
+import kvmsim.domain.vcpu.GuestAccessKind;
+
+/**
+ * One line of a trace, parsed and validated (trace-format.md). Numbers are unsigned 64-bit values
+ * held in longs; flag sets are already resolved to their bits.
+ */
+public sealed interface Step {
+
+    StepMeta meta();
+
+    /** The trace's op name, as written. */
+    String op();
+
+    default int line() {
+        return meta().line();
+    }
+
+    record Policy(StepMeta meta, Map<String, String> values) implements Step {
+        public String op() {
+            return "POLICY";
+        }
+    }
+
+    /** HOST, or (implicit) the declaration of a host that a trace uses without one. */
+    record HostDecl(StepMeta meta, String host, Arch arch, HostFeatures features, boolean implicit) implements Step {
+        public String op() {
+            return "HOST";
+        }
+    }
+
+    record Mmap(StepMeta meta, String host, long hva, long length, boolean shared, boolean protMte) implements Step {
+        public String op() {
+            return "MMAP";
+        }
+    }
+
+    record Munmap(StepMeta meta, String host, long hva, long length) implements Step {
+        public String op() {
+            return "MUNMAP";
+        }
+    }
+
+    record SetRlimitMemlock(StepMeta meta, String host, long bytes) implements Step {
+        public String op() {
+            return "SET_RLIMIT_MEMLOCK";
+        }
+    }
+
+    record UserspaceWrite(StepMeta meta, String vm, long gpa, long length) implements Step {
+        public String op() {
+            return "USERSPACE_WRITE";
+        }
+    }
+
+    /** @param type null for arm64, the x86 VM type name otherwise */
+    record CreateVm(StepMeta meta, String vm, String host, Arch arch, String type) implements Step {
+        public String op() {
+            return "KVM_CREATE_VM";
+        }
+    }
+
+    record CreateVcpu(StepMeta meta, String vm, long vcpu) implements Step {
+        public String op() {
+            return "KVM_CREATE_VCPU";
+        }
+    }
+
+    /** @param args always four values, missing ones 0 */
+    record EnableCap(StepMeta meta, String vm, String cap, long flags, List<Long> args) implements Step {
+        public String op() {
+            return "KVM_ENABLE_CAP";
+        }
+    }
+
+    /** @param target null: the preferred target (KVM_ARM_PREFERRED_TARGET) */
+    record ArmVcpuInit(StepMeta meta, String vm, long vcpu, Long target, long features) implements Step {
+        public String op() {
+            return "KVM_ARM_VCPU_INIT";
+        }
+    }
+
+    record Run(StepMeta meta, String vm, long vcpu) implements Step {
+        public String op() {
+            return "KVM_RUN";
+        }
+    }
+
+    record SetUserMemoryRegion(StepMeta meta, String vm, long slot, long flags, long guestPhysAddr, long memorySize,
+            long userspaceAddr) implements Step {
+        public String op() {
+            return "KVM_SET_USER_MEMORY_REGION";
+        }
+    }
+
+    record GuestAccess(StepMeta meta, String vm, long vcpu, GuestAccessKind kind, long gpa) implements Step {
+        public String op() {
+            return "GUEST_" + kind.name();
+        }
+    }
+
+    /** CHECK; selector fields null when not given. */
+    record Check(StepMeta meta, String vm, Long slot, Long gpa, Long vcpu, String host, List<CheckItem> items)
+            implements Step {
+        public String op() {
+            return "CHECK";
+        }
+    }
+
+    /**
+     * A valid step of trace format v1 whose model is not built yet: the trace parses, but replay
+     * refuses it before anything runs, naming the step.
+     */
+    record NotModelled(StepMeta meta, String op, String reason) implements Step {
+    }
+}

@@ -1,0 +1,5 @@
+package kvmsim.domain.vcpu;
+
+public enum GuestAccessKind {
+    READ, WRITE, EXEC
+}

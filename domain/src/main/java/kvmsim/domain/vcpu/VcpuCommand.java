@@ -1,0 +1,29 @@
+package kvmsim.domain.vcpu;
+
+import kvmsim.domain.kernel.EntityCommand;
+
+public sealed interface VcpuCommand extends EntityCommand {
+
+    record Query() implements VcpuCommand {
+    }
+
+    record Create() implements VcpuCommand {
+    }
+
+    /** KVM_ARM_VCPU_INIT: the target and feature checks of kvm_vcpu_set_target(). */
+    record ArmInit(long target, long features) implements VcpuCommand {
+    }
+
+    /** The end of KVM_RUN's entry path: the vCPU enters the guest. */
+    record EnterGuest(boolean requireInit) implements VcpuCommand {
+    }
+
+    /** KVM_RUN returned an error: the vCPU is back in userspace. */
+    record RunFailed() implements VcpuCommand {
+    }
+
+    /** The guest touches gpa; the caller resolved what the access did. */
+    record GuestAccess(GuestAccessKind kind, long gpa, long slot, long hvaPage, GuestExit exit, boolean faulted)
+            implements VcpuCommand {
+    }
+}

@@ -1,0 +1,119 @@
+package kvmsim.domain.vm;
+
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.ArrayList;
+import kvmsim.domain.arm64.PendingOp;
+import kvmsim.domain.common.Arch;
+import kvmsim.domain.common.Errno;
+import kvmsim.domain.kernel.Decision;
+import kvmsim.domain.vm.VmCommand.*;
+import kvmsim.domain.vm.VmEvent.*;
+
+/** decide/evolve for struct kvm. */
+public final class VmDecider {
+
+    private VmDecider() {
+    }
+
+    public static Decision decide(VmState s, VmCommand c) {
+        if (c instanceof Create cr) {
+            return s.created() ? Decision.reject(Errno.EEXIST) : Decision.accept(new VmCreated(cr.arch(), cr.type(),
+                    cr.host(), cr.hostFeatures().mte(), cr.hostFeatures().fwb(), cr.hostFeatures().smm()));
+        }
+        if (!s.created()) {
+            return Decision.reject(Errno.EBADF); // an ioctl on a VM fd that was never created
+        }
+        if (c instanceof Query) {
+            return Decision.ok();
+        } else if (c instanceof CreateVcpu v) {
+            return createVcpu(s, v);
+        } else if (c instanceof EnableMte m) {
+            return enableMte(s, m);
+        } else if (c instanceof SetPendingOps p) {
+            Set<PendingOp> added = EnumSet.noneOf(PendingOp.class);
+            added.addAll(p.ops());
+            added.removeAll(s.pendingOps());
+            return added.isEmpty() ? Decision.ok() : Decision.accept(new PendingOpsSet(added));
+        } else if (c instanceof ClearPendingOps p) {
+            Set<PendingOp> cleared = EnumSet.noneOf(PendingOp.class);
+            cleared.addAll(p.ops());
+            cleared.retainAll(s.pendingOps());
+            return cleared.isEmpty() ? Decision.ok() : Decision.accept(new PendingOpsCleared(cleared));
+        } else if (c instanceof CommitMemslot m) {
+            return Decision.accept(new MemslotTableUpdated(m.change(), m.geometry()));
+        }
+        throw new IllegalArgumentException("unhandled vm command " + c);
+    }
+
+    // kvm_vm_ioctl_create_vcpu(): id range, then created_vcpus, then (after arch create) a duplicate id
+    private static Decision createVcpu(VmState s, CreateVcpu v) {
+        if (Long.compareUnsigned(v.vcpu(), KvmLimits.maxVcpuIds(s.arch())) >= 0) {
+            return Decision.reject(Errno.EINVAL);
+        }
+        if (s.vcpus().size() >= KvmLimits.maxVcpus(s.arch())) {
+            return Decision.reject(Errno.EINVAL);
+        }
+        if (s.vcpus().contains(v.vcpu())) {
+            return Decision.reject(Errno.EEXIST);
+        }
+        return Decision.accept(new VcpuAdded(v.vcpu()));
+    }
+
+    // kvm_vm_ioctl_enable_cap(KVM_CAP_ARM_MTE): v5 06/38 dropped the "no locked memslot" condition
+    private static Decision enableMte(VmState s, EnableMte m) {
+        if (s.arch() != Arch.ARM64) {
+            return Decision.reject(Errno.EINVAL);
+        }
+        if (m.flags() != 0) {
+            return Decision.reject(Errno.EINVAL);
+        }
+        if (!s.mteSupported() || !s.vcpus().isEmpty()) {
+            return Decision.reject(Errno.EINVAL);
+        }
+        return s.mte() ? Decision.ok() : Decision.accept(new MteEnabled());
+    }
+
+    public static VmState evolve(VmState s, VmEvent e) {
+        if (e instanceof VmCreated c) {
+            return new VmState(s.id(), true, c.arch(), c.type(), c.host(), c.mteSupported(), c.fwb(), c.smm(), false,
+                    List.of(), Map.of(), Set.of());
+        } else if (e instanceof VcpuAdded v) {
+            List<Long> vcpus = new ArrayList<>(s.vcpus());
+            vcpus.add(v.vcpu());
+            return new VmState(s.id(), true, s.arch(), s.type(), s.host(), s.mteSupported(), s.fwb(), s.smm(),
+                    s.mte(), vcpus, s.slots(), s.pendingOps());
+        } else if (e instanceof MteEnabled) {
+            return new VmState(s.id(), true, s.arch(), s.type(), s.host(), s.mteSupported(), s.fwb(), s.smm(), true,
+                    s.vcpus(), s.slots(), s.pendingOps());
+        } else if (e instanceof PendingOpsSet p) {
+            Set<PendingOp> ops = EnumSet.noneOf(PendingOp.class);
+            ops.addAll(s.pendingOps());
+            ops.addAll(p.ops());
+            return withPendingOps(s, ops);
+        } else if (e instanceof PendingOpsCleared p) {
+            Set<PendingOp> ops = EnumSet.noneOf(PendingOp.class);
+            ops.addAll(s.pendingOps());
+            ops.removeAll(p.ops());
+            return withPendingOps(s, ops);
+        } else if (e instanceof MemslotTableUpdated u) {
+            Map<Long, SlotGeometry> slots = new HashMap<>(s.slots());
+            if (u.change() == MemslotChange.KVM_MR_DELETE) {
+                slots.remove(u.geometry().slot());
+            } else {
+                slots.put(u.geometry().slot(), u.geometry());
+            }
+            return new VmState(s.id(), true, s.arch(), s.type(), s.host(), s.mteSupported(), s.fwb(), s.smm(),
+                    s.mte(), s.vcpus(), slots, s.pendingOps());
+        }
+        throw new IllegalArgumentException("unhandled vm event " + e);
+    }
+
+    private static VmState withPendingOps(VmState s, Set<PendingOp> ops) {
+        return new VmState(s.id(), true, s.arch(), s.type(), s.host(), s.mteSupported(), s.fwb(), s.smm(), s.mte(),
+                s.vcpus(), s.slots(), ops);
+    }
+}

@@ -1,0 +1,701 @@
+package kvmsim.journal.trace;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import kvmsim.domain.common.Arch;
+import kvmsim.domain.host.HostFeatures;
+import kvmsim.domain.trace.CheckItem;
+import kvmsim.domain.trace.Expect;
+import kvmsim.domain.trace.Step;
+import kvmsim.domain.trace.Trace;
+import kvmsim.domain.vcpu.GuestAccessKind;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TraceParserTest {
+
+    private static final String VM = "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"vm0\",\"arch\":\"arm64\"}";
+    private static final String X86_VM = "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"vm0\",\"arch\":\"x86_64\"}";
+
+    private static Trace parse(String... lines) throws TraceFormatException {
+        return TraceParser.parse("t.jsonl", new StringReader(String.join("\n", lines)));
+    }
+
+    private static String error(String... lines) {
+        return assertThrows(TraceFormatException.class, () -> parse(lines)).getMessage();
+    }
+
+    /** The only step of a one-line trace that needs no implicit host, or the last step. */
+    private static Step last(String... lines) throws TraceFormatException {
+        List<Step> steps = parse(lines).steps();
+        return steps.get(steps.size() - 1);
+    }
+
+    private static String slot(String fields) {
+        return "{\"op\":\"KVM_SET_USER_MEMORY_REGION\",\"vm\":\"vm0\",\"guest_phys_addr\":0,"
+                + "\"memory_size\":4096,\"userspace_addr\":4096," + fields + "}";
+    }
+
+    // ---- lines ----
+
+    @Test
+    void commentsAndBlankLinesAreSkippedAndLinesKeepTheirNumbers() throws Exception {
+        Trace t = parse("# a comment", "", "   ", "  # indented comment", VM,
+                "{\"op\":\"KVM_CREATE_VCPU\",\"vm\":\"vm0\",\"vcpu\":0}");
+        assertEquals(3, t.steps().size()); // implicit host, VM, vCPU
+        assertEquals(5, t.steps().get(1).line());
+        assertEquals(6, t.steps().get(2).line());
+        assertEquals("t.jsonl:9: unknown op 'KVM_FOO'",
+                error("# c", "", VM, "", "# d", "{\"op\":\"KVM_CREATE_VCPU\",\"vm\":\"vm0\",\"vcpu\":0}", "", "",
+                        "{\"op\":\"KVM_FOO\"}"));
+    }
+
+    @Test
+    void crlfLineEndingsAreAccepted() throws Exception {
+        Trace t = TraceParser.parse("t", new StringReader(VM + "\r\n# x\r\n" + VM.replace("vm0", "vm1") + "\r\n"));
+        assertEquals(3, t.steps().get(2).line());
+    }
+
+    @Test
+    void onlyTheFirstErrorIsReported() {
+        assertEquals("t.jsonl:2: unknown op 'A'", error(VM, "{\"op\":\"A\"}", "{\"op\":\"B\"}"));
+    }
+
+    @Test
+    void notJson() {
+        assertTrue(error("{\"op\":").startsWith("t.jsonl:1: not JSON: "), error("{\"op\":"));
+        assertTrue(error("hello").startsWith("t.jsonl:1: not JSON: "));
+    }
+
+    @Test
+    void notAnObject() {
+        assertEquals("t.jsonl:1: not a JSON object: [1,2]", error("[1,2]"));
+    }
+
+    @Test
+    void trailingGarbageAfterTheObject() {
+        assertEquals("t.jsonl:1: trailing characters after the JSON object", error(VM + " x"));
+        assertEquals("t.jsonl:1: trailing characters after the JSON object", error(VM + VM));
+    }
+
+    @Test
+    void duplicateKey() {
+        assertEquals("t.jsonl:1: duplicate key 'vm'",
+                error("{\"op\":\"KVM_CREATE_VM\",\"vm\":\"a\",\"vm\":\"b\",\"arch\":\"arm64\"}"));
+        assertEquals("t.jsonl:2: duplicate key 'ret'",
+                error(VM, "{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0,\"expect\":{\"ret\":0,\"ret\":1}}"));
+    }
+
+    @Test
+    void missingAndMisspeltOp() {
+        assertEquals("t.jsonl:1: missing field 'op'", error("{\"vm\":\"vm0\"}"));
+        assertEquals("t.jsonl:1: unknown op 'KVM_CREAT_VM'", error("{\"op\":\"KVM_CREAT_VM\",\"vm\":\"vm0\"}"));
+        assertEquals("t.jsonl:1: 'op' must be a string, not 3", error("{\"op\":3}"));
+    }
+
+    @Test
+    void missingRequiredField() {
+        assertEquals("t.jsonl:1: missing field 'vm'", error("{\"op\":\"KVM_RUN\",\"vcpu\":0}"));
+        assertEquals("t.jsonl:2: missing field 'memory_size'", error(VM,
+                "{\"op\":\"KVM_SET_USER_MEMORY_REGION\",\"vm\":\"vm0\",\"slot\":0,\"guest_phys_addr\":0,"
+                        + "\"userspace_addr\":0}"));
+    }
+
+    @Test
+    void unknownField() {
+        assertEquals("t.jsonl:2: unknown field 'slto' for KVM_SET_USER_MEMORY_REGION",
+                error(VM, slot("\"slto\":0")));
+        // host belongs to the VM's creation, not to its later steps
+        assertEquals("t.jsonl:2: unknown field 'host' for KVM_RUN",
+                error(VM, "{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0,\"host\":\"host0\"}"));
+    }
+
+    @Test
+    void idsFollowThePattern() throws Exception {
+        assertEquals("t.jsonl:1: 'vm' must match [A-Za-z0-9_.-]{1,64}, not \"vm 0\"",
+                error("{\"op\":\"KVM_CREATE_VM\",\"vm\":\"vm 0\",\"arch\":\"arm64\"}"));
+        assertEquals("t.jsonl:1: 'vm' must be a string, not 0",
+                error("{\"op\":\"KVM_CREATE_VM\",\"vm\":0,\"arch\":\"arm64\"}"));
+        String max = "a".repeat(64);
+        assertEquals(max, ((Step.CreateVm) last("{\"op\":\"KVM_CREATE_VM\",\"vm\":\"" + max
+                + "\",\"arch\":\"arm64\"}")).vm());
+        assertTrue(error("{\"op\":\"KVM_CREATE_VM\",\"vm\":\"" + max + "a\",\"arch\":\"arm64\"}")
+                .contains("must match"));
+    }
+
+    @Test
+    void threadDefaultsToMainAndMustBeNonEmpty() throws Exception {
+        assertEquals("main", last(VM).meta().thread());
+        assertEquals("vcpu0", last(VM, "{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0,\"thread\":\"vcpu0\"}")
+                .meta().thread());
+        assertEquals("t.jsonl:2: 'thread' must be a non-empty string, not \"\"",
+                error(VM, "{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0,\"thread\":\"\"}"));
+    }
+
+    // ---- numbers ----
+
+    @Test
+    void numbersAreIntegersOrDecimalOrHexStrings() throws Exception {
+        Step.SetUserMemoryRegion s = (Step.SetUserMemoryRegion) last(VM,
+                "{\"op\":\"KVM_SET_USER_MEMORY_REGION\",\"vm\":\"vm0\",\"slot\":\"3\",\"guest_phys_addr\":\"0x1f000\","
+                        + "\"memory_size\":8192,\"userspace_addr\":\"0X7F0000000000\"}");
+        assertEquals(3, s.slot());
+        assertEquals(0x1f000, s.guestPhysAddr());
+        assertEquals(8192, s.memorySize());
+        assertEquals(0x7f0000000000L, s.userspaceAddr());
+        assertEquals(0, s.flags());
+    }
+
+    @Test
+    void u64MaxIsAcceptedAndKeptAsItsBits() throws Exception {
+        Step.Mmap m = (Step.Mmap) last("{\"op\":\"MMAP\",\"hva\":18446744073709551615,\"length\":\"0xffffffffffffffff\"}");
+        assertEquals(-1L, m.hva());
+        assertEquals(-1L, m.length());
+        Step.Mmap big = (Step.Mmap) last("{\"op\":\"MMAP\",\"hva\":9223372036854775808,\"length\":1}");
+        assertEquals(Long.MIN_VALUE, big.hva());
+    }
+
+    @Test
+    void u64OutOfRangeIsRejected() {
+        assertEquals("t.jsonl:1: 'hva' is larger than 2^64-1",
+                error("{\"op\":\"MMAP\",\"hva\":18446744073709551616,\"length\":1}"));
+        assertEquals("t.jsonl:1: 'hva' is larger than 2^64-1",
+                error("{\"op\":\"MMAP\",\"hva\":\"0x10000000000000000\",\"length\":1}"));
+        assertEquals("t.jsonl:1: 'hva' must not be negative, not -1", error("{\"op\":\"MMAP\",\"hva\":-1,\"length\":1}"));
+        assertEquals("t.jsonl:1: 'hva' must not be negative, not -1",
+                error("{\"op\":\"MMAP\",\"hva\":\"-1\",\"length\":1}"));
+    }
+
+    @Test
+    void u32FieldsRejectTwoToThe32() throws Exception {
+        assertEquals("t.jsonl:2: 'slot' is larger than 2^32-1", error(VM, slot("\"slot\":4294967296")));
+        assertEquals(0xFFFF_FFFFL, ((Step.SetUserMemoryRegion) last(VM, slot("\"slot\":4294967295"))).slot());
+        assertEquals("t.jsonl:2: 'flags' is larger than 2^32-1",
+                error(VM, slot("\"slot\":0,\"flags\":\"0x100000000\"")));
+        assertEquals("t.jsonl:2: 'flags' is larger than 2^32-1", error(VM,
+                "{\"op\":\"KVM_ENABLE_CAP\",\"vm\":\"vm0\",\"cap\":\"KVM_CAP_ARM_MTE\",\"flags\":4294967296}"));
+    }
+
+    @Test
+    void vcpuIsAU64SoTwoToThe32Parses() throws Exception {
+        Step.CreateVcpu c = (Step.CreateVcpu) last(VM,
+                "{\"op\":\"KVM_CREATE_VCPU\",\"vm\":\"vm0\",\"vcpu\":4294967296}");
+        assertEquals(1L << 32, c.vcpu());
+    }
+
+    @Test
+    void nonNumbersAndFractionsAreRejected() {
+        assertEquals("t.jsonl:2: 'memory_size' must be a number or a numeric string, not true", error(VM,
+                "{\"op\":\"KVM_SET_USER_MEMORY_REGION\",\"vm\":\"vm0\",\"slot\":0,\"guest_phys_addr\":0,"
+                        + "\"memory_size\":true,\"userspace_addr\":0}"));
+        assertEquals("t.jsonl:1: 'hva' must be an integer, not 1.5", error("{\"op\":\"MMAP\",\"hva\":1.5,\"length\":1}"));
+        assertEquals("t.jsonl:1: 'hva' must be a number or a numeric string, not \"0x\"",
+                error("{\"op\":\"MMAP\",\"hva\":\"0x\",\"length\":1}"));
+        assertEquals("t.jsonl:1: 'hva' must be a number or a numeric string, not \"1.5\"",
+                error("{\"op\":\"MMAP\",\"hva\":\"1.5\",\"length\":1}"));
+    }
+
+    // ---- flag sets ----
+
+    @Test
+    void memslotFlagsAsListNumberOrSingleName() throws Exception {
+        assertEquals(3, ((Step.SetUserMemoryRegion) last(VM,
+                slot("\"slot\":0,\"flags\":[\"KVM_MEM_LOG_DIRTY_PAGES\",\"KVM_MEM_READONLY\"]"))).flags());
+        assertEquals(6, ((Step.SetUserMemoryRegion) last(VM, slot("\"slot\":0,\"flags\":\"0x6\""))).flags());
+        assertEquals(2, ((Step.SetUserMemoryRegion) last(VM, slot("\"slot\":0,\"flags\":\"KVM_MEM_READONLY\""))).flags());
+        assertEquals(4, ((Step.SetUserMemoryRegion) last(VM, slot("\"slot\":0,\"flags\":[\"KVM_MEM_GUEST_MEMFD\"]"))).flags());
+        assertEquals(0, ((Step.SetUserMemoryRegion) last(VM, slot("\"slot\":0,\"flags\":[]"))).flags());
+    }
+
+    @Test
+    void unknownFlagNameIsNamed() {
+        String e = error(VM, slot("\"slot\":0,\"flags\":[\"KVM_MEM_LOG_DIRTY\"]"));
+        assertTrue(e.startsWith("t.jsonl:2: unknown name 'KVM_MEM_LOG_DIRTY' in 'flags' (known: KVM_MEM_LOG_DIRTY_PAGES"), e);
+        assertEquals("t.jsonl:2: 'flags' entries must be flag names, not 1", error(VM, slot("\"slot\":0,\"flags\":[1]")));
+    }
+
+    @Test
+    void enableCapLockWithNamedFlagsAndArgsPaddedToFour() throws Exception {
+        Step.EnableCap c = (Step.EnableCap) last(VM, "{\"op\":\"KVM_ENABLE_CAP\",\"vm\":\"vm0\","
+                + "\"cap\":\"KVM_CAP_ARM_LOCK_USER_MEMORY_REGION\","
+                + "\"flags\":[\"KVM_ARM_LOCK_USER_MEMORY_REGION_FLAGS_LOCK\"],"
+                + "\"args\":[0,[\"KVM_ARM_LOCK_MEM_READ\",\"KVM_ARM_LOCK_MEM_WRITE\"]],\"expect\":{\"ret\":0}}");
+        assertEquals("KVM_CAP_ARM_LOCK_USER_MEMORY_REGION", c.cap());
+        assertEquals(1, c.flags());
+        assertEquals(List.of(0L, 3L, 0L, 0L), c.args());
+        assertEquals(0L, c.meta().expect().ret());
+        Step.EnableCap u = (Step.EnableCap) last(VM, "{\"op\":\"KVM_ENABLE_CAP\",\"vm\":\"vm0\","
+                + "\"cap\":\"KVM_CAP_ARM_LOCK_USER_MEMORY_REGION\","
+                + "\"flags\":\"KVM_ARM_LOCK_USER_MEMORY_REGION_FLAGS_UNLOCK\",\"args\":[2,\"KVM_ARM_UNLOCK_MEM_ALL\"]}");
+        assertEquals(2, u.flags());
+        assertEquals(List.of(2L, 1L, 0L, 0L), u.args());
+    }
+
+    @Test
+    void enableCapMteWithDefaults() throws Exception {
+        Step.EnableCap c = (Step.EnableCap) last(VM,
+                "{\"op\":\"KVM_ENABLE_CAP\",\"vm\":\"vm0\",\"cap\":\"KVM_CAP_ARM_MTE\"}");
+        assertEquals(0, c.flags());
+        assertEquals(List.of(0L, 0L, 0L, 0L), c.args());
+        assertEquals(Expect.NONE, c.meta().expect());
+    }
+
+    @Test
+    void enableCapArgsLimitsAndNames() {
+        assertEquals("t.jsonl:2: 'args' has 5 entries, at most 4 allowed", error(VM,
+                "{\"op\":\"KVM_ENABLE_CAP\",\"vm\":\"vm0\",\"cap\":\"KVM_CAP_ARM_MTE\",\"args\":[0,0,0,0,0]}"));
+        assertEquals("t.jsonl:2: unknown name 'KVM_ARM_LOCK_MEM_READ' in 'args[0]' (it takes numbers only)", error(VM,
+                "{\"op\":\"KVM_ENABLE_CAP\",\"vm\":\"vm0\",\"cap\":\"KVM_CAP_ARM_MTE\",\"args\":[\"KVM_ARM_LOCK_MEM_READ\"]}"));
+        assertTrue(error(VM, "{\"op\":\"KVM_ENABLE_CAP\",\"vm\":\"vm0\",\"cap\":\"KVM_CAP_ARM_MTEE\"}")
+                .startsWith("t.jsonl:2: unknown cap 'KVM_CAP_ARM_MTEE' (known: "));
+    }
+
+    @Test
+    void armVcpuInitTargetAndFeatures() throws Exception {
+        Step.ArmVcpuInit i = (Step.ArmVcpuInit) last(VM, "{\"op\":\"KVM_ARM_VCPU_INIT\",\"vm\":\"vm0\",\"vcpu\":1,"
+                + "\"target\":\"KVM_ARM_TARGET_GENERIC_V8\",\"features\":[\"KVM_ARM_VCPU_PSCI_0_2\",\"KVM_ARM_VCPU_HAS_EL2\"]}");
+        assertEquals(1, i.vcpu());
+        assertEquals(5L, i.target());
+        assertEquals((1L << 2) | (1L << 7), i.features());
+        Step.ArmVcpuInit d = (Step.ArmVcpuInit) last(VM, "{\"op\":\"KVM_ARM_VCPU_INIT\",\"vm\":\"vm0\",\"vcpu\":0}");
+        assertNull(d.target());
+        assertEquals(0, d.features());
+        assertEquals(2L, ((Step.ArmVcpuInit) last(VM,
+                "{\"op\":\"KVM_ARM_VCPU_INIT\",\"vm\":\"vm0\",\"vcpu\":0,\"target\":2}")).target());
+        assertTrue(error(VM, "{\"op\":\"KVM_ARM_VCPU_INIT\",\"vm\":\"vm0\",\"vcpu\":0,\"target\":\"CORTEX_A57\"}")
+                .startsWith("t.jsonl:2: unknown name 'CORTEX_A57' in 'target'"));
+    }
+
+    // ---- expect ----
+
+    @Test
+    void expectRetAndErrno() throws Exception {
+        Expect e = last(VM, "{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0,\"expect\":{\"ret\":-1,\"errno\":\"ENOEXEC\"}}")
+                .meta().expect();
+        assertEquals(-1L, e.ret());
+        assertEquals("ENOEXEC", e.errno());
+        assertEquals("t.jsonl:2: unknown errno 'EFOO'",
+                error(VM, "{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0,\"expect\":{\"errno\":\"EFOO\"}}"));
+    }
+
+    @Test
+    void unknownExpectKey() {
+        assertEquals("t.jsonl:2: unknown expect key 'ertno'",
+                error(VM, "{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0,\"expect\":{\"ertno\":\"EINVAL\"}}"));
+    }
+
+    @Test
+    void expectKeyOfAnotherOp() {
+        assertEquals("t.jsonl:2: expect key 'exit' does not apply to KVM_RUN",
+                error(VM, "{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0,\"expect\":{\"exit\":\"NONE\"}}"));
+        assertEquals("t.jsonl:1: expect key 'dirty_pages' does not apply to MMAP",
+                error("{\"op\":\"MMAP\",\"hva\":0,\"length\":4096,\"expect\":{\"dirty_pages\":[]}}"));
+    }
+
+    @Test
+    void opsWithoutExpectRefuseOne() {
+        assertEquals("t.jsonl:1: POLICY takes no expect", error("{\"op\":\"POLICY\",\"expect\":{}}"));
+        assertEquals("t.jsonl:1: CHECK takes no expect", error("{\"op\":\"CHECK\",\"violations\":[],\"expect\":{}}"));
+        assertEquals("t.jsonl:1: HOST takes no expect", error("{\"op\":\"HOST\",\"arch\":\"arm64\",\"expect\":{}}"));
+        assertEquals("t.jsonl:2: MMU_NOTIFIER_INVALIDATE takes no expect", error(VM,
+                "{\"op\":\"MMU_NOTIFIER_INVALIDATE\",\"vm\":\"vm0\",\"gpa\":0,\"length\":4096,\"expect\":{\"ret\":0}}"));
+        assertEquals("t.jsonl:1: IOCTL takes no expect",
+                error("{\"op\":\"IOCTL\",\"name\":\"KVM_X\",\"fd_kind\":\"system\",\"expect\":{\"ret\":0}}"));
+    }
+
+    @Test
+    void guestExpectExitAndTlb() throws Exception {
+        Expect e = last(VM, "{\"op\":\"GUEST_WRITE\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":\"0x5000\","
+                + "\"expect\":{\"ret\":0,\"exit\":\"KVM_EXIT_MMIO\",\"tlb\":\"miss\"}}").meta().expect();
+        assertEquals(new Expect(0L, null, "KVM_EXIT_MMIO", "miss", null, null), e);
+        assertEquals("t.jsonl:2: 'tlb' must be one of hit, miss, not \"hot\"", error(VM,
+                "{\"op\":\"GUEST_READ\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":0,\"expect\":{\"tlb\":\"hot\"}}"));
+    }
+
+    @Test
+    void dirtyPagesAndResultExpectations() throws Exception {
+        Step.NotModelled d = (Step.NotModelled) last(X86_VM,
+                "{\"op\":\"KVM_GET_DIRTY_LOG\",\"vm\":\"vm0\",\"slot\":0,\"expect\":{\"dirty_pages\":[5,\"0x6\"]}}");
+        assertEquals(List.of(5L, 6L), d.meta().expect().dirtyPages());
+        assertEquals("KVM_GET_DIRTY_LOG is not modelled yet (x86 dirty logging)", d.reason());
+        Step.NotModelled a = (Step.NotModelled) last(
+                "{\"op\":\"HOST_MEM_ABORT\",\"pfn\":1,\"access\":\"write\",\"expect\":{\"result\":\"denied\"}}");
+        assertEquals("denied", a.meta().expect().result());
+        assertEquals("t.jsonl:1: expect key 'ret' does not apply to HOST_MEM_ABORT",
+                error("{\"op\":\"HOST_MEM_ABORT\",\"pfn\":1,\"access\":\"read\",\"expect\":{\"ret\":0}}"));
+    }
+
+    // ---- POLICY ----
+
+    @Test
+    void policyFirst() throws Exception {
+        Trace t = parse("# seed", "{\"op\":\"POLICY\",\"dirty-log-flush\":\"if-modified\",\"pkvm-owner-bits\":32}", VM);
+        Step.Policy p = assertInstanceOf(Step.Policy.class, t.steps().get(0));
+        assertEquals(Map.of("dirty-log-flush", "if-modified", "pkvm-owner-bits", "32"), p.values());
+        assertEquals(p.values(), t.policy());
+    }
+
+    @Test
+    void policyNotFirstOrTwiceIsAnError() {
+        assertEquals("t.jsonl:3: POLICY must be the first step of the trace (the first is at line 2)",
+                error("# c", VM, "{\"op\":\"POLICY\"}"));
+        assertEquals("t.jsonl:2: POLICY given twice (first at line 1)", error("{\"op\":\"POLICY\"}", "{\"op\":\"POLICY\"}"));
+    }
+
+    @Test
+    void policyValuesAreValidated() {
+        assertTrue(error("{\"op\":\"POLICY\",\"dirty-log-flsh\":\"if-modified\"}")
+                .startsWith("t.jsonl:1: unknown policy 'dirty-log-flsh'"));
+        assertEquals("t.jsonl:1: policy dirty-log-flush takes unconditional or if-modified, not 'never'",
+                error("{\"op\":\"POLICY\",\"dirty-log-flush\":\"never\"}"));
+    }
+
+    // ---- HOST and implicit hosts ----
+
+    @Test
+    void hostWithFeatureOverrides() throws Exception {
+        Step.HostDecl h = (Step.HostDecl) parse("{\"op\":\"HOST\",\"host\":\"h1\",\"arch\":\"x86_64\","
+                + "\"features\":{\"ad_bits\":false,\"vm_types\":[\"KVM_X86_DEFAULT_VM\"],"
+                + "\"gmem_flags\":[\"GUEST_MEMFD_FLAG_MMAP\"],\"memory\":\"0x100000000\"}}").steps().get(0);
+        assertEquals("h1", h.host());
+        assertEquals(Arch.X86_64, h.arch());
+        assertFalse(h.implicit());
+        assertFalse(h.features().adBits());
+        assertTrue(h.features().smm());
+        assertEquals(List.of("KVM_X86_DEFAULT_VM"), h.features().vmTypes());
+        assertEquals(List.of("GUEST_MEMFD_FLAG_MMAP"), h.features().gmemFlags());
+        assertEquals(1L << 32, h.features().memory());
+        Step.HostDecl a = (Step.HostDecl) parse("{\"op\":\"HOST\",\"arch\":\"arm64\",\"features\":{\"pkvm\":true}}")
+                .steps().get(0);
+        assertEquals("host0", a.host());
+        assertTrue(a.features().pkvm());
+        assertTrue(a.features().mte());
+    }
+
+    @Test
+    void hostFeaturesDependOnArch() {
+        assertEquals("t.jsonl:1: unknown feature 'ad_bits' for an arm64 host",
+                error("{\"op\":\"HOST\",\"arch\":\"arm64\",\"features\":{\"ad_bits\":false}}"));
+        assertEquals("t.jsonl:1: unknown feature 'mte' for an x86_64 host",
+                error("{\"op\":\"HOST\",\"arch\":\"x86_64\",\"features\":{\"mte\":false}}"));
+        assertEquals("t.jsonl:1: feature 'mte' must be true or false, not 1",
+                error("{\"op\":\"HOST\",\"arch\":\"arm64\",\"features\":{\"mte\":1}}"));
+        assertEquals("t.jsonl:1: 'arch' must be arm64 or x86_64, not \"arm\"", error("{\"op\":\"HOST\",\"arch\":\"arm\"}"));
+        assertTrue(error("{\"op\":\"HOST\",\"arch\":\"x86_64\",\"features\":{\"gmem_flags\":[\"FOO\"]}}")
+                .startsWith("t.jsonl:1: unknown guest_memfd flag \"FOO\" in 'gmem_flags'"));
+    }
+
+    @Test
+    void hostAfterItsFirstUseIsAnError() {
+        assertEquals("t.jsonl:3: HOST host0 comes after its first use at line 2",
+                error("# c", "{\"op\":\"MMAP\",\"hva\":0,\"length\":4096}", "{\"op\":\"HOST\",\"arch\":\"arm64\"}"));
+        assertEquals("t.jsonl:2: HOST h1 comes after its first use at line 1",
+                error("{\"op\":\"KVM_CREATE_VM\",\"vm\":\"v\",\"arch\":\"arm64\",\"host\":\"h1\"}",
+                        "{\"op\":\"HOST\",\"host\":\"h1\",\"arch\":\"arm64\"}"));
+        assertEquals("t.jsonl:2: HOST host0 was already declared at line 1",
+                error("{\"op\":\"HOST\",\"arch\":\"arm64\"}", "{\"op\":\"HOST\",\"arch\":\"arm64\"}"));
+    }
+
+    @Test
+    void implicitHostTakesTheArchOfItsFirstVmAndGoesBeforeItsFirstUse() throws Exception {
+        Trace t = parse("# c", "{\"op\":\"MMAP\",\"hva\":0,\"length\":4096,\"shared\":true}", X86_VM,
+                "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"vm1\",\"arch\":\"arm64\"}");
+        assertEquals(4, t.steps().size());
+        Step.HostDecl h = assertInstanceOf(Step.HostDecl.class, t.steps().get(0));
+        assertTrue(h.implicit());
+        assertEquals("host0", h.host());
+        assertEquals(Arch.X86_64, h.arch());
+        assertEquals(HostFeatures.defaults(Arch.X86_64), h.features());
+        assertEquals(2, h.line());
+        assertEquals("main", h.meta().thread());
+        assertEquals(Expect.NONE, h.meta().expect());
+        assertInstanceOf(Step.Mmap.class, t.steps().get(1));
+    }
+
+    @Test
+    void implicitHostWithoutVmIsArm64AndEachHostGetsOne() throws Exception {
+        Trace t = parse("{\"op\":\"SET_RLIMIT_MEMLOCK\",\"host\":\"h1\",\"bytes\":4096}",
+                "{\"op\":\"HOST\",\"host\":\"h2\",\"arch\":\"x86_64\"}",
+                "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"a\",\"arch\":\"x86_64\",\"host\":\"h2\"}",
+                "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"b\",\"arch\":\"x86_64\",\"host\":\"h3\"}");
+        List<String> ops = t.steps().stream().map(s -> s.op() + "@" + s.line()).toList();
+        assertEquals(List.of("HOST@1", "SET_RLIMIT_MEMLOCK@1", "HOST@2", "KVM_CREATE_VM@3", "HOST@4",
+                "KVM_CREATE_VM@4"), ops);
+        assertEquals(Arch.ARM64, ((Step.HostDecl) t.steps().get(0)).arch());
+        assertFalse(((Step.HostDecl) t.steps().get(2)).implicit());
+        Step.HostDecl h3 = (Step.HostDecl) t.steps().get(4);
+        assertEquals("h3", h3.host());
+        assertEquals(Arch.X86_64, h3.arch());
+    }
+
+    // ---- modelled steps ----
+
+    @Test
+    void mmapMunmapRlimitUserspaceWrite() throws Exception {
+        Trace t = parse("{\"op\":\"MMAP\",\"hva\":\"0x7f0000000000\",\"length\":\"0x10000\",\"prot_mte\":true}",
+                "{\"op\":\"MUNMAP\",\"hva\":\"0x7f0000000000\",\"length\":4096,\"expect\":{\"errno\":\"EINVAL\"}}",
+                "{\"op\":\"SET_RLIMIT_MEMLOCK\",\"bytes\":65536}", VM,
+                "{\"op\":\"USERSPACE_WRITE\",\"vm\":\"vm0\",\"gpa\":4096,\"length\":8192}");
+        assertEquals(new Step.Mmap(t.steps().get(1).meta(), "host0", 0x7f0000000000L, 0x10000, false, true),
+                t.steps().get(1));
+        Step.Munmap u = (Step.Munmap) t.steps().get(2);
+        assertEquals(4096, u.length());
+        assertEquals("EINVAL", u.meta().expect().errno());
+        assertEquals(65536, ((Step.SetRlimitMemlock) t.steps().get(3)).bytes());
+        Step.UserspaceWrite w = (Step.UserspaceWrite) t.steps().get(5);
+        assertEquals("vm0", w.vm());
+        assertEquals(4096, w.gpa());
+        assertEquals(8192, w.length());
+        assertEquals("t.jsonl:1: 'shared' must be true or false, not 1",
+                error("{\"op\":\"MMAP\",\"hva\":0,\"length\":1,\"shared\":1}"));
+    }
+
+    @Test
+    void createVmTypes() throws Exception {
+        Step.CreateVm arm = (Step.CreateVm) last(VM);
+        assertEquals(Arch.ARM64, arm.arch());
+        assertNull(arm.type());
+        assertEquals("host0", arm.host());
+        assertEquals("KVM_X86_DEFAULT_VM", ((Step.CreateVm) last(X86_VM)).type());
+        assertEquals("KVM_X86_SW_PROTECTED_VM", ((Step.CreateVm) last(
+                "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"v\",\"arch\":\"x86_64\",\"type\":1}")).type());
+        assertEquals("KVM_X86_SNP_VM", ((Step.CreateVm) last(
+                "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"v\",\"arch\":\"x86_64\",\"type\":\"KVM_X86_SNP_VM\"}")).type());
+        assertEquals("40", ((Step.CreateVm) last(
+                "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"v\",\"arch\":\"arm64\",\"type\":\"0x28\"}")).type());
+        assertEquals("t.jsonl:1: missing field 'arch'", error("{\"op\":\"KVM_CREATE_VM\",\"vm\":\"v\"}"));
+    }
+
+    @Test
+    void vcpuRunAndGuestAccessOnArm64() throws Exception {
+        Trace t = parse(VM, "{\"op\":\"KVM_CREATE_VCPU\",\"vm\":\"vm0\",\"vcpu\":0,\"expect\":{\"ret\":0}}",
+                "{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0}",
+                "{\"op\":\"GUEST_READ\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":1}",
+                "{\"op\":\"GUEST_WRITE\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":2}",
+                "{\"op\":\"GUEST_EXEC\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":3,\"thread\":\"t1\"}");
+        assertEquals(0L, ((Step.CreateVcpu) t.steps().get(2)).meta().expect().ret());
+        assertEquals(0, ((Step.Run) t.steps().get(3)).vcpu());
+        assertEquals(new Step.GuestAccess(t.steps().get(4).meta(), "vm0", 0, GuestAccessKind.READ, 1), t.steps().get(4));
+        assertEquals(GuestAccessKind.WRITE, ((Step.GuestAccess) t.steps().get(5)).kind());
+        Step.GuestAccess x = (Step.GuestAccess) t.steps().get(6);
+        assertEquals(GuestAccessKind.EXEC, x.kind());
+        assertEquals("GUEST_EXEC", x.op());
+        assertEquals("t1", x.meta().thread());
+        assertTrue(t.notModelled().isEmpty());
+    }
+
+    @Test
+    void guestStepOnAVmNeverCreatedIsModelled() throws Exception {
+        assertInstanceOf(Step.GuestAccess.class, last("{\"op\":\"GUEST_READ\",\"vm\":\"ghost\",\"vcpu\":0,\"gpa\":0}"));
+    }
+
+    @Test
+    void setUserMemoryRegionValid() throws Exception {
+        Step.SetUserMemoryRegion s = (Step.SetUserMemoryRegion) last(VM,
+                slot("\"slot\":65537,\"flags\":[\"KVM_MEM_LOG_DIRTY_PAGES\"],\"expect\":{\"errno\":\"EINVAL\"}"));
+        assertEquals(65537, s.slot());
+        assertEquals(1, s.flags());
+        assertEquals("EINVAL", s.meta().expect().errno());
+        assertEquals(2, s.line());
+    }
+
+    // ---- not modelled ----
+
+    @Test
+    void x86GuestStepsAreNotModelled() throws Exception {
+        Step.NotModelled n = (Step.NotModelled) last(X86_VM,
+                "{\"op\":\"GUEST_WRITE\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":\"0x5000\",\"expect\":{\"tlb\":\"hit\"}}");
+        assertEquals("GUEST_WRITE", n.op());
+        assertEquals("GUEST_WRITE on an x86_64 VM is not modelled yet (x86 MMU: SPTEs and TLBs)", n.reason());
+        assertEquals("hit", n.meta().expect().tlb());
+        // but x86 VM creation, vCPUs, memslots and KVM_RUN are
+        assertInstanceOf(Step.Run.class, last(X86_VM, "{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0}"));
+    }
+
+    @Test
+    void unbuiltOpsAreNotModelledAfterFullValidation() throws Exception {
+        Trace t = parse(X86_VM,
+                "{\"op\":\"KVM_ENABLE_CAP\",\"vm\":\"vm0\",\"cap\":\"KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2\","
+                        + "\"args\":[[\"KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE\",\"KVM_DIRTY_LOG_INITIALLY_SET\"]]}",
+                "{\"op\":\"IOCTL\",\"name\":\"KVM_GET_ONE_REG\",\"fd_kind\":\"vcpu\",\"vm\":\"vm0\",\"vcpu\":0,\"ret\":-1}",
+                "{\"op\":\"KVM_CREATE_GUEST_MEMFD\",\"vm\":\"vm0\",\"gmem\":\"g0\",\"size\":4096,"
+                        + "\"flags\":[\"GUEST_MEMFD_FLAG_MMAP\",\"KVM_GMEM_NO_DIRECT_MAP\"]}",
+                "{\"op\":\"KVM_CLEAR_DIRTY_LOG\",\"vm\":\"vm0\",\"slot\":0,\"first_page\":0,\"num_pages\":64,\"pages\":[1]}",
+                "{\"op\":\"PKVM_HOST_SHARE_HYP\",\"pfn\":\"0x100\"}",
+                "{\"op\":\"KVM_GPC_ACTIVATE\",\"vm\":\"vm0\",\"gpc\":\"c0\",\"gpa\":0,\"length\":8}");
+        List<String> reasons = t.notModelled().stream().map(Step.NotModelled::reason).toList();
+        assertEquals(List.of("KVM_ENABLE_CAP KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 is not modelled yet",
+                "IOCTL pass-through steps are not modelled yet (strace import)",
+                "KVM_CREATE_GUEST_MEMFD is not modelled yet (guest_memfd)",
+                "KVM_CLEAR_DIRTY_LOG is not modelled yet (x86 dirty logging)",
+                "PKVM_HOST_SHARE_HYP is not modelled yet (pKVM)",
+                "KVM_GPC_ACTIVATE is not modelled yet (gfn_to_pfn caches)"), reasons);
+        assertEquals(3, t.notModelled().get(1).line());
+    }
+
+    @Test
+    void notModelledStepsAreStillValidated() {
+        assertTrue(error(VM, "{\"op\":\"KVM_CREATE_GUEST_MEMFD\",\"vm\":\"vm0\",\"gmem\":\"g\",\"size\":1,"
+                + "\"flags\":[\"GUEST_MEMFD_FLAG_MAP\"]}").startsWith("t.jsonl:2: unknown name 'GUEST_MEMFD_FLAG_MAP'"));
+        assertEquals("t.jsonl:1: missing field 'vm'",
+                error("{\"op\":\"IOCTL\",\"name\":\"KVM_GET_ONE_REG\",\"fd_kind\":\"vcpu\"}"));
+        assertEquals("t.jsonl:1: 'access' must be one of read, write, exec, not \"rw\"",
+                error("{\"op\":\"HOST_MEM_ABORT\",\"pfn\":1,\"access\":\"rw\"}"));
+        assertEquals("t.jsonl:2: unknown field 'lenght' for MMU_NOTIFIER_CLEAR_YOUNG",
+                error(VM, "{\"op\":\"MMU_NOTIFIER_CLEAR_YOUNG\",\"vm\":\"vm0\",\"gpa\":0,\"lenght\":1}"));
+    }
+
+    @Test
+    void pkvmStepsUseTheirHost() throws Exception {
+        Trace t = parse("{\"op\":\"PKVM_HOST_DONATE_HYP\",\"host\":\"p\",\"pfn\":1,\"nr_pages\":2}");
+        Step.HostDecl h = (Step.HostDecl) t.steps().get(0);
+        assertEquals("p", h.host());
+        assertEquals(Arch.ARM64, h.arch());
+    }
+
+    // ---- CHECK ----
+
+    @Test
+    void checkOfModelledKeys() throws Exception {
+        Trace t = parse(VM,
+                "{\"op\":\"CHECK\",\"vm\":\"vm0\",\"caps\":[\"KVM_CAP_ARM_MTE\"],\"pending_ops\":[\"SANITISE_TAGS\",\"FLUSH_DCACHE\"]}",
+                "{\"op\":\"CHECK\",\"vm\":\"vm0\",\"slot\":\"0\",\"locked\":null,\"dirty_logging\":false}",
+                "{\"op\":\"CHECK\",\"vm\":\"vm0\",\"gpa\":\"0x1000\",\"page\":{\"pinned\":true,\"mte_tagged\":false}}",
+                "{\"op\":\"CHECK\",\"violations\":[\"pending-op-leak\"]}");
+        Step.Check c = (Step.Check) t.steps().get(2);
+        assertEquals("vm0", c.vm());
+        assertNull(c.slot());
+        assertEquals(List.of(new CheckItem("caps", Set.of("KVM_CAP_ARM_MTE")),
+                new CheckItem("pending_ops", Set.of("SANITISE_TAGS", "FLUSH_DCACHE"))), c.items());
+        Step.Check s = (Step.Check) t.steps().get(3);
+        assertEquals(0L, s.slot());
+        assertEquals(List.of(new CheckItem("locked", null), new CheckItem("dirty_logging", false)), s.items());
+        Step.Check p = (Step.Check) t.steps().get(4);
+        assertEquals(0x1000L, p.gpa());
+        assertEquals(Map.of("pinned", true, "mte_tagged", false), p.items().get(0).expected());
+        Step.Check v = (Step.Check) t.steps().get(5);
+        assertNull(v.vm());
+        assertEquals(Set.of("pending-op-leak"), v.items().get(0).expected());
+        assertEquals("READ", ((Step.Check) last(VM,
+                "{\"op\":\"CHECK\",\"vm\":\"vm0\",\"slot\":0,\"locked\":\"READ\"}")).items().get(0).expected());
+    }
+
+    @Test
+    void checkKeysMustFitTheSelectors() {
+        assertEquals("t.jsonl:1: CHECK 'locked' needs selector vm, slot (given: vm)",
+                error("{\"op\":\"CHECK\",\"vm\":\"vm0\",\"locked\":null}"));
+        assertEquals("t.jsonl:1: CHECK 'caps' needs selector vm (given: vm, slot)",
+                error("{\"op\":\"CHECK\",\"vm\":\"vm0\",\"slot\":0,\"caps\":[]}"));
+        assertEquals("t.jsonl:1: CHECK 'violations' needs no selector (given: vm)",
+                error("{\"op\":\"CHECK\",\"vm\":\"vm0\",\"violations\":[]}"));
+        assertEquals("t.jsonl:1: CHECK 'tlb' needs selector vm, gpa, vcpu (given: vm, gpa)",
+                error("{\"op\":\"CHECK\",\"vm\":\"vm0\",\"gpa\":0,\"tlb\":null}"));
+    }
+
+    @Test
+    void checkValueShapes() {
+        assertEquals("t.jsonl:1: CHECK has no key to check (keys: pending_ops, caps, locked, dirty_logging, "
+                + "dirty_pages, page, spte, tlb, cache, owner, host_state, hyp_state, violations)",
+                error("{\"op\":\"CHECK\",\"vm\":\"vm0\"}"));
+        assertEquals("t.jsonl:1: unknown invariant \"stale-tlb\" in 'violations'",
+                error("{\"op\":\"CHECK\",\"violations\":[\"stale-tlb\"]}"));
+        assertEquals("t.jsonl:1: 'locked' must be null, READ or WRITE, not \"read\"",
+                error("{\"op\":\"CHECK\",\"vm\":\"v\",\"slot\":0,\"locked\":\"read\"}"));
+        assertTrue(error("{\"op\":\"CHECK\",\"vm\":\"v\",\"pending_ops\":[\"FLUSH\"]}")
+                .startsWith("t.jsonl:1: unknown pending op \"FLUSH\" in 'pending_ops'"));
+        assertTrue(error("{\"op\":\"CHECK\",\"vm\":\"v\",\"gpa\":0,\"page\":{\"pined\":true}}")
+                .startsWith("t.jsonl:1: unknown property 'pined' in 'page'"));
+        assertEquals("t.jsonl:1: 'dirty_logging' must be true or false, not \"yes\"",
+                error("{\"op\":\"CHECK\",\"vm\":\"v\",\"slot\":0,\"dirty_logging\":\"yes\"}"));
+        assertEquals("t.jsonl:1: unknown field 'slots' for CHECK", error("{\"op\":\"CHECK\",\"slots\":0,\"violations\":[]}"));
+    }
+
+    @Test
+    void checkOfUnbuiltKeysIsNotModelled() throws Exception {
+        Step.NotModelled n = (Step.NotModelled) last(VM, "{\"op\":\"CHECK\",\"vm\":\"vm0\",\"gpa\":0,"
+                + "\"page\":{\"pinned\":false},\"spte\":{\"present\":true}}");
+        assertEquals("CHECK spte is not modelled yet", n.reason());
+        Step.NotModelled o = (Step.NotModelled) parse("{\"op\":\"CHECK\",\"host\":\"h9\",\"pfn\":3,\"owner\":\"hyp\"}")
+                .steps().get(1);
+        assertEquals("CHECK owner is not modelled yet", o.reason());
+        assertEquals("t.jsonl:1: 'owner' must be one of host, hyp, guest, not \"me\"",
+                error("{\"op\":\"CHECK\",\"host\":\"h9\",\"pfn\":3,\"owner\":\"me\"}"));
+    }
+
+    // ---- files ----
+
+    @Test
+    void pathParseAndIoErrors(@TempDir Path dir) throws Exception {
+        Path good = dir.resolve("good.jsonl");
+        Files.writeString(good, "# x\n" + VM + "\n");
+        Trace t = TraceParser.parse(good);
+        assertEquals(good.toString(), t.file());
+        assertEquals(2, t.steps().get(1).line());
+
+        Path missing = dir.resolve("missing.jsonl");
+        TraceFormatException e = assertThrows(TraceFormatException.class, () -> TraceParser.parse(missing));
+        assertEquals(0, e.line());
+        assertEquals(missing + ": cannot read: no such file", e.getMessage());
+        assertEquals("cannot read: no such file", e.reason());
+        assertEquals(missing.toString(), e.file());
+
+        assertEquals(dir + ": cannot read: is a directory",
+                assertThrows(TraceFormatException.class, () -> TraceParser.parse(dir)).getMessage());
+    }
+
+    @Test
+    void invalidUtf8IsReportedOnItsLine(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("bad.jsonl");
+        byte[] head = (VM + "\n# ok\n{\"op\":\"MMAP\",\"hva\":0,\"length\":1,\"thread\":\"").getBytes(StandardCharsets.UTF_8);
+        byte[] all = new byte[head.length + 3];
+        System.arraycopy(head, 0, all, 0, head.length);
+        all[head.length] = (byte) 0xC3; // a lead byte with no continuation
+        all[head.length + 1] = '"';
+        all[head.length + 2] = '}';
+        Files.write(bad, all);
+        TraceFormatException e = assertThrows(TraceFormatException.class, () -> TraceParser.parse(bad));
+        assertEquals(3, e.line());
+        assertEquals(bad + ":3: not valid UTF-8", e.getMessage());
+    }
+
+    @Test
+    void exceptionMessageFormat() {
+        assertEquals("f:7: r", new TraceFormatException("f", 7, "r").getMessage());
+        assertEquals("f: r", new TraceFormatException("f", 0, "r").getMessage());
+    }
+
+    @Test
+    void theExampleOfTheFormatDocParses() throws Exception {
+        Trace t = parse("# seed 004: a stale writable TLB entry survives enabling dirty logging",
+                "{\"op\":\"POLICY\",\"dirty-log-flush\":\"if-modified\"}",
+                "{\"op\":\"HOST\",\"arch\":\"x86_64\",\"features\":{\"ad_bits\":false}}",
+                "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"vm0\",\"arch\":\"x86_64\"}",
+                "{\"op\":\"KVM_CREATE_VCPU\",\"vm\":\"vm0\",\"vcpu\":0}",
+                "{\"op\":\"KVM_SET_USER_MEMORY_REGION\",\"vm\":\"vm0\",\"slot\":0,\"flags\":[],\"guest_phys_addr\":0,"
+                        + "\"memory_size\":\"0x10000\",\"userspace_addr\":\"0x7f0000000000\"}",
+                "{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0}",
+                "{\"op\":\"GUEST_WRITE\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":\"0x5000\",\"expect\":{\"tlb\":\"miss\"}}",
+                "{\"op\":\"MMU_NOTIFIER_CLEAR_YOUNG\",\"vm\":\"vm0\",\"gpa\":\"0x5000\",\"length\":4096}",
+                "{\"op\":\"KVM_SET_USER_MEMORY_REGION\",\"vm\":\"vm0\",\"slot\":0,\"flags\":[\"KVM_MEM_LOG_DIRTY_PAGES\"],"
+                        + "\"guest_phys_addr\":0,\"memory_size\":\"0x10000\",\"userspace_addr\":\"0x7f0000000000\"}",
+                "{\"op\":\"GUEST_WRITE\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":\"0x5000\",\"expect\":{\"tlb\":\"hit\"}}",
+                "{\"op\":\"KVM_GET_DIRTY_LOG\",\"vm\":\"vm0\",\"slot\":0,\"expect\":{\"dirty_pages\":[]}}",
+                "{\"op\":\"CHECK\",\"violations\":[\"dirty-log-completeness\",\"stale-writable-tlb\"]}");
+        assertEquals(12, t.steps().size());
+        assertEquals(List.of(8, 9, 11, 12), t.notModelled().stream().map(Step::line).toList());
+        assertFalse(((Step.HostDecl) t.steps().get(1)).features().adBits());
+        assertEquals(Map.of("dirty-log-flush", "if-modified"), t.policy());
+    }
+}
