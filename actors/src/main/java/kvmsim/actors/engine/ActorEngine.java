@@ -21,7 +21,7 @@ import kvmsim.domain.kernel.Reply;
  */
 public final class ActorEngine implements Engine {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration TIMEOUT = KvmsimSystem.askTimeout();
 
     private final Sharding sharding;
     private final String runId;
