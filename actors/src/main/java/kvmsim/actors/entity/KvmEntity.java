@@ -2,7 +2,11 @@ package kvmsim.actors.entity;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.domain.common.EntityId;
+import kvmsim.domain.kernel.Ack;
+import kvmsim.domain.kernel.Broadcast;
 import kvmsim.domain.kernel.Decision;
 import kvmsim.domain.kernel.Entities;
 import kvmsim.domain.kernel.EntityCommand;
@@ -13,33 +17,68 @@ import kvmsim.domain.kernel.Reply;
 import kvmsim.journal.serialization.CborSerializable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * One host, VM, vCPU or memslot of one run, as a persistent actor. It is thin on purpose: the
  * domain's decider says what happens, this persists the events and replies after they are durable.
  * Its persistence id is {@code <run>/<kind>/<key>}, e.g. {@code r1/vcpu/vm0/0}.
+ *
+ * <p>When a decision leaves the entity waiting on a broadcast (a VM's remote TLB flush), the
+ * entity sends the request to every receiver through Cluster Sharding, stashes whatever else
+ * arrives, and answers the command that started it only after every receiver acknowledged and the
+ * completion is persisted. An entity recovered mid-broadcast (its state still says it waits)
+ * sends the request again; receivers acknowledge a request they already handled without acting.
  */
-public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Handle, Recorded, EntityState> {
+public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorded, EntityState> {
 
-    /** The one command: a domain command from a trace line, answered with a Reply. */
-    public record Handle(int line, EntityCommand command, ActorRef<Reply> replyTo) implements CborSerializable {
+    /** What a kvmsim entity understands. */
+    public sealed interface Msg extends CborSerializable {
     }
 
-    private final EntityId entity;
+    /** A domain command from a trace line, answered with a Reply. */
+    public record Handle(int line, EntityCommand command, ActorRef<Reply> replyTo) implements Msg {
+    }
 
-    private KvmEntity(String persistenceId) {
+    /** Every receiver of the broadcast acknowledged; replies in receiver order. */
+    public record AcksCollected(List<Reply> replies) implements Msg {
+        public AcksCollected {
+            replies = List.copyOf(replies);
+        }
+    }
+
+    /** A receiver did not answer in time: the broadcast is sent again. */
+    public record BroadcastFailed(String reason) implements Msg {
+    }
+
+    private final ActorContext<Msg> ctx;
+    private final Sharding sharding;
+    private final String runId;
+    private final EntityId entity;
+    // the command whose reply waits on the broadcast in flight, and what it persisted: not state,
+    // because after a crash nobody waits for the reply any more
+    private Handle waiting;
+    private List<Recorded> started = List.of();
+
+    private KvmEntity(ActorContext<Msg> ctx, Sharding sharding, String persistenceId) {
         super(PersistenceId.ofUniqueId(persistenceId));
+        this.ctx = ctx;
+        this.sharding = sharding;
+        this.runId = persistenceId.substring(0, persistenceId.indexOf('/'));
         this.entity = entityOf(persistenceId);
     }
 
-    public static Behavior<Handle> create(String persistenceId) {
-        return new KvmEntity(persistenceId);
+    public static Behavior<Msg> create(String persistenceId, Sharding sharding) {
+        return Behaviors.setup(ctx -> new KvmEntity(ctx, sharding, persistenceId));
     }
 
     /** {@code r1/vcpu/vm0/0} -> {@code vcpu/vm0/0}. */
@@ -53,25 +92,98 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Handle, Reco
     }
 
     @Override
-    public CommandHandler<Handle, Recorded, EntityState> commandHandler() {
-        return newCommandHandlerBuilder().forAnyState().onCommand(Handle.class, this::onHandle).build();
+    public CommandHandler<Msg, Recorded, EntityState> commandHandler() {
+        return newCommandHandlerBuilder().forAnyState()
+                .onCommand(Handle.class, this::onHandle)
+                .onCommand(AcksCollected.class, this::onAcks)
+                .onCommand(BroadcastFailed.class, (state, f) -> {
+                    ctx.getLog().warn("{}: broadcast failed ({}), sending it again", entity.path(), f.reason());
+                    if (state.awaiting() != null) {
+                        sendBroadcast(state.awaiting());
+                    }
+                    return Effect().none();
+                })
+                .build();
     }
 
     private Effect<Recorded, EntityState> onHandle(EntityState state, Handle h) {
+        if (state.awaiting() != null) {
+            return Effect().stash(); // one ioctl at a time: the next waits until the flush completed
+        }
         Decision d = Entities.decide(state, h.command());
         if (d.rejected() || d.events().isEmpty()) {
             return Effect().none().thenReply(h.replyTo(), s -> new Reply(d.errno(), s, List.of()));
         }
-        List<Recorded> recorded = new ArrayList<>();
-        for (Event e : d.events()) {
-            recorded.add(new Recorded(h.line(), e));
+        List<Recorded> recorded = recorded(h.line(), d.events());
+        return Effect().persist(recorded).thenRun(s -> {
+            Broadcast b = s.awaiting();
+            if (b == null) {
+                h.replyTo().tell(new Reply(null, s, recorded));
+            } else {
+                waiting = h;
+                started = recorded;
+                sendBroadcast(b);
+            }
+        });
+    }
+
+    private Effect<Recorded, EntityState> onAcks(EntityState state, AcksCollected a) {
+        Broadcast b = state.awaiting();
+        if (b == null || a.replies().size() != b.to().size()) {
+            return Effect().none(); // a late answer to a broadcast that already completed
         }
-        return Effect().persist(recorded).thenReply(h.replyTo(), s -> new Reply(null, s, recorded));
+        List<Ack> acks = new ArrayList<>();
+        for (int i = 0; i < b.to().size(); i++) {
+            acks.add(Ack.of(b.to().get(i), a.replies().get(i)));
+        }
+        Decision d = Entities.decide(state, b.completion(acks));
+        List<Recorded> recorded = recorded(b.line(), d.events());
+        Handle h = waiting;
+        List<Recorded> before = started;
+        waiting = null;
+        started = List.of();
+        return Effect().persist(recorded).thenRun(s -> {
+            if (h != null) {
+                Reply startedReply = new Reply(null, s, before);
+                h.replyTo().tell(Reply.afterBroadcast(entity, startedReply, b.to(), a.replies(),
+                        new Reply(d.errno(), s, recorded)));
+            }
+        }).thenUnstashAll();
+    }
+
+    private void sendBroadcast(Broadcast b) {
+        List<CompletableFuture<Reply>> asks = new ArrayList<>();
+        for (EntityId to : b.to()) {
+            asks.add(sharding.ref(runId, to)
+                    .<Reply>ask(replyTo -> new Handle(b.line(), b.request(), replyTo), KvmsimSystem.askTimeout())
+                    .toCompletableFuture());
+        }
+        CompletableFuture<List<Reply>> all = CompletableFuture.allOf(asks.toArray(new CompletableFuture<?>[0]))
+                .thenApply(x -> asks.stream().map(CompletableFuture::join).toList());
+        ctx.pipeToSelf(all, (replies, error) -> error == null ? new AcksCollected(replies)
+                : new BroadcastFailed(String.valueOf(error.getMessage())));
+    }
+
+    private static List<Recorded> recorded(int line, List<Event> events) {
+        List<Recorded> out = new ArrayList<>();
+        for (Event e : events) {
+            out.add(new Recorded(line, e));
+        }
+        return out;
+    }
+
+    @Override
+    public SignalHandler<EntityState> signalHandler() {
+        return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
+            if (state.awaiting() != null) {
+                sendBroadcast(state.awaiting()); // recovered mid-broadcast: finish it
+            }
+        }).build();
     }
 
     @Override
     public EventHandler<EntityState, Recorded> eventHandler() {
-        return newEventHandlerBuilder().forAnyState().onAnyEvent((s, r) -> Entities.evolve(s, r.event()));
+        return newEventHandlerBuilder().forAnyState().onAnyEvent(Entities::evolve);
     }
 
     @Override

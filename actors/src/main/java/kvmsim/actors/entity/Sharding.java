@@ -13,18 +13,18 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 public final class Sharding {
 
     private final ClusterSharding sharding;
-    private final Map<EntityId.Kind, EntityTypeKey<KvmEntity.Handle>> keys = new EnumMap<>(EntityId.Kind.class);
+    private final Map<EntityId.Kind, EntityTypeKey<KvmEntity.Msg>> keys = new EnumMap<>(EntityId.Kind.class);
 
     public Sharding(ActorSystem<?> system) {
         this.sharding = ClusterSharding.get(system);
         for (EntityId.Kind kind : EntityId.Kind.values()) {
-            EntityTypeKey<KvmEntity.Handle> key = EntityTypeKey.create(KvmEntity.Handle.class, kind.prefix);
+            EntityTypeKey<KvmEntity.Msg> key = EntityTypeKey.create(KvmEntity.Msg.class, kind.prefix);
             keys.put(kind, key);
-            sharding.init(Entity.of(key, ctx -> KvmEntity.create(ctx.getEntityId())));
+            sharding.init(Entity.of(key, ctx -> KvmEntity.create(ctx.getEntityId(), this)));
         }
     }
 
-    public EntityRef<KvmEntity.Handle> ref(String runId, EntityId id) {
+    public EntityRef<KvmEntity.Msg> ref(String runId, EntityId id) {
         return sharding.entityRefFor(keys.get(id.kind()), runId + "/" + id.path());
     }
 }

@@ -72,7 +72,7 @@ public final class GuestAbort {
 
     private static Outcome record(Gateway gw, EntityId vcpuId, GuestAccessKind kind, long gpa, long slot,
             long hvaPage, GuestExit exit, boolean faulted, Errno errno) {
-        Reply r = gw.send(vcpuId, new VcpuCommand.GuestAccess(kind, gpa, slot, hvaPage, exit, faulted));
+        Reply r = gw.send(vcpuId, new VcpuCommand.GuestAccess(kind, gpa, slot, hvaPage, exit, faulted, null, null));
         return Outcome.guest(r.ok() ? errno : r.errno(), exit);
     }
 }

@@ -13,13 +13,14 @@ import kvmsim.domain.common.EntityId;
 import kvmsim.domain.common.Pages;
 import kvmsim.domain.host.HostEvent;
 import kvmsim.domain.kernel.Recorded;
+import kvmsim.domain.memslot.MemslotEvent;
 import kvmsim.domain.vcpu.GuestAccessKind;
 import kvmsim.domain.vcpu.GuestExit;
 import kvmsim.domain.vcpu.VcpuEvent;
 import kvmsim.domain.vm.VmEvent;
 
 /**
- * Checks the arm64 invariants of design.md over a stream of events, in the order they were
+ * Checks the invariants of design.md over a stream of events, in the order they were
  * persisted. It keeps its own projection of the facts it needs, each with the event that made it
  * true, so a violation can name the chain. The same events give the same verdicts whichever engine
  * produced them, and a stored run can be audited again from its journal.
@@ -45,6 +46,7 @@ public final class Auditor {
     private final Map<String, Map<Long, PageFacts>> pages = new HashMap<>();
     private final List<Violation> violations = new ArrayList<>();
     private final Set<String> reported = new HashSet<>();
+    private final DirtyLogAudit dirtyLog = new DirtyLogAudit(this::report);
 
     public List<Violation> violations() {
         return List.copyOf(violations);
@@ -67,7 +69,20 @@ public final class Auditor {
             hostEvent(entity.key(), e, link);
         } else if (r.event() instanceof VcpuEvent e) {
             vcpuEvent(entity, e, link, r.line());
+            dirtyLog.vcpuEvent(entity, e, link);
+        } else if (r.event() instanceof MemslotEvent e) {
+            dirtyLog.memslotEvent(entity, e, link);
         }
+        return List.copyOf(violations.subList(before, violations.size()));
+    }
+
+    /**
+     * The step at {@code line} returned to userspace: checks what must hold when an ioctl returns.
+     * An offline audit calls it whenever the trace line of the events changes, and at the end.
+     */
+    public List<Violation> endStep(int line) {
+        int before = violations.size();
+        dirtyLog.endStep(line);
         return List.copyOf(violations.subList(before, violations.size()));
     }
 

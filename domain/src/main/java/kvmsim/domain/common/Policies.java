@@ -65,4 +65,9 @@ public record Policies(Map<String, String> values) {
     public boolean sanitiseTagsOnLock() {
         return "on-lock".equals(values.get(SANITISE_TAGS));
     }
+
+    /** dirty-log-flush=unconditional: b64d740, flush after enabling dirty logging whether or not an SPTE changed. */
+    public boolean dirtyLogFlushUnconditional() {
+        return !"if-modified".equals(values.get(DIRTY_LOG_FLUSH));
+    }
 }

@@ -33,6 +33,12 @@ public final class Expectations {
                 m.add(new Mismatch("exit", e.exit(), actualExit));
             }
         }
+        if (e.tlb() != null && !e.tlb().equals(out.observed().get("tlb"))) {
+            m.add(new Mismatch("tlb", e.tlb(), show(out.observed().get("tlb"))));
+        }
+        if (e.dirtyPages() != null && !same(e.dirtyPages(), out.observed().get("dirty_pages"))) {
+            m.add(new Mismatch("dirty_pages", show(e.dirtyPages()), show(out.observed().get("dirty_pages"))));
+        }
         if (step instanceof Step.Check c) {
             for (CheckItem item : c.items()) {
                 Object actual = item.key().equals("violations") ? new TreeSet<>(brokenSoFar)

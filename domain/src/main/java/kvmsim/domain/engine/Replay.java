@@ -10,6 +10,7 @@ import kvmsim.domain.audit.Auditor;
 import kvmsim.domain.audit.Violation;
 import kvmsim.domain.common.EntityId;
 import kvmsim.domain.common.Policies;
+import kvmsim.domain.kernel.Emitted;
 import kvmsim.domain.kernel.EntityCommand;
 import kvmsim.domain.kernel.Gateway;
 import kvmsim.domain.kernel.Kernel;
@@ -49,6 +50,7 @@ public final class Replay {
             List<Violation> revealed = new ArrayList<>();
             Gateway gw = stepGateway(engine, step.line(), auditor, events, revealed);
             Outcome out = new Kernel(gw, policies).apply(step);
+            revealed.addAll(auditor.endStep(step.line()));
             List<Mismatch> mismatches = Expectations.judge(step, out, auditor.brokenIds());
             results.add(new StepResult(step.line(), step.op(), step.meta().thread(), out.errno(),
                     Expectations.exitOf(step, out), mismatches, revealed));
@@ -96,9 +98,9 @@ public final class Replay {
             }
 
             private Reply observed(EntityId to, Reply reply) {
-                for (Recorded r : reply.events()) {
-                    events.computeIfAbsent(to.path(), k -> new ArrayList<>()).add(r);
-                    revealed.addAll(auditor.observe(to, r));
+                for (Emitted e : reply.emitted(to)) {
+                    events.computeIfAbsent(e.entity().path(), k -> new ArrayList<>()).add(e.recorded());
+                    revealed.addAll(auditor.observe(e.entity(), e.recorded()));
                 }
                 return reply;
             }

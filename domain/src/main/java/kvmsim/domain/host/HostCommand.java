@@ -57,4 +57,12 @@ public sealed interface HostCommand extends EntityCommand {
     /** invalidate_icache_guest_page() when a permission fault adds X. */
     record InvalidateIcachePage(long hva) implements HostCommand {
     }
+
+    /**
+     * hva_to_pfn() for an x86 fault: the page must be mapped (EFAULT otherwise); a write fault, or a
+     * page of a shared mapping, makes the host PTE writable. The reply's page says whether the pfn
+     * may be mapped writable (map_writable).
+     */
+    record HvaToPfn(long hva, boolean write) implements HostCommand {
+    }
 }

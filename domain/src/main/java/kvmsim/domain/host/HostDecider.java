@@ -37,6 +37,8 @@ public final class HostDecider {
             return accountLockedVm(s, a);
         } else if (c instanceof SanitiseMteTagsMemslot t) {
             return sanitiseMteTagsMemslot(s, t);
+        } else if (c instanceof HvaToPfn h) {
+            return hvaToPfn(s, h);
         } else if (c instanceof FaultInPage f) {
             return faultInPage(s, f);
         } else if (c instanceof CleanDcache d) {
@@ -152,6 +154,20 @@ public final class HostDecider {
         return Decision.accept(events);
     }
 
+    // hva_to_pfn(): get_user_pages with FOLL_WRITE for a write fault; a read fault gets a writable pfn
+    // only if the page is already mapped writable (hva_to_pfn_fast) or the mapping is shared
+    private static Decision hvaToPfn(HostState s, HvaToPfn h) {
+        Vma v = s.vmaAt(h.hva());
+        if (v == null) {
+            return Decision.reject(Errno.EFAULT); // KVM_PFN_ERR_FAULT -> kvm_handle_error_pfn()
+        }
+        long page = Pages.pageOf(h.hva());
+        if (!s.page(page).writable() && (h.write() || v.shared())) {
+            return Decision.accept(new HostPageMappedWritable(page));
+        }
+        return Decision.ok();
+    }
+
     public static HostState evolve(HostState s, HostEvent e) {
         if (e instanceof HostDeclared d) {
             return new HostState(s.id(), true, d.arch(), d.features(), s.vmas(), s.mmapSeen(),
@@ -161,12 +177,14 @@ public final class HostDecider {
             vmas.add(new Vma(m.hva(), m.length(), m.shared(), m.protMte()));
             return s.withVmas(vmas);
         } else if (e instanceof VmaUnmapped u) {
-            return s.withVmas(punch(s.vmas(), u.hva(), u.length()));
+            return writable(s.withVmas(punch(s.vmas(), u.hva(), u.length())), u.hva(), u.length(), false);
         } else if (e instanceof RlimitMemlockSet r) {
             return new HostState(s.id(), s.declared(), s.arch(), s.features(), s.vmas(), s.mmapSeen(), r.bytes(),
                     s.lockedVm(), s.pages());
         } else if (e instanceof UserspaceWrote w) {
-            return tag(s, w.tagsInitialised());
+            return writable(tag(s, w.tagsInitialised()), w.hva(), w.length(), true);
+        } else if (e instanceof HostPageMappedWritable m) {
+            return writable(s, m.hvaPage() << Pages.PAGE_SHIFT, Pages.PAGE_SIZE, true);
         } else if (e instanceof PagesPinned p) {
             return pin(s, p.hva(), p.npages(), +1);
         } else if (e instanceof PagesUnpinned u) {
@@ -204,6 +222,33 @@ public final class HostDecider {
         long first = Pages.pageOf(hva);
         for (long p = first; p < first + npages; p++) {
             HostPage page = pages.getOrDefault(p, HostPage.UNTOUCHED).withPins(delta);
+            if (page.equals(HostPage.UNTOUCHED)) {
+                pages.remove(p);
+            } else {
+                pages.put(p, page);
+            }
+        }
+        return s.withPages(pages);
+    }
+
+    /** The VMM's PTEs of [hva, hva+length) become writable (a write) or go away (munmap). */
+    private static HostState writable(HostState s, long hva, long length, boolean w) {
+        if (length == 0) {
+            return s;
+        }
+        TreeMap<Long, HostPage> pages = s.pagesCopy();
+        long first = Pages.pageOf(hva);
+        long last = Pages.pageOf(hva + length - 1);
+        // a write touches every page; an unmap only pages that exist
+        List<Long> touched = new ArrayList<>(pages.subMap(first, true, last, true).keySet());
+        if (w) {
+            touched.clear();
+            for (long p = first; p <= last; p++) {
+                touched.add(p);
+            }
+        }
+        for (long p : touched) {
+            HostPage page = pages.getOrDefault(p, HostPage.UNTOUCHED).withWritable(w);
             if (page.equals(HostPage.UNTOUCHED)) {
                 pages.remove(p);
             } else {

@@ -50,4 +50,8 @@ public sealed interface HostEvent extends Event {
 
     record IcacheInvalidatedAll() implements HostEvent {
     }
+
+    /** The VMM's PTE for this page became writable (a write fault broke COW of the zero page, or a shared page). */
+    record HostPageMappedWritable(long hvaPage) implements HostEvent {
+    }
 }

@@ -3,6 +3,7 @@ package kvmsim.domain.kernel;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
+import kvmsim.domain.common.EntityId;
 import kvmsim.domain.common.Pages;
 import kvmsim.domain.host.HostPage;
 import kvmsim.domain.host.HostState;
@@ -11,6 +12,10 @@ import kvmsim.domain.trace.CheckItem;
 import kvmsim.domain.trace.Step;
 import kvmsim.domain.vm.SlotGeometry;
 import kvmsim.domain.vm.VmState;
+import kvmsim.domain.vcpu.TlbEntry;
+import kvmsim.domain.vcpu.VcpuCommand;
+import kvmsim.domain.vcpu.VcpuState;
+import kvmsim.domain.x86.Spte;
 
 /** Reads the state a CHECK names. {@code violations} is the auditor's, not an entity's: the engine answers it. */
 public final class Checks {
@@ -19,6 +24,7 @@ public final class Checks {
     public static final String NO_SUCH_VM = "<no such vm>";
     public static final String NO_SUCH_SLOT = "<no such slot>";
     public static final String NOT_IN_A_MEMSLOT = "<gpa outside every memslot>";
+    public static final String NO_SUCH_VCPU = "<no such vcpu>";
 
     private Checks() {
     }
@@ -48,13 +54,41 @@ public final class Checks {
             case "caps":
                 return new TreeSet<>(vm.caps());
             case "locked":
-            case "dirty_logging": {
+            case "dirty_logging":
+            case "dirty_pages": {
                 MemslotState slot = Entity.slot(gw, c.vm(), c.slot());
                 if (!slot.present()) {
                     return NO_SUCH_SLOT;
                 }
-                return key.equals("locked") ? (slot.locked() ? slot.lock().name() : null)
-                        : slot.geometry().logsDirtyPages();
+                if (key.equals("locked")) {
+                    return slot.locked() ? slot.lock().name() : null;
+                } else if (key.equals("dirty_logging")) {
+                    return slot.geometry().logsDirtyPages();
+                }
+                return slot.dirtyTracked() ? slot.dirtyBitmap().pages() : java.util.List.of();
+            }
+            case "spte": {
+                long gfn = Pages.pageOf(c.gpa());
+                SlotGeometry g = vm.slotForGfn(gfn);
+                if (g == null) {
+                    return NOT_IN_A_MEMSLOT;
+                }
+                Spte spte = Entity.slot(gw, c.vm(), g.slot()).spte(gfn);
+                Map<String, Boolean> m = new LinkedHashMap<>();
+                m.put("present", spte != null);
+                m.put("writable", spte != null && spte.writable());
+                m.put("mmu_writable", spte != null && spte.mmuWritable());
+                m.put("host_writable", spte != null && spte.hostWritable());
+                m.put("access_tracked", spte != null && spte.accessTracked());
+                return m;
+            }
+            case "tlb": {
+                Reply v = gw.send(EntityId.vcpu(c.vm(), c.vcpu()), new VcpuCommand.Query());
+                if (!v.ok()) {
+                    return NO_SUCH_VCPU;
+                }
+                TlbEntry e = v.stateAs(VcpuState.class).tlbEntry(Pages.pageOf(c.gpa()));
+                return e == null ? null : Map.of("writable", e.writable());
             }
             case "page": {
                 long gfn = Pages.pageOf(c.gpa());

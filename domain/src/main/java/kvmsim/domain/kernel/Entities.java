@@ -48,11 +48,13 @@ public final class Entities {
         throw new IllegalArgumentException(c + " is not a command for " + s.getClass().getSimpleName());
     }
 
-    public static EntityState evolve(EntityState s, Event e) {
+    /** evolve(state, event); the trace line matters only to a VM that starts a broadcast (it resumes with it). */
+    public static EntityState evolve(EntityState s, Recorded r) {
+        Event e = r.event();
         if (s instanceof HostState h && e instanceof HostEvent he) {
             return HostDecider.evolve(h, he);
         } else if (s instanceof VmState v && e instanceof VmEvent ve) {
-            return VmDecider.evolve(v, ve);
+            return VmDecider.evolve(v, ve, r.line());
         } else if (s instanceof VcpuState v && e instanceof VcpuEvent ve) {
             return VcpuDecider.evolve(v, ve);
         } else if (s instanceof MemslotState m && e instanceof MemslotEvent me) {
@@ -74,8 +76,9 @@ public final class Entities {
         EntityState next = s;
         java.util.List<Recorded> recorded = new java.util.ArrayList<>();
         for (Event e : d.events()) {
-            next = evolve(next, e);
-            recorded.add(new Recorded(line, e));
+            Recorded r = new Recorded(line, e);
+            next = evolve(next, r);
+            recorded.add(r);
         }
         return new Handled(new Reply(null, next, recorded), next);
     }

@@ -13,11 +13,14 @@ import kvmsim.domain.common.Policies;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.memslot.MemslotState;
 import kvmsim.domain.trace.Step;
+import kvmsim.domain.vm.DirtyLogIoctls;
 import kvmsim.domain.vm.KvmSetMemoryRegion;
 import kvmsim.domain.vm.SlotGeometry;
 import kvmsim.domain.vm.VmCommand;
 import kvmsim.domain.vm.VmIoctls;
 import kvmsim.domain.vm.VmState;
+import kvmsim.domain.x86.PageFault;
+import kvmsim.domain.x86.X86Mmu;
 
 /**
  * Carries one trace step out against the entities: the order of operations of the kernel code
@@ -50,8 +53,8 @@ public final class Kernel {
         } else if (step instanceof Step.CreateVcpu c) {
             return Outcome.of(VmIoctls.createVcpu(gw, c.vm(), c.vcpu()));
         } else if (step instanceof Step.SetUserMemoryRegion r) {
-            return Outcome.of(VmIoctls.setUserMemoryRegion(gw, r.vm(), new KvmSetMemoryRegion.Request(r.slot(),
-                    r.flags(), r.guestPhysAddr(), r.memorySize(), r.userspaceAddr())));
+            return Outcome.of(VmIoctls.setUserMemoryRegion(gw, policies, r.vm(), new KvmSetMemoryRegion.Request(
+                    r.slot(), r.flags(), r.guestPhysAddr(), r.memorySize(), r.userspaceAddr())));
         } else if (step instanceof Step.Check c) {
             return Checks.observe(gw, c);
         }
@@ -71,7 +74,15 @@ public final class Kernel {
         } else if (step instanceof Step.Run r) {
             return Outcome.of(VcpuIoctls.run(gw, vm, r.vcpu()));
         } else if (step instanceof Step.GuestAccess a) {
-            return GuestAbort.access(gw, vm, a.vcpu(), a.kind(), a.gpa());
+            return vm.arch() == Arch.X86_64 ? PageFault.access(gw, vm, a.vcpu(), a.kind(), a.gpa())
+                    : GuestAbort.access(gw, vm, a.vcpu(), a.kind(), a.gpa());
+        } else if (step instanceof Step.GetDirtyLog g) {
+            return DirtyLogIoctls.getDirtyLog(gw, vm, g.slot());
+        } else if (step instanceof Step.ClearDirtyLog c) {
+            return Outcome.of(DirtyLogIoctls.clearDirtyLog(gw, vm, c.slot(), c.firstPage(), c.numPages(), c.pages()));
+        } else if (step instanceof Step.MmuNotifier n) {
+            return Outcome.of(n.invalidate() ? X86Mmu.invalidateRange(gw, vm, n.gpa(), n.length())
+                    : X86Mmu.clearYoung(gw, vm, n.gpa(), n.length()));
         }
         throw new IllegalArgumentException(step.op() + " is not modelled");
     }
@@ -87,6 +98,12 @@ public final class Kernel {
             return r.vm();
         } else if (step instanceof Step.GuestAccess a) {
             return a.vm();
+        } else if (step instanceof Step.GetDirtyLog g) {
+            return g.vm();
+        } else if (step instanceof Step.ClearDirtyLog c) {
+            return c.vm();
+        } else if (step instanceof Step.MmuNotifier n) {
+            return n.vm();
         }
         throw new IllegalArgumentException(step.op() + " is not modelled");
     }
@@ -106,6 +123,9 @@ public final class Kernel {
                 }
                 return r.errno();
             }
+            case "KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2":
+                return gw.send(EntityId.vm(vm.id()), new VmCommand.EnableManualDirtyLogProtect(c.flags(),
+                        c.args().get(0))).errno();
             case "KVM_CAP_ARM_LOCK_USER_MEMORY_REGION":
                 if (vm.arch() != Arch.ARM64) {
                     return Errno.EINVAL; // not a capability of this arch
@@ -127,6 +147,10 @@ public final class Kernel {
             return Errno.EFAULT; // kvmsim: the VMM can only address guest memory through one memslot
         }
         long hva = g.gfnToHva(Pages.pageOf(w.gpa())) + (w.gpa() & (Pages.PAGE_SIZE - 1));
-        return gw.send(EntityId.host(vm.host()), new HostCommand.UserspaceWrite(hva, w.length())).errno();
+        Errno e = gw.send(EntityId.host(vm.host()), new HostCommand.UserspaceWrite(hva, w.length())).errno();
+        if (e == null && vm.arch() == Arch.X86_64) {
+            X86Mmu.hostPagesReplaced(gw, vm, w.gpa(), w.length());
+        }
+        return e;
     }
 }

@@ -26,6 +26,16 @@ public record Outcome(Errno errno, GuestExit exit, Map<String, Object> observed)
         return new Outcome(errno, exit, Map.of());
     }
 
+    /** A guest access on a model with TLBs: {@code tlb} is the {@code expect.tlb} value, hit or miss. */
+    public static Outcome guest(Errno errno, GuestExit exit, boolean tlbHit) {
+        return new Outcome(errno, exit, Map.of("tlb", tlbHit ? "hit" : "miss"));
+    }
+
+    /** A successful step with results that {@code expect} keys judge, e.g. dirty_pages. */
+    public static Outcome results(Map<String, Object> results) {
+        return new Outcome(null, null, results);
+    }
+
     public static Outcome observed(Map<String, Object> observed) {
         return new Outcome(null, null, observed);
     }

@@ -14,8 +14,14 @@ public sealed interface MemslotCommand extends EntityCommand {
     record PrepareChange(MemslotChange change, SlotGeometry geometry) implements MemslotCommand {
     }
 
-    /** kvm_set_memslot() + kvm_arch_commit_memory_region(). */
-    record CommitChange(MemslotChange change, SlotGeometry geometry) implements MemslotCommand {
+    /**
+     * kvm_set_memslot() + kvm_arch_commit_memory_region().
+     *
+     * @param dirtyBitmap the slot keeps a dirty bitmap while it logs dirty pages (x86; not modelled on arm64)
+     * @param initiallySet KVM_DIRTY_LOG_INITIALLY_SET: a new bitmap starts with every page set
+     */
+    record CommitChange(MemslotChange change, SlotGeometry geometry, boolean dirtyBitmap, boolean initiallySet)
+            implements MemslotCommand {
     }
 
     /** The per-slot checks of kvm_mmu_lock_memslot(). */
@@ -34,5 +40,36 @@ public sealed interface MemslotCommand extends EntityCommand {
     }
 
     record Unlock() implements MemslotCommand {
+    }
+
+    /** x86: install or replace the SPTE of gfn (make_spte(), fast_pf_fix_direct_spte()). */
+    record SetSpte(long gfn, kvmsim.domain.x86.Spte spte) implements MemslotCommand {
+    }
+
+    /** kvm_age_gfn() without A/D bits: the present SPTEs of [firstGfn, firstGfn+count) become access-tracked. */
+    record AccessTrackGfnRange(long firstGfn, long count) implements MemslotCommand {
+    }
+
+    /** kvm_unmap_gfn_range() / kvm_arch_flush_shadow_memslot(): zap the SPTEs of [firstGfn, firstGfn+count). */
+    record ZapGfnRange(long firstGfn, long count) implements MemslotCommand {
+    }
+
+    /** kvm_mmu_slot_remove_write_access(): every SPTE of the slot loses W. */
+    record RemoveWriteAccess() implements MemslotCommand {
+    }
+
+    /** kvm_get_dirty_log_protect(): read the bitmap; unless manual protect, clear it and re-protect. */
+    record GetDirtyLog(boolean manualProtect) implements MemslotCommand {
+    }
+
+    /**
+     * kvm_clear_dirty_log_protect() after the slot-independent checks.
+     *
+     * @param pages the slot-relative pages whose bits userspace passed; null: every page of the range
+     */
+    record ClearDirtyLog(long firstPage, long numPages, java.util.List<Long> pages) implements MemslotCommand {
+        public ClearDirtyLog {
+            pages = pages == null ? null : java.util.List.copyOf(pages);
+        }
     }
 }

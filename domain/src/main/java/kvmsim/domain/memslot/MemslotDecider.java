@@ -39,6 +39,18 @@ public final class MemslotDecider {
             return Decision.accept(new MemslotLocked(l.mode()));
         } else if (c instanceof Unlock) {
             return s.locked() ? Decision.accept(new MemslotUnlocked(s.lock())) : Decision.reject(Errno.EINVAL);
+        } else if (c instanceof SetSpte p) {
+            return X86Sptes.setSpte(s, p);
+        } else if (c instanceof AccessTrackGfnRange a) {
+            return X86Sptes.accessTrack(s, a);
+        } else if (c instanceof ZapGfnRange z) {
+            return X86Sptes.zap(s, z);
+        } else if (c instanceof RemoveWriteAccess) {
+            return X86Sptes.removeWriteAccess(s);
+        } else if (c instanceof GetDirtyLog g) {
+            return X86Sptes.getDirtyLog(s, g);
+        } else if (c instanceof ClearDirtyLog cl) {
+            return X86Sptes.clearDirtyLog(s, cl);
         }
         throw new IllegalArgumentException("unhandled memslot command " + c);
     }
@@ -66,7 +78,12 @@ public final class MemslotDecider {
     private static Decision commitChange(MemslotState s, CommitChange p) {
         List<Event> events = new ArrayList<>();
         switch (p.change()) {
-            case KVM_MR_CREATE -> events.add(new MemslotCreated(p.geometry()));
+            case KVM_MR_CREATE -> {
+                events.add(new MemslotCreated(p.geometry()));
+                if (p.dirtyBitmap() && p.geometry().logsDirtyPages()) {
+                    events.add(new DirtyBitmapAllocated(p.initiallySet()));
+                }
+            }
             case KVM_MR_DELETE -> {
                 // kvm_arch_flush_shadow_memslot(): the old slot's stage-2 goes
                 if (!s.stage2().isEmpty()) {
@@ -82,9 +99,17 @@ public final class MemslotDecider {
             }
             case KVM_MR_FLAGS_ONLY -> {
                 events.add(new MemslotFlagsChanged(p.geometry()));
-                // kvm_arch_commit_memory_region(): enabling logging write-protects the slot
                 boolean enabling = !s.geometry().logsDirtyPages() && p.geometry().logsDirtyPages();
-                if (enabling && s.stage2().values().stream().anyMatch(Stage2Pte::writable)) {
+                boolean disabling = s.geometry().logsDirtyPages() && !p.geometry().logsDirtyPages();
+                if (p.dirtyBitmap()) {
+                    // kvm_prepare_memory_region(): a bitmap for logging, freed when logging stops
+                    if (enabling) {
+                        events.add(new DirtyBitmapAllocated(p.initiallySet()));
+                    } else if (disabling && s.dirtyTracked()) {
+                        events.add(new DirtyBitmapFreed());
+                    }
+                } else if (enabling && s.stage2().values().stream().anyMatch(Stage2Pte::writable)) {
+                    // arm64 kvm_arch_commit_memory_region(): enabling logging write-protects the slot
                     events.add(new Stage2WriteProtected());
                 }
             }
@@ -117,9 +142,9 @@ public final class MemslotDecider {
 
     public static MemslotState evolve(MemslotState s, MemslotEvent e) {
         if (e instanceof MemslotCreated c) {
-            return s.with(true, c.geometry(), null, Map.of());
+            return MemslotState.initial(s.vm(), s.slot()).with(true, c.geometry(), null, Map.of());
         } else if (e instanceof MemslotDeleted) {
-            return s.with(false, null, null, Map.of());
+            return MemslotState.initial(s.vm(), s.slot());
         } else if (e instanceof MemslotMoved m) {
             return s.with(true, m.geometry(), s.lock(), s.stage2());
         } else if (e instanceof MemslotFlagsChanged f) {
@@ -142,6 +167,13 @@ public final class MemslotDecider {
             return s.with(s.present(), s.geometry(), l.mode(), s.stage2());
         } else if (e instanceof MemslotUnlocked) {
             return s.with(s.present(), s.geometry(), null, s.stage2());
+        } else if (e instanceof DirtyBitmapAllocated a) {
+            return s.withSptes(s.sptes(), DirtyBitmap.allocate(s.npages(), a.allSet()));
+        } else if (e instanceof DirtyBitmapFreed) {
+            return s.withSptes(s.sptes(), null);
+        } else if (e instanceof SpteChanged || e instanceof SptesAccessTracked || e instanceof SptesZapped
+                || e instanceof SlotWriteProtected || e instanceof DirtyLogReported || e instanceof DirtyLogCleared) {
+            return X86Sptes.evolve(s, e);
         }
         throw new IllegalArgumentException("unhandled memslot event " + e);
     }

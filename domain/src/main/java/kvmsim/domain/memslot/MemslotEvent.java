@@ -2,7 +2,9 @@ package kvmsim.domain.memslot;
 
 import kvmsim.domain.arm64.LockMode;
 import kvmsim.domain.kernel.Event;
+import java.util.List;
 import kvmsim.domain.vm.SlotGeometry;
+import kvmsim.domain.x86.Spte;
 
 public sealed interface MemslotEvent extends Event {
 
@@ -32,5 +34,62 @@ public sealed interface MemslotEvent extends Event {
     }
 
     record MemslotUnlocked(LockMode mode) implements MemslotEvent {
+    }
+
+    /** kvm_alloc_dirty_bitmap(): logging starts; every bit set with KVM_DIRTY_LOG_INITIALLY_SET. */
+    record DirtyBitmapAllocated(boolean allSet) implements MemslotEvent {
+    }
+
+    /** Logging stops: the bitmap is freed, and what it held is never reported. */
+    record DirtyBitmapFreed() implements MemslotEvent {
+    }
+
+    /**
+     * The SPTE of gfn changed from old (null: not present) to spte. markedDirty: it became writable
+     * in a slot that logs dirty pages, so mark_page_dirty_in_slot() set the gfn's bit in the same step.
+     */
+    record SpteChanged(long gfn, Spte old, Spte spte, boolean markedDirty) implements MemslotEvent {
+    }
+
+    /** clear_young without A/D bits: these SPTEs are access-tracked now; no TLB flush. */
+    record SptesAccessTracked(List<Long> gfns) implements MemslotEvent {
+        public SptesAccessTracked {
+            gfns = List.copyOf(gfns);
+        }
+    }
+
+    record SptesZapped(List<Long> gfns) implements MemslotEvent {
+        public SptesZapped {
+            gfns = List.copyOf(gfns);
+        }
+    }
+
+    /**
+     * kvm_mmu_slot_remove_write_access() over the whole slot; {@code changed} the gfns whose SPTE
+     * actually lost W (what "modified" meant before b64d740).
+     */
+    record SlotWriteProtected(List<Long> changed) implements MemslotEvent {
+        public SlotWriteProtected {
+            changed = List.copyOf(changed);
+        }
+    }
+
+    /**
+     * KVM_GET_DIRTY_LOG returned {@code pages} (slot-relative); {@code cleared}: not manual-protect,
+     * so the bits were cleared and the pages' SPTEs re-protected ({@code reprotected}: gfns that lost W).
+     */
+    record DirtyLogReported(List<Long> pages, boolean cleared, List<Long> reprotected) implements MemslotEvent {
+        public DirtyLogReported {
+            pages = List.copyOf(pages);
+            reprotected = List.copyOf(reprotected);
+        }
+    }
+
+    /** KVM_CLEAR_DIRTY_LOG cleared these set bits (slot-relative) and re-protected these gfns. */
+    record DirtyLogCleared(List<Long> pages, List<Long> reprotected) implements MemslotEvent {
+        public DirtyLogCleared {
+            pages = List.copyOf(pages);
+            reprotected = List.copyOf(reprotected);
+        }
     }
 }

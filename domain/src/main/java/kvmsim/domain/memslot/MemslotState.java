@@ -6,20 +6,26 @@ import kvmsim.domain.arm64.LockMode;
 import kvmsim.domain.common.Pages;
 import kvmsim.domain.kernel.EntityState;
 import kvmsim.domain.vm.SlotGeometry;
+import kvmsim.domain.x86.Spte;
 
 /**
  * struct kvm_memory_slot and what hangs off it: the arm64 lock (memslot->arch.flags, whose pinned
- * pages are exactly the slot's pages) and the stage-2 leaves mapping the slot's gfns.
+ * pages are exactly the slot's pages) and the stage-2 leaves mapping the slot's gfns; on x86 the
+ * SPTEs mapping them and the dirty bitmap.
+ *
+ * @param sptes x86: the shadow-present leaf SPTEs of the slot's gfns, by gfn
+ * @param dirtyBitmap x86: memslot->dirty_bitmap, allocated while KVM_MEM_LOG_DIRTY_PAGES is set; else null
  */
 public record MemslotState(String vm, long slot, boolean present, SlotGeometry geometry, LockMode lock,
-        Map<Long, Stage2Pte> stage2) implements EntityState {
+        Map<Long, Stage2Pte> stage2, Map<Long, Spte> sptes, DirtyBitmap dirtyBitmap) implements EntityState {
 
     public MemslotState {
         stage2 = Map.copyOf(stage2);
+        sptes = Map.copyOf(sptes);
     }
 
     public static MemslotState initial(String vm, long slot) {
-        return new MemslotState(vm, slot, false, null, null, Map.of());
+        return new MemslotState(vm, slot, false, null, null, Map.of(), Map.of(), null);
     }
 
     public boolean locked() {
@@ -38,12 +44,29 @@ public record MemslotState(String vm, long slot, boolean present, SlotGeometry g
         return stage2.get(gfn);
     }
 
+    public Spte spte(long gfn) {
+        return sptes.get(gfn);
+    }
+
+    /** kvm_slot_dirty_track_enabled() as far as the bitmap goes: dirty logging is on. */
+    public boolean dirtyTracked() {
+        return dirtyBitmap != null;
+    }
+
     MemslotState with(boolean present, SlotGeometry geometry, LockMode lock, Map<Long, Stage2Pte> stage2) {
-        return new MemslotState(vm, slot, present, geometry, lock, stage2);
+        return new MemslotState(vm, slot, present, geometry, lock, stage2, sptes, dirtyBitmap);
+    }
+
+    MemslotState withSptes(Map<Long, Spte> s, DirtyBitmap bitmap) {
+        return new MemslotState(vm, slot, present, geometry, lock, stage2, s, bitmap);
     }
 
     TreeMap<Long, Stage2Pte> stage2Copy() {
         return new TreeMap<>(stage2);
+    }
+
+    TreeMap<Long, Spte> sptesCopy() {
+        return new TreeMap<>(sptes);
     }
 
     public long hvaOfGfn(long gfn) {

@@ -104,6 +104,27 @@ public sealed interface Step {
         }
     }
 
+    record GetDirtyLog(StepMeta meta, String vm, long slot) implements Step {
+        public String op() {
+            return "KVM_GET_DIRTY_LOG";
+        }
+    }
+
+    /** @param pages slot-relative pages to clear; null: every page of the range */
+    record ClearDirtyLog(StepMeta meta, String vm, long slot, long firstPage, long numPages, List<Long> pages)
+            implements Step {
+        public String op() {
+            return "KVM_CLEAR_DIRTY_LOG";
+        }
+    }
+
+    /** MMU_NOTIFIER_CLEAR_YOUNG (invalidate false) or MMU_NOTIFIER_INVALIDATE (invalidate true). */
+    record MmuNotifier(StepMeta meta, String vm, long gpa, long length, boolean invalidate) implements Step {
+        public String op() {
+            return invalidate ? "MMU_NOTIFIER_INVALIDATE" : "MMU_NOTIFIER_CLEAR_YOUNG";
+        }
+    }
+
     /** CHECK; selector fields null when not given. */
     record Check(StepMeta meta, String vm, Long slot, Long gpa, Long vcpu, String host, List<CheckItem> items)
             implements Step {

@@ -1,8 +1,12 @@
 package kvmsim.domain.vcpu;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import kvmsim.domain.arm64.Arm64Abi;
 import kvmsim.domain.common.Errno;
 import kvmsim.domain.kernel.Decision;
+import kvmsim.domain.kernel.Event;
 import kvmsim.domain.vcpu.VcpuCommand.*;
 import kvmsim.domain.vcpu.VcpuEvent.*;
 
@@ -24,20 +28,48 @@ public final class VcpuDecider {
         } else if (c instanceof ArmInit i) {
             return armInit(s, i);
         } else if (c instanceof EnterGuest g) {
-            // kvm_arch_vcpu_ioctl_run(): !kvm_vcpu_initialized() is -ENOEXEC
-            if (g.requireInit() && !s.initialised()) {
-                return Decision.reject(Errno.ENOEXEC);
-            }
-            return Decision.accept(new VcpuEnteredGuest());
+            return enterGuest(s, g);
         } else if (c instanceof RunFailed) {
             return s.inGuest() ? Decision.accept(new VcpuLeftGuest()) : Decision.ok();
         } else if (c instanceof GuestAccess a) {
             if (!s.inGuest()) {
                 return Decision.reject(Errno.ENOEXEC); // kvmsim: a guest step needs a vCPU inside KVM_RUN
             }
-            return Decision.accept(new GuestAccessed(a.kind(), a.gpa(), a.slot(), a.hvaPage(), a.exit(), a.faulted()));
+            List<Event> events = new ArrayList<>();
+            if (a.fill() != null && !a.fill().equals(s.tlbEntry(kvmsim.domain.common.Pages.pageOf(a.gpa())))) {
+                events.add(new TlbFilled(kvmsim.domain.common.Pages.pageOf(a.gpa()), a.fill().writable()));
+            }
+            events.add(new GuestAccessed(a.kind(), a.gpa(), a.slot(), a.hvaPage(), a.exit(), a.faulted(),
+                    a.tlbHit()));
+            return Decision.accept(events);
+        } else if (c instanceof TlbFlushRequest r) {
+            return tlbFlushRequest(s, r);
         }
         throw new IllegalArgumentException("unhandled vcpu command " + c);
+    }
+
+    // kvm_make_vcpu_request(KVM_REQ_TLB_FLUSH): KVM_REQUEST_WAIT kicks a vCPU that is not OUTSIDE_GUEST_MODE
+    // and waits for it; one outside guest mode services the request in vcpu_enter_guest()
+    private static Decision tlbFlushRequest(VcpuState s, TlbFlushRequest r) {
+        if (r.seq() <= s.flushRequestsSeen()) {
+            return Decision.ok(); // already acknowledged: a broadcast resumed after recovery
+        }
+        if (s.inGuest()) {
+            return Decision.accept(new TlbFlushed(r.seq(), s.tlb().size()));
+        }
+        return Decision.accept(new TlbFlushDeferred(r.seq()));
+    }
+
+    // vcpu_enter_guest(): kvm_check_request(KVM_REQ_TLB_FLUSH) -> kvm_vcpu_flush_tlb_all(), then entry
+    private static Decision enterGuest(VcpuState s, EnterGuest g) {
+        // kvm_arch_vcpu_ioctl_run(): !kvm_vcpu_initialized() is -ENOEXEC
+        if (g.requireInit() && !s.initialised()) {
+            return Decision.reject(Errno.ENOEXEC);
+        }
+        if (s.flushPending()) {
+            return Decision.accept(new TlbFlushed(s.flushRequestsSeen(), s.tlb().size()), new VcpuEnteredGuest());
+        }
+        return Decision.accept(new VcpuEnteredGuest());
     }
 
     // kvm_vcpu_set_target() + kvm_vcpu_init_check_features() (5.15-6.5)
@@ -56,16 +88,21 @@ public final class VcpuDecider {
 
     public static VcpuState evolve(VcpuState s, VcpuEvent e) {
         if (e instanceof VcpuCreated) {
-            return new VcpuState(s.vm(), s.id(), true, false, 0, 0, false, false);
+            return VcpuState.initial(s.vm(), s.id()).withRun(true, false, 0, 0, false, false);
         } else if (e instanceof VcpuInitialised i) {
-            return new VcpuState(s.vm(), s.id(), true, true, i.target(), i.features(), s.hasRunOnce(), false);
+            return s.withRun(true, true, i.target(), i.features(), s.hasRunOnce(), false);
         } else if (e instanceof VcpuEnteredGuest) {
-            return new VcpuState(s.vm(), s.id(), true, s.initialised(), s.target(), s.features(), true, true);
+            return s.withRun(true, s.initialised(), s.target(), s.features(), true, true);
         } else if (e instanceof VcpuLeftGuest) {
-            return new VcpuState(s.vm(), s.id(), true, s.initialised(), s.target(), s.features(), s.hasRunOnce(),
-                    false);
+            return s.withRun(true, s.initialised(), s.target(), s.features(), s.hasRunOnce(), false);
         } else if (e instanceof GuestAccessed) {
             return s;
+        } else if (e instanceof TlbFilled f) {
+            return s.withFilled(f.gfn(), new TlbEntry(f.writable()));
+        } else if (e instanceof TlbFlushed f) {
+            return s.withTlb(Map.of(), Math.max(f.seq(), s.flushRequestsSeen()), false);
+        } else if (e instanceof TlbFlushDeferred d) {
+            return s.withTlb(s.tlb(), d.seq(), true);
         }
         throw new IllegalArgumentException("unhandled vcpu event " + e);
     }

@@ -20,9 +20,22 @@ public sealed interface VcpuEvent extends Event {
     /**
      * The guest accessed gpa. slot is -1 and hvaPage -1 outside every memslot.
      *
-     * @param faulted the access took a stage-2 fault that KVM resolved
+     * @param faulted the access took a stage-2 / EPT fault that KVM resolved
+     * @param tlbHit the access went through a cached translation; null where TLBs are not modelled
      */
-    record GuestAccessed(GuestAccessKind kind, long gpa, long slot, long hvaPage, GuestExit exit, boolean faulted)
-            implements VcpuEvent {
+    record GuestAccessed(GuestAccessKind kind, long gpa, long slot, long hvaPage, GuestExit exit, boolean faulted,
+            Boolean tlbHit) implements VcpuEvent {
+    }
+
+    /** The access left this translation of gfn in the TLB. */
+    record TlbFilled(long gfn, boolean writable) implements VcpuEvent {
+    }
+
+    /** kvm_vcpu_flush_tlb_all() for request seq: every cached translation is gone. */
+    record TlbFlushed(long seq, int dropped) implements VcpuEvent {
+    }
+
+    /** The vCPU was outside guest mode: KVM_REQ_TLB_FLUSH stays set until it next enters the guest. */
+    record TlbFlushDeferred(long seq) implements VcpuEvent {
     }
 }

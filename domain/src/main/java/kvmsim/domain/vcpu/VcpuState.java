@@ -1,15 +1,46 @@
 package kvmsim.domain.vcpu;
 
+import java.util.Map;
+import java.util.TreeMap;
 import kvmsim.domain.kernel.EntityState;
 
 /**
  * struct kvm_vcpu. A vCPU in guest mode is inside KVM_RUN and so holds vcpu->mutex; it stays there
  * until its next vCPU ioctl (a reset with KVM_ARM_VCPU_INIT, or a KVM_RUN that fails).
+ *
+ * @param tlb the translations this vCPU cached, by gfn (x86)
+ * @param flushRequestsSeen the sequence number of the last KVM_REQ_TLB_FLUSH this vCPU received
+ * @param flushPending KVM_REQ_TLB_FLUSH is set and not yet serviced: the vCPU was outside guest mode
  */
 public record VcpuState(String vm, long id, boolean created, boolean initialised, long target, long features,
-        boolean hasRunOnce, boolean inGuest) implements EntityState {
+        boolean hasRunOnce, boolean inGuest, Map<Long, TlbEntry> tlb, long flushRequestsSeen,
+        boolean flushPending) implements EntityState {
+
+    public VcpuState {
+        tlb = Map.copyOf(tlb);
+    }
 
     public static VcpuState initial(String vm, long id) {
-        return new VcpuState(vm, id, false, false, 0, 0, false, false);
+        return new VcpuState(vm, id, false, false, 0, 0, false, false, Map.of(), 0, false);
+    }
+
+    public TlbEntry tlbEntry(long gfn) {
+        return tlb.get(gfn);
+    }
+
+    VcpuState withRun(boolean created, boolean initialised, long target, long features, boolean hasRunOnce,
+            boolean inGuest) {
+        return new VcpuState(vm, id, created, initialised, target, features, hasRunOnce, inGuest, tlb,
+                flushRequestsSeen, flushPending);
+    }
+
+    VcpuState withTlb(Map<Long, TlbEntry> t, long seen, boolean pending) {
+        return new VcpuState(vm, id, created, initialised, target, features, hasRunOnce, inGuest, t, seen, pending);
+    }
+
+    VcpuState withFilled(long gfn, TlbEntry e) {
+        TreeMap<Long, TlbEntry> t = new TreeMap<>(tlb);
+        t.put(gfn, e);
+        return withTlb(t, flushRequestsSeen, flushPending);
     }
 }

@@ -32,4 +32,16 @@ public sealed interface VmCommand extends EntityCommand {
     /** kvm_set_memslot() after every check passed: install the new slot table entry. */
     record CommitMemslot(MemslotChange change, SlotGeometry geometry) implements VmCommand {
     }
+
+    /** KVM_ENABLE_CAP(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2). */
+    record EnableManualDirtyLogProtect(long flags, long options) implements VmCommand {
+    }
+
+    /** kvm_flush_remote_tlbs(): the VM is answered once every vCPU acknowledged. */
+    record FlushRemoteTlbs(String reason) implements VmCommand {
+    }
+
+    /** Every vCPU acknowledged the flush with sequence number seq. */
+    record CompleteRemoteTlbFlush(long seq, int flushed, int deferred) implements VmCommand {
+    }
 }

@@ -1,11 +1,11 @@
 package kvmsim.domain.vm;
 
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.ArrayList;
 import kvmsim.domain.arm64.PendingOp;
 import kvmsim.domain.common.Arch;
 import kvmsim.domain.common.Errno;
@@ -22,7 +22,8 @@ public final class VmDecider {
     public static Decision decide(VmState s, VmCommand c) {
         if (c instanceof Create cr) {
             return s.created() ? Decision.reject(Errno.EEXIST) : Decision.accept(new VmCreated(cr.arch(), cr.type(),
-                    cr.host(), cr.hostFeatures().mte(), cr.hostFeatures().fwb(), cr.hostFeatures().smm()));
+                    cr.host(), cr.hostFeatures().mte(), cr.hostFeatures().fwb(), cr.hostFeatures().smm(),
+                    cr.hostFeatures().adBits()));
         }
         if (!s.created()) {
             return Decision.reject(Errno.EBADF); // an ioctl on a VM fd that was never created
@@ -33,6 +34,8 @@ public final class VmDecider {
             return createVcpu(s, v);
         } else if (c instanceof EnableMte m) {
             return enableMte(s, m);
+        } else if (c instanceof EnableManualDirtyLogProtect m) {
+            return enableManualDirtyLogProtect(m);
         } else if (c instanceof SetPendingOps p) {
             Set<PendingOp> added = EnumSet.noneOf(PendingOp.class);
             added.addAll(p.ops());
@@ -45,6 +48,14 @@ public final class VmDecider {
             return cleared.isEmpty() ? Decision.ok() : Decision.accept(new PendingOpsCleared(cleared));
         } else if (c instanceof CommitMemslot m) {
             return Decision.accept(new MemslotTableUpdated(m.change(), m.geometry()));
+        } else if (c instanceof FlushRemoteTlbs f) {
+            // kvm_make_all_cpus_request(KVM_REQ_TLB_FLUSH): every vCPU created so far
+            return Decision.accept(new RemoteTlbFlushRequested(s.tlbFlushes() + 1, f.reason(), s.vcpus()));
+        } else if (c instanceof CompleteRemoteTlbFlush f) {
+            if (s.flushInFlight() == null || s.flushInFlight().seq() != f.seq()) {
+                return Decision.ok(); // a late duplicate after a redelivered broadcast
+            }
+            return Decision.accept(new RemoteTlbFlushCompleted(f.seq(), f.flushed(), f.deferred()));
         }
         throw new IllegalArgumentException("unhandled vm command " + c);
     }
@@ -77,28 +88,40 @@ public final class VmDecider {
         return s.mte() ? Decision.ok() : Decision.accept(new MteEnabled());
     }
 
-    public static VmState evolve(VmState s, VmEvent e) {
+    // kvm_vm_ioctl_enable_cap_generic(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2): INITIALLY_SET only with ENABLE
+    private static Decision enableManualDirtyLogProtect(EnableManualDirtyLogProtect m) {
+        long allowed = VmState.MANUAL_PROTECT_ENABLE;
+        if ((m.options() & VmState.MANUAL_PROTECT_ENABLE) != 0) {
+            allowed = VmState.MANUAL_PROTECT_ENABLE | VmState.INITIALLY_SET; // KVM_DIRTY_LOG_MANUAL_CAPS
+        }
+        if (m.flags() != 0 || (m.options() & ~allowed) != 0) {
+            return Decision.reject(Errno.EINVAL);
+        }
+        return Decision.accept(new ManualDirtyLogProtectSet(m.options()));
+    }
+
+    public static VmState evolve(VmState s, VmEvent e, int line) {
         if (e instanceof VmCreated c) {
-            return new VmState(s.id(), true, c.arch(), c.type(), c.host(), c.mteSupported(), c.fwb(), c.smm(), false,
-                    List.of(), Map.of(), Set.of());
+            return new VmState(s.id(), true, c.arch(), c.type(), c.host(), c.mteSupported(), c.fwb(), c.smm(),
+                    c.adBits(), false, 0, List.of(), Map.of(), Set.of(), 0, null);
         } else if (e instanceof VcpuAdded v) {
             List<Long> vcpus = new ArrayList<>(s.vcpus());
             vcpus.add(v.vcpu());
-            return new VmState(s.id(), true, s.arch(), s.type(), s.host(), s.mteSupported(), s.fwb(), s.smm(),
-                    s.mte(), vcpus, s.slots(), s.pendingOps());
+            return s.withVcpus(vcpus);
         } else if (e instanceof MteEnabled) {
-            return new VmState(s.id(), true, s.arch(), s.type(), s.host(), s.mteSupported(), s.fwb(), s.smm(), true,
-                    s.vcpus(), s.slots(), s.pendingOps());
+            return s.withMte(true);
+        } else if (e instanceof ManualDirtyLogProtectSet m) {
+            return s.withManualDirtyLogProtect(m.options());
         } else if (e instanceof PendingOpsSet p) {
             Set<PendingOp> ops = EnumSet.noneOf(PendingOp.class);
             ops.addAll(s.pendingOps());
             ops.addAll(p.ops());
-            return withPendingOps(s, ops);
+            return s.withPendingOps(ops);
         } else if (e instanceof PendingOpsCleared p) {
             Set<PendingOp> ops = EnumSet.noneOf(PendingOp.class);
             ops.addAll(s.pendingOps());
             ops.removeAll(p.ops());
-            return withPendingOps(s, ops);
+            return s.withPendingOps(ops);
         } else if (e instanceof MemslotTableUpdated u) {
             Map<Long, SlotGeometry> slots = new HashMap<>(s.slots());
             if (u.change() == MemslotChange.KVM_MR_DELETE) {
@@ -106,14 +129,12 @@ public final class VmDecider {
             } else {
                 slots.put(u.geometry().slot(), u.geometry());
             }
-            return new VmState(s.id(), true, s.arch(), s.type(), s.host(), s.mteSupported(), s.fwb(), s.smm(),
-                    s.mte(), s.vcpus(), slots, s.pendingOps());
+            return s.withSlots(slots);
+        } else if (e instanceof RemoteTlbFlushRequested r) {
+            return s.withFlush(r.seq(), new VmState.FlushInFlight(r.seq(), line, r.reason()));
+        } else if (e instanceof RemoteTlbFlushCompleted) {
+            return s.withFlush(s.tlbFlushes(), null);
         }
         throw new IllegalArgumentException("unhandled vm event " + e);
-    }
-
-    private static VmState withPendingOps(VmState s, Set<PendingOp> ops) {
-        return new VmState(s.id(), true, s.arch(), s.type(), s.host(), s.mteSupported(), s.fwb(), s.smm(), s.mte(),
-                s.vcpus(), s.slots(), ops);
     }
 }

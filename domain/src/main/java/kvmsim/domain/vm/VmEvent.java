@@ -7,8 +7,8 @@ import kvmsim.domain.kernel.Event;
 
 public sealed interface VmEvent extends Event {
 
-    record VmCreated(Arch arch, String type, String host, boolean mteSupported, boolean fwb, boolean smm)
-            implements VmEvent {
+    record VmCreated(Arch arch, String type, String host, boolean mteSupported, boolean fwb, boolean smm,
+            boolean adBits) implements VmEvent {
     }
 
     record VcpuAdded(long vcpu) implements VmEvent {
@@ -30,5 +30,20 @@ public sealed interface VmEvent extends Event {
     }
 
     record MemslotTableUpdated(MemslotChange change, SlotGeometry geometry) implements VmEvent {
+    }
+
+    /** kvm->manual_dirty_log_protect = options. */
+    record ManualDirtyLogProtectSet(long options) implements VmEvent {
+    }
+
+    /** KVM_REQ_TLB_FLUSH goes to every vCPU in {@code vcpus}; the ioctl waits for all of them. */
+    record RemoteTlbFlushRequested(long seq, String reason, java.util.List<Long> vcpus) implements VmEvent {
+        public RemoteTlbFlushRequested {
+            vcpus = java.util.List.copyOf(vcpus);
+        }
+    }
+
+    /** Every vCPU acknowledged: {@code flushed} flushed now, {@code deferred} flush before they next enter. */
+    record RemoteTlbFlushCompleted(long seq, int flushed, int deferred) implements VmEvent {
     }
 }

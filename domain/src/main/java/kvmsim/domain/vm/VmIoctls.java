@@ -3,6 +3,8 @@ package kvmsim.domain.vm;
 import kvmsim.domain.common.Arch;
 import kvmsim.domain.common.EntityId;
 import kvmsim.domain.common.Errno;
+import kvmsim.domain.common.Policies;
+import kvmsim.domain.x86.X86Mmu;
 import kvmsim.domain.host.HostState;
 import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.kernel.Gateway;
@@ -44,7 +46,8 @@ public final class VmIoctls {
     }
 
     // kvm_vm_ioctl_set_memory_region() -> kvm_set_memory_region() -> kvm_set_memslot()
-    public static Errno setUserMemoryRegion(Gateway gw, String vmId, KvmSetMemoryRegion.Request request) {
+    public static Errno setUserMemoryRegion(Gateway gw, Policies policies, String vmId,
+            KvmSetMemoryRegion.Request request) {
         Reply q = gw.send(EntityId.vm(vmId), new VmCommand.Query());
         if (!q.ok()) {
             return q.errno();
@@ -55,14 +58,27 @@ public final class VmIoctls {
             return v.errno();
         }
         EntityId slotId = EntityId.slot(vmId, v.geometry().slot());
-        if (vm.arch() == Arch.ARM64) {
+        if (vm.arch() == Arch.X86_64) {
+            Errno e = X86Mmu.kvmArchPrepareMemoryRegion(v.change(), v.geometry());
+            if (e != null) {
+                return e;
+            }
+        } else {
             Reply prepared = gw.send(slotId, new MemslotCommand.PrepareChange(v.change(), v.geometry()));
             if (!prepared.ok()) {
                 return prepared.errno();
             }
         }
+        boolean x86 = vm.arch() == Arch.X86_64;
+        SlotGeometry old = vm.slots().get(v.geometry().slot());
+        if (x86 && (v.change() == MemslotChange.KVM_MR_DELETE || v.change() == MemslotChange.KVM_MR_MOVE)) {
+            X86Mmu.kvmArchFlushShadowMemslot(gw, vm, old);
+        }
         gw.send(EntityId.vm(vmId), new VmCommand.CommitMemslot(v.change(), v.geometry()));
-        gw.send(slotId, new MemslotCommand.CommitChange(v.change(), v.geometry()));
+        gw.send(slotId, new MemslotCommand.CommitChange(v.change(), v.geometry(), x86, vm.manualProtectAndInitSet()));
+        if (x86 && old != null) {
+            X86Mmu.kvmMmuSlotApplyFlags(gw, policies, vm, old, v.geometry(), v.change());
+        }
         return null;
     }
 }

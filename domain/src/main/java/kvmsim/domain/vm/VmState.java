@@ -9,19 +9,34 @@ import java.util.TreeSet;
 import kvmsim.domain.arm64.PendingOp;
 import kvmsim.domain.common.Arch;
 import kvmsim.domain.common.EntityId;
+import kvmsim.domain.kernel.Broadcast;
 import kvmsim.domain.kernel.EntityState;
 
 /**
- * struct kvm, as far as kvmsim models it: its vCPU ids, its memslot table, enabled caps and the
- * arm64 pending MMU ops.
+ * struct kvm, as far as kvmsim models it: its vCPU ids, its memslot table, enabled caps, the arm64
+ * pending MMU ops and the remote TLB flush it is waiting on.
  *
  * @param mteSupported system_supports_mte() on the VM's host
  * @param fwb cpus_have_final_cap(ARM64_HAS_STAGE2_FWB) on the VM's host
  * @param smm x86: the host has a second (SMM) address space
+ * @param adBits x86: the MMU has A/D bits (without them KVM ages SPTEs by access-tracking them)
+ * @param manualDirtyLogProtect kvm->manual_dirty_log_protect: KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE
+ *     and KVM_DIRTY_LOG_INITIALLY_SET as last enabled
+ * @param tlbFlushes how many remote TLB flushes this VM asked for: the sequence number of the last
+ * @param flushInFlight the remote TLB flush whose acknowledgements are outstanding, or null
  */
 public record VmState(String id, boolean created, Arch arch, String type, String host, boolean mteSupported,
-        boolean fwb, boolean smm, boolean mte, List<Long> vcpus, Map<Long, SlotGeometry> slots,
-        Set<PendingOp> pendingOps) implements EntityState {
+        boolean fwb, boolean smm, boolean adBits, boolean mte, long manualDirtyLogProtect, List<Long> vcpus,
+        Map<Long, SlotGeometry> slots, Set<PendingOp> pendingOps, long tlbFlushes, FlushInFlight flushInFlight)
+        implements EntityState {
+
+    /** KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE and KVM_DIRTY_LOG_INITIALLY_SET (include/uapi/linux/kvm.h). */
+    public static final long MANUAL_PROTECT_ENABLE = 1L;
+    public static final long INITIALLY_SET = 2L;
+
+    /** A remote TLB flush started at trace line {@code line}, for {@code reason}, not yet acknowledged by all. */
+    public record FlushInFlight(long seq, int line, String reason) {
+    }
 
     public VmState {
         vcpus = List.copyOf(new TreeSet<>(vcpus));
@@ -30,17 +45,35 @@ public record VmState(String id, boolean created, Arch arch, String type, String
     }
 
     public static VmState initial(String id) {
-        return new VmState(id, false, null, null, null, false, false, false, false, List.of(), Map.of(), Set.of());
+        return new VmState(id, false, null, null, null, false, false, false, false, false, 0, List.of(), Map.of(),
+                Set.of(), 0, null);
     }
 
     /** The capabilities enabled with KVM_ENABLE_CAP that stay enabled (CHECK caps). */
     public List<String> caps() {
-        return mte ? List.of("KVM_CAP_ARM_MTE") : List.of();
+        List<String> caps = new ArrayList<>();
+        if (mte) {
+            caps.add("KVM_CAP_ARM_MTE");
+        }
+        if (manualDirtyLogProtect != 0) {
+            caps.add("KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2");
+        }
+        return caps;
     }
 
     /** kvm_has_mte(). */
     public boolean hasMte() {
         return mte;
+    }
+
+    /** kvm->manual_dirty_log_protect != 0: KVM_GET_DIRTY_LOG only copies the bitmap. */
+    public boolean manualProtect() {
+        return manualDirtyLogProtect != 0;
+    }
+
+    /** kvm_dirty_log_manual_protect_and_init_set(). */
+    public boolean manualProtectAndInitSet() {
+        return (manualDirtyLogProtect & INITIALLY_SET) != 0;
     }
 
     /** kvm_mmu_has_pending_ops(). */
@@ -73,5 +106,41 @@ public record VmState(String id, boolean created, Arch arch, String type, String
             ids.add(EntityId.slot(id, s));
         }
         return ids;
+    }
+
+    @Override
+    public Broadcast awaiting() {
+        return flushInFlight == null ? null
+                : new RemoteTlbFlush(flushInFlight.seq(), flushInFlight.line(), vcpuIds());
+    }
+
+    VmState withVcpus(List<Long> v) {
+        return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
+                v, slots, pendingOps, tlbFlushes, flushInFlight);
+    }
+
+    VmState withMte(boolean m) {
+        return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, m, manualDirtyLogProtect,
+                vcpus, slots, pendingOps, tlbFlushes, flushInFlight);
+    }
+
+    VmState withManualDirtyLogProtect(long options) {
+        return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, options, vcpus,
+                slots, pendingOps, tlbFlushes, flushInFlight);
+    }
+
+    VmState withSlots(Map<Long, SlotGeometry> s) {
+        return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
+                vcpus, s, pendingOps, tlbFlushes, flushInFlight);
+    }
+
+    VmState withPendingOps(Set<PendingOp> ops) {
+        return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
+                vcpus, slots, ops, tlbFlushes, flushInFlight);
+    }
+
+    VmState withFlush(long flushes, FlushInFlight inFlight) {
+        return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
+                vcpus, slots, pendingOps, flushes, inFlight);
     }
 }

@@ -37,11 +37,11 @@ class AuditorTest {
     }
 
     private void vm(boolean fwb) {
-        at(VM, new VmEvent.VmCreated(Arch.ARM64, null, "host0", true, fwb, false));
+        at(VM, new VmEvent.VmCreated(Arch.ARM64, null, "host0", true, fwb, false, false));
     }
 
     private List<Violation> access(GuestAccessKind kind) {
-        return at(VCPU, new VcpuEvent.GuestAccessed(kind, 0x80000000L, 0, PAGE, GuestExit.NONE, false));
+        return at(VCPU, new VcpuEvent.GuestAccessed(kind, 0x80000000L, 0, PAGE, GuestExit.NONE, false, null));
     }
 
     @Test

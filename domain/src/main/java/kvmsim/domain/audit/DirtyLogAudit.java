@@ -1,0 +1,201 @@
+package kvmsim.domain.audit;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import kvmsim.domain.common.EntityId;
+import kvmsim.domain.common.Pages;
+
+import kvmsim.domain.memslot.MemslotEvent;
+import kvmsim.domain.vcpu.GuestAccessKind;
+import kvmsim.domain.vcpu.GuestExit;
+import kvmsim.domain.vcpu.VcpuEvent;
+import kvmsim.domain.vm.SlotGeometry;
+
+/**
+ * The x86 dirty-logging invariants (kvm-semantics.md 5.6, D1), over the same event stream as the
+ * rest of the auditor:
+ * <ul>
+ * <li>dirty-log-completeness: a guest write to a slot that logs dirty pages is in the next dirty
+ * log of that slot (or userspace cleared its bit with KVM_CLEAR_DIRTY_LOG before asking);</li>
+ * <li>stale-writable-tlb: when a step that write-protected gfns returns, no vCPU still caches a
+ * writable translation of one of them, unless its flush request is pending (it flushes before it
+ * next enters the guest).</li>
+ * </ul>
+ */
+final class DirtyLogAudit {
+
+    interface Reporter {
+        void report(Invariant inv, EntityId entity, int line, String cause, List<ChainLink> chain);
+    }
+
+    private static final class SlotFacts {
+        SlotGeometry geometry;
+        ChainLink loggingOn;
+        final Map<Long, ChainLink> lostWrite = new HashMap<>(); // gfn -> the event that took W away
+        final Map<Long, List<ChainLink>> unreported = new TreeMap<>(); // slot page -> chain of its write
+    }
+
+    private static final class VcpuFacts {
+        final Map<Long, ChainLink> writable = new HashMap<>(); // gfn -> the fill of a writable entry
+        boolean flushPending;
+    }
+
+    /** Gfns a step write-protected: a range of the slot, or the listed ones. */
+    private record Protected(String vm, long slot, long first, long count, java.util.Set<Long> listed,
+            ChainLink link) {
+        boolean covers(long gfn) {
+            return listed != null ? listed.contains(gfn) : gfn >= first && gfn < first + count;
+        }
+    }
+
+    private final Reporter reporter;
+    private final Map<String, Map<Long, SlotFacts>> slots = new HashMap<>();
+    private final Map<String, Map<Long, VcpuFacts>> vcpus = new HashMap<>();
+    private final List<Protected> protectedThisStep = new ArrayList<>();
+
+    DirtyLogAudit(Reporter reporter) {
+        this.reporter = reporter;
+    }
+
+    void memslotEvent(EntityId entity, MemslotEvent e, ChainLink link) {
+        String vm = vmOf(entity);
+        long slot = Long.parseLong(entity.key().substring(entity.key().lastIndexOf('/') + 1));
+        Map<Long, SlotFacts> bySlot = slots.computeIfAbsent(vm, k -> new HashMap<>());
+        SlotFacts f = bySlot.computeIfAbsent(slot, k -> new SlotFacts());
+        if (e instanceof MemslotEvent.MemslotCreated c) {
+            bySlot.put(slot, new SlotFacts());
+            bySlot.get(slot).geometry = c.geometry();
+        } else if (e instanceof MemslotEvent.MemslotDeleted) {
+            bySlot.remove(slot);
+        } else if (e instanceof MemslotEvent.MemslotMoved m) {
+            f.geometry = m.geometry();
+            f.lostWrite.clear();
+        } else if (e instanceof MemslotEvent.MemslotFlagsChanged c) {
+            f.geometry = c.geometry();
+        } else if (e instanceof MemslotEvent.DirtyBitmapAllocated) {
+            f.loggingOn = link;
+        } else if (e instanceof MemslotEvent.DirtyBitmapFreed) {
+            f.loggingOn = null;
+            f.unreported.clear(); // logging is off: what the bitmap held is never reported
+        } else if (e instanceof MemslotEvent.SpteChanged c) {
+            if (c.spte().writable()) {
+                f.lostWrite.remove(c.gfn());
+            } else if (c.old() != null && c.old().writable()) {
+                f.lostWrite.put(c.gfn(), link);
+            }
+        } else if (e instanceof MemslotEvent.SptesAccessTracked a) {
+            a.gfns().forEach(g -> f.lostWrite.putIfAbsent(g, link));
+        } else if (e instanceof MemslotEvent.SptesZapped z) {
+            z.gfns().forEach(g -> f.lostWrite.put(g, link));
+        } else if (e instanceof MemslotEvent.SlotWriteProtected w) {
+            w.changed().forEach(g -> f.lostWrite.put(g, link));
+            if (f.geometry != null) {
+                protectedThisStep.add(new Protected(vm, slot, f.geometry.baseGfn(), f.geometry.npages(), null, link));
+            }
+        } else if (e instanceof MemslotEvent.DirtyLogReported r) {
+            for (var it = f.unreported.entrySet().iterator(); it.hasNext(); ) {
+                var w = it.next();
+                if (!r.pages().contains(w.getKey())) {
+                    List<ChainLink> chain = new ArrayList<>(w.getValue());
+                    chain.add(link);
+                    reporter.report(Invariant.DIRTY_LOG_COMPLETENESS, entity, link.line(),
+                            "page " + w.getKey() + " " + w.getValue().get(w.getValue().size() - 1), chain);
+                }
+                it.remove();
+            }
+            if (r.cleared()) {
+                r.reprotected().forEach(g -> f.lostWrite.put(g, link));
+                protectedThisStep.add(new Protected(vm, slot, 0, 0, gfnsOf(f, r.pages()), link));
+            }
+        } else if (e instanceof MemslotEvent.DirtyLogCleared c) {
+            c.pages().forEach(f.unreported::remove); // userspace took these bits: the writes are accounted for
+            c.reprotected().forEach(g -> f.lostWrite.put(g, link));
+            protectedThisStep.add(new Protected(vm, slot, 0, 0, gfnsOf(f, c.pages()), link));
+        }
+    }
+
+    void vcpuEvent(EntityId entity, VcpuEvent e, ChainLink link) {
+        String vm = vmOf(entity);
+        long id = Long.parseLong(entity.key().substring(entity.key().lastIndexOf('/') + 1));
+        VcpuFacts v = vcpus.computeIfAbsent(vm, k -> new HashMap<>()).computeIfAbsent(id, k -> new VcpuFacts());
+        if (e instanceof VcpuEvent.TlbFilled f) {
+            if (f.writable()) {
+                v.writable.put(f.gfn(), link);
+            } else {
+                v.writable.remove(f.gfn());
+            }
+        } else if (e instanceof VcpuEvent.TlbFlushed) {
+            v.writable.clear();
+            v.flushPending = false;
+        } else if (e instanceof VcpuEvent.TlbFlushDeferred) {
+            v.flushPending = true;
+        } else if (e instanceof VcpuEvent.GuestAccessed a && a.kind() == GuestAccessKind.WRITE
+                && a.exit() == GuestExit.NONE && a.slot() >= 0) {
+            SlotFacts f = slots.getOrDefault(vm, Map.of()).get(a.slot());
+            if (f == null || f.loggingOn == null || f.geometry == null) {
+                return;
+            }
+            long gfn = Pages.pageOf(a.gpa());
+            long page = gfn - f.geometry.baseGfn();
+            if (!f.unreported.containsKey(page)) {
+                List<ChainLink> chain = new ArrayList<>();
+                chain.add(f.loggingOn);
+                ChainLink lost = f.lostWrite.get(gfn);
+                ChainLink fill = v.writable.get(gfn);
+                if (Boolean.TRUE.equals(a.tlbHit()) && fill != null) {
+                    chain.add(fill); // the stale translation the write went through
+                    if (lost != null) {
+                        chain.add(lost);
+                    }
+                }
+                chain.add(link);
+                f.unreported.put(page, chain);
+            }
+        }
+    }
+
+    /** The step of {@code line} returned to userspace: every gfn it write-protected must be flushed everywhere. */
+    void endStep(int line) {
+        for (Protected p : protectedThisStep) {
+            for (Map.Entry<Long, VcpuFacts> v : vcpus.getOrDefault(p.vm(), Map.of()).entrySet()) {
+                if (v.getValue().flushPending) {
+                    continue;
+                }
+                SlotFacts f = slots.getOrDefault(p.vm(), Map.of()).get(p.slot());
+                for (Map.Entry<Long, ChainLink> entry : new TreeMap<>(v.getValue().writable).entrySet()) {
+                    long gfn = entry.getKey();
+                    ChainLink fill = entry.getValue();
+                    if (!p.covers(gfn)) {
+                        continue;
+                    }
+                    List<ChainLink> chain = new ArrayList<>();
+                    chain.add(fill);
+                    ChainLink lost = f == null ? null : f.lostWrite.get(gfn);
+                    if (lost != null && lost != p.link()) {
+                        chain.add(lost);
+                    }
+                    chain.add(p.link());
+                    reporter.report(Invariant.STALE_WRITABLE_TLB, EntityId.vcpu(p.vm(), v.getKey()), line,
+                            "gfn " + gfn + " " + p.link(), chain);
+                }
+            }
+        }
+        protectedThisStep.clear();
+    }
+
+    private static java.util.Set<Long> gfnsOf(SlotFacts f, List<Long> pages) {
+        java.util.Set<Long> out = new java.util.HashSet<>();
+        if (f.geometry != null) {
+            pages.forEach(p -> out.add(f.geometry.baseGfn() + p));
+        }
+        return out;
+    }
+
+    private static String vmOf(EntityId entity) {
+        return entity.key().substring(0, entity.key().lastIndexOf('/'));
+    }
+
+}

@@ -1,0 +1,144 @@
+package kvmsim.domain.memslot;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import kvmsim.domain.common.Errno;
+import kvmsim.domain.kernel.Decision;
+import kvmsim.domain.memslot.MemslotCommand.*;
+import kvmsim.domain.memslot.MemslotEvent.*;
+import kvmsim.domain.x86.Spte;
+
+/** The x86 half of the memslot decider: the slot's SPTEs and its dirty bitmap, changed together. */
+final class X86Sptes {
+
+    private X86Sptes() {
+    }
+
+    // make_spte() / fast_pf_fix_direct_spte(): an SPTE that becomes writable in a logged slot marks its gfn
+    // dirty in the same step (handle_changed_spte_dirty_log(), mark_page_dirty_in_slot())
+    static Decision setSpte(MemslotState s, SetSpte p) {
+        if (!s.present() || !s.geometry().containsGfn(p.gfn())) {
+            throw new IllegalArgumentException("gfn " + p.gfn() + " is not in slot " + s.slot());
+        }
+        Spte old = s.spte(p.gfn());
+        if (p.spte().equals(old)) {
+            return Decision.ok();
+        }
+        boolean grant = p.spte().writable() && (old == null || !old.writable());
+        return Decision.accept(new SpteChanged(p.gfn(), old, p.spte(), grant && s.dirtyTracked()));
+    }
+
+    // kvm_age_gfn() -> mark_spte_for_access_track() on every present, not yet tracked SPTE; no flush
+    static Decision accessTrack(MemslotState s, AccessTrackGfnRange a) {
+        List<Long> gfns = new ArrayList<>();
+        for (Map.Entry<Long, Spte> e : inRange(s, a.firstGfn(), a.count()).entrySet()) {
+            if (!e.getValue().accessTracked()) {
+                gfns.add(e.getKey());
+            }
+        }
+        return gfns.isEmpty() ? Decision.ok() : Decision.accept(new SptesAccessTracked(gfns));
+    }
+
+    static Decision zap(MemslotState s, ZapGfnRange z) {
+        List<Long> gfns = new ArrayList<>(inRange(s, z.firstGfn(), z.count()).keySet());
+        return gfns.isEmpty() ? Decision.ok() : Decision.accept(new SptesZapped(gfns));
+    }
+
+    // kvm_mmu_slot_remove_write_access(): recorded even when no SPTE had W, which is the case b64d740 is about
+    static Decision removeWriteAccess(MemslotState s) {
+        return Decision.accept(new SlotWriteProtected(writableAmong(s, new ArrayList<>(s.sptes().keySet()))));
+    }
+
+    // kvm_get_dirty_log_protect(): ENOENT without a bitmap; manual protect only copies it
+    static Decision getDirtyLog(MemslotState s, GetDirtyLog g) {
+        if (!s.present() || !s.dirtyTracked()) {
+            return Decision.reject(Errno.ENOENT);
+        }
+        List<Long> pages = s.dirtyBitmap().pages();
+        if (g.manualProtect()) {
+            return Decision.accept(new DirtyLogReported(pages, false, List.of()));
+        }
+        // xchg each word to 0, then kvm_arch_mmu_enable_log_dirty_pt_masked() write-protects those gfns
+        return Decision.accept(new DirtyLogReported(pages, true, writableAmong(s, gfnsOf(s, pages))));
+    }
+
+    // kvm_clear_dirty_log_protect() from the memslot lookup on: ENOENT, then the range checks
+    static Decision clearDirtyLog(MemslotState s, ClearDirtyLog c) {
+        if (!s.present() || !s.dirtyTracked()) {
+            return Decision.reject(Errno.ENOENT);
+        }
+        long npages = s.npages();
+        if (Long.compareUnsigned(c.firstPage(), npages) > 0
+                || Long.compareUnsigned(c.numPages(), npages - c.firstPage()) > 0
+                || (Long.compareUnsigned(c.numPages(), npages - c.firstPage()) < 0 && (c.numPages() & 63) != 0)) {
+            return Decision.reject(Errno.EINVAL);
+        }
+        // mask &= atomic_long_fetch_andnot(mask, p): only bits that were set count as cleared
+        List<Long> cleared = new ArrayList<>();
+        if (c.pages() == null) {
+            cleared.addAll(s.dirtyBitmap().pagesIn(c.firstPage(), c.numPages()));
+        } else {
+            for (long p : new java.util.TreeSet<>(c.pages())) {
+                if (Long.compareUnsigned(p - c.firstPage(), c.numPages()) < 0 && s.dirtyBitmap().isSet(p)) {
+                    cleared.add(p);
+                }
+            }
+        }
+        if (cleared.isEmpty()) {
+            return Decision.ok();
+        }
+        return Decision.accept(new DirtyLogCleared(cleared, writableAmong(s, gfnsOf(s, cleared))));
+    }
+
+    static MemslotState evolve(MemslotState s, MemslotEvent e) {
+        TreeMap<Long, Spte> sptes = s.sptesCopy();
+        DirtyBitmap bitmap = s.dirtyBitmap();
+        if (e instanceof SpteChanged c) {
+            sptes.put(c.gfn(), c.spte());
+            if (c.markedDirty()) {
+                bitmap = bitmap.set(c.gfn() - s.geometry().baseGfn());
+            }
+        } else if (e instanceof SptesAccessTracked a) {
+            a.gfns().forEach(g -> sptes.put(g, sptes.get(g).markForAccessTrack()));
+        } else if (e instanceof SptesZapped z) {
+            z.gfns().forEach(sptes::remove);
+        } else if (e instanceof SlotWriteProtected w) {
+            w.changed().forEach(g -> sptes.put(g, sptes.get(g).writeProtected()));
+        } else if (e instanceof DirtyLogReported r) {
+            if (r.cleared()) {
+                bitmap = bitmap.clear(r.pages());
+            }
+            r.reprotected().forEach(g -> sptes.put(g, sptes.get(g).writeProtected()));
+        } else if (e instanceof DirtyLogCleared c) {
+            bitmap = bitmap.clear(c.pages());
+            c.reprotected().forEach(g -> sptes.put(g, sptes.get(g).writeProtected()));
+        }
+        return s.withSptes(sptes, bitmap);
+    }
+
+    private static Map<Long, Spte> inRange(MemslotState s, long first, long count) {
+        return new TreeMap<>(s.sptes()).subMap(first, first + count);
+    }
+
+    private static List<Long> gfnsOf(MemslotState s, List<Long> pages) {
+        List<Long> gfns = new ArrayList<>();
+        for (long p : pages) {
+            gfns.add(s.geometry().baseGfn() + p);
+        }
+        return gfns;
+    }
+
+    /** Of these gfns, those whose SPTE has W: what a write-protect actually changes. */
+    private static List<Long> writableAmong(MemslotState s, List<Long> gfns) {
+        List<Long> out = new ArrayList<>();
+        for (long g : new java.util.TreeSet<>(gfns)) {
+            Spte spte = s.spte(g);
+            if (spte != null && spte.writable()) {
+                out.add(g);
+            }
+        }
+        return out;
+    }
+}
