@@ -53,10 +53,10 @@ class CliTest {
     void stepNotModelledYetIsRefusedByName() throws Exception {
         Path trace = Files.createTempFile("kvmsim", ".trace");
         Files.writeString(trace, "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"vm0\",\"arch\":\"x86_64\"}\n"
-                + "{\"op\":\"KVM_GET_DIRTY_LOG\",\"vm\":\"vm0\",\"slot\":0}\n");
+                + "{\"op\":\"KVM_CREATE_GUEST_MEMFD\",\"vm\":\"vm0\",\"gmem\":\"g0\",\"size\":4096}\n");
         Result r = kvmsim("replay", "--engine", "reference", trace.toString());
         assertEquals(2, r.status());
-        assertTrue(r.err().contains(":2: KVM_GET_DIRTY_LOG"), r.err());
+        assertTrue(r.err().contains(":2: KVM_CREATE_GUEST_MEMFD"), r.err());
     }
 
     @Test

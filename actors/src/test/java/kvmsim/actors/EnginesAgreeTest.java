@@ -80,4 +80,26 @@ class EnginesAgreeTest {
         assertEquals(new TreeMap<>(ref.events()), stored, "per-entity event streams in the journal");
         assertTrue(stored.keySet().stream().anyMatch(k -> k.startsWith("vm/")));
     }
+
+    /**
+     * The example of trace-format.md expects the pre-b64d740 behaviour (its POLICY step says
+     * if-modified). Under the default, unconditional, the doc says the second write misses the TLB,
+     * faults and is logged: exactly its tlb, dirty_pages and violations expectations fail, in both
+     * engines alike.
+     */
+    @org.junit.jupiter.api.Test
+    void theFormatDocExampleUnderTheUnconditionalFlush() throws Exception {
+        Trace trace = TraceParser.parse(Path.of("examples/x86/trace-format-example.trace"));
+        Map<String, String> policy = Map.of("dirty-log-flush", "unconditional");
+        RunReport ref = Replay.run("doc-ref", trace, Replay.policiesFor(trace, policy), new ReferenceEngine(), false);
+        RunReport act = Replay.run("doc-unconditional", trace, Replay.policiesFor(trace, policy),
+                new ActorEngine(sys.sharding(), "doc-unconditional"), false);
+        assertEquals(ref.steps(), act.steps());
+        List<String> failed = new ArrayList<>();
+        ref.steps().forEach(s -> s.mismatches().forEach(m -> failed.add(s.op() + " " + m.key() + " expected "
+                + m.expected() + " got " + m.actual())));
+        assertEquals(List.of("GUEST_WRITE tlb expected hit got miss", "KVM_GET_DIRTY_LOG dirty_pages expected [] got [5]",
+                "CHECK violations expected [dirty-log-completeness, stale-writable-tlb] got []"), failed);
+        assertTrue(ref.violations().isEmpty());
+    }
 }

@@ -101,6 +101,7 @@ final class DirtyLogAudit {
                 if (!r.pages().contains(w.getKey())) {
                     List<ChainLink> chain = new ArrayList<>(w.getValue());
                     chain.add(link);
+                    chain.sort(java.util.Comparator.comparingInt(ChainLink::line));
                     reporter.report(Invariant.DIRTY_LOG_COMPLETENESS, entity, link.line(),
                             "page " + w.getKey() + " " + w.getValue().get(w.getValue().size() - 1), chain);
                 }

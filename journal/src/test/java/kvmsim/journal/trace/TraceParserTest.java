@@ -326,10 +326,12 @@ class TraceParserTest {
 
     @Test
     void dirtyPagesAndResultExpectations() throws Exception {
-        Step.NotModelled d = (Step.NotModelled) last(X86_VM,
+        Step.GetDirtyLog d = (Step.GetDirtyLog) last(X86_VM,
                 "{\"op\":\"KVM_GET_DIRTY_LOG\",\"vm\":\"vm0\",\"slot\":0,\"expect\":{\"dirty_pages\":[5,\"0x6\"]}}");
         assertEquals(List.of(5L, 6L), d.meta().expect().dirtyPages());
-        assertEquals("KVM_GET_DIRTY_LOG is not modelled yet (x86 dirty logging)", d.reason());
+        Step.NotModelled arm = (Step.NotModelled) last(VM,
+                "{\"op\":\"KVM_GET_DIRTY_LOG\",\"vm\":\"vm0\",\"slot\":0}");
+        assertEquals("KVM_GET_DIRTY_LOG on an arm64 VM is not modelled (arm64 dirty logging)", arm.reason());
         Step.NotModelled a = (Step.NotModelled) last(
                 "{\"op\":\"HOST_MEM_ABORT\",\"pfn\":1,\"access\":\"write\",\"expect\":{\"result\":\"denied\"}}");
         assertEquals("denied", a.meta().expect().result());
@@ -514,21 +516,21 @@ class TraceParserTest {
     // ---- not modelled ----
 
     @Test
-    void x86GuestStepsAreNotModelled() throws Exception {
-        Step.NotModelled n = (Step.NotModelled) last(X86_VM,
+    void tlbExpectationsAreModelledOnX86Only() throws Exception {
+        Step.GuestAccess x = (Step.GuestAccess) last(X86_VM,
                 "{\"op\":\"GUEST_WRITE\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":\"0x5000\",\"expect\":{\"tlb\":\"hit\"}}");
-        assertEquals("GUEST_WRITE", n.op());
-        assertEquals("GUEST_WRITE on an x86_64 VM is not modelled yet (x86 MMU: SPTEs and TLBs)", n.reason());
-        assertEquals("hit", n.meta().expect().tlb());
-        // but x86 VM creation, vCPUs, memslots and KVM_RUN are
+        assertEquals("hit", x.meta().expect().tlb());
+        Step.NotModelled n = (Step.NotModelled) last(VM,
+                "{\"op\":\"GUEST_WRITE\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":\"0x5000\",\"expect\":{\"tlb\":\"hit\"}}");
+        assertEquals("expect.tlb on an arm64 VM is not modelled (kvmsim models x86 vCPU TLBs)", n.reason());
+        assertInstanceOf(Step.GuestAccess.class, last(VM, "{\"op\":\"GUEST_WRITE\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":0}"));
         assertInstanceOf(Step.Run.class, last(X86_VM, "{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0}"));
     }
 
     @Test
     void unbuiltOpsAreNotModelledAfterFullValidation() throws Exception {
-        Trace t = parse(X86_VM,
-                "{\"op\":\"KVM_ENABLE_CAP\",\"vm\":\"vm0\",\"cap\":\"KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2\","
-                        + "\"args\":[[\"KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE\",\"KVM_DIRTY_LOG_INITIALLY_SET\"]]}",
+        Trace t = parse(VM,
+                "{\"op\":\"MMU_NOTIFIER_INVALIDATE\",\"vm\":\"vm0\",\"gpa\":0,\"length\":4096}",
                 "{\"op\":\"IOCTL\",\"name\":\"KVM_GET_ONE_REG\",\"fd_kind\":\"vcpu\",\"vm\":\"vm0\",\"vcpu\":0,\"ret\":-1}",
                 "{\"op\":\"KVM_CREATE_GUEST_MEMFD\",\"vm\":\"vm0\",\"gmem\":\"g0\",\"size\":4096,"
                         + "\"flags\":[\"GUEST_MEMFD_FLAG_MMAP\",\"KVM_GMEM_NO_DIRECT_MAP\"]}",
@@ -536,10 +538,10 @@ class TraceParserTest {
                 "{\"op\":\"PKVM_HOST_SHARE_HYP\",\"pfn\":\"0x100\"}",
                 "{\"op\":\"KVM_GPC_ACTIVATE\",\"vm\":\"vm0\",\"gpc\":\"c0\",\"gpa\":0,\"length\":8}");
         List<String> reasons = t.notModelled().stream().map(Step.NotModelled::reason).toList();
-        assertEquals(List.of("KVM_ENABLE_CAP KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 is not modelled yet",
+        assertEquals(List.of("MMU_NOTIFIER_INVALIDATE on an arm64 VM is not modelled (arm64 MMU notifiers)",
                 "IOCTL pass-through steps are not modelled yet (strace import)",
                 "KVM_CREATE_GUEST_MEMFD is not modelled yet (guest_memfd)",
-                "KVM_CLEAR_DIRTY_LOG is not modelled yet (x86 dirty logging)",
+                "KVM_CLEAR_DIRTY_LOG on an arm64 VM is not modelled (arm64 dirty logging)",
                 "PKVM_HOST_SHARE_HYP is not modelled yet (pKVM)",
                 "KVM_GPC_ACTIVATE is not modelled yet (gfn_to_pfn caches)"), reasons);
         assertEquals(3, t.notModelled().get(1).line());
@@ -626,7 +628,7 @@ class TraceParserTest {
     void checkOfUnbuiltKeysIsNotModelled() throws Exception {
         Step.NotModelled n = (Step.NotModelled) last(VM, "{\"op\":\"CHECK\",\"vm\":\"vm0\",\"gpa\":0,"
                 + "\"page\":{\"pinned\":false},\"spte\":{\"present\":true}}");
-        assertEquals("CHECK spte is not modelled yet", n.reason());
+        assertEquals("CHECK spte on an arm64 VM is not modelled (kvmsim models the x86 MMU)", n.reason());
         Step.NotModelled o = (Step.NotModelled) parse("{\"op\":\"CHECK\",\"host\":\"h9\",\"pfn\":3,\"owner\":\"hyp\"}")
                 .steps().get(1);
         assertEquals("CHECK owner is not modelled yet", o.reason());
@@ -694,7 +696,9 @@ class TraceParserTest {
                 "{\"op\":\"KVM_GET_DIRTY_LOG\",\"vm\":\"vm0\",\"slot\":0,\"expect\":{\"dirty_pages\":[]}}",
                 "{\"op\":\"CHECK\",\"violations\":[\"dirty-log-completeness\",\"stale-writable-tlb\"]}");
         assertEquals(12, t.steps().size());
-        assertEquals(List.of(8, 9, 11, 12), t.notModelled().stream().map(Step::line).toList());
+        assertEquals(List.of(), t.notModelled());
+        assertInstanceOf(Step.MmuNotifier.class, t.steps().get(7));
+        assertInstanceOf(Step.GetDirtyLog.class, t.steps().get(10));
         assertFalse(((Step.HostDecl) t.steps().get(1)).features().adBits());
         assertEquals(Map.of("dirty-log-flush", "if-modified"), t.policy());
     }

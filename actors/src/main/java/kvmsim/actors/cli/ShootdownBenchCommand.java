@@ -1,0 +1,126 @@
+package kvmsim.actors.cli;
+
+import com.typesafe.config.ConfigFactory;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.Callable;
+import kvmsim.actors.engine.ActorEngine;
+import kvmsim.actors.engine.KvmsimSystem;
+import kvmsim.domain.common.EntityId;
+import kvmsim.domain.common.Policies;
+import kvmsim.domain.engine.Engine;
+import kvmsim.domain.engine.ReferenceEngine;
+import kvmsim.domain.engine.Replay;
+import kvmsim.domain.engine.ShootdownSetup;
+import kvmsim.domain.kernel.Reply;
+import kvmsim.domain.vcpu.VcpuCommand;
+import kvmsim.domain.vm.VmCommand;
+import kvmsim.domain.vm.VmEvent;
+import kvmsim.journal.store.JournalLocation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * Latency of one remote TLB flush (kvm_flush_remote_tlbs) from request to completion, for VMs with
+ * a given number of vCPUs, all in guest mode: the VM persists the request, every vCPU persists its
+ * flush and acknowledges, the VM persists the completion. Measured on the actor engine with an H2
+ * journal on disk; the baseline in the same run is one persisted event at one entity (a single
+ * vCPU's flush request), and the reference engine gives the model's own cost.
+ */
+@Command(name = "bench-shootdown",
+        description = "Measure TLB-shootdown latency (request to completion) on the actor engine with H2.")
+final class ShootdownBenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--vcpus", split = ",", defaultValue = "1,8,64,256",
+            description = "vCPU counts to measure (default ${DEFAULT-VALUE})")
+    List<Integer> vcpus;
+
+    @Option(names = "--rounds", defaultValue = "100", description = "flushes measured per vCPU count (default ${DEFAULT-VALUE})")
+    int rounds;
+
+    @Option(names = "--warmup", defaultValue = "10", description = "flushes not counted, per vCPU count (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--journal-dir", paramLabel = "DIR", description = "H2 folder (default: a fresh temporary one)")
+    Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (rounds < 1 || warmup < 0 || vcpus.stream().anyMatch(n -> n < 1 || n > 1024)) {
+            throw new BadInput("--rounds must be at least 1, --warmup at least 0, --vcpus between 1 and 1024");
+        }
+        Path folder = dir != null ? dir : Files.createTempDirectory("kvmsim-bench");
+        JournalLocation location = JournalLocation.parse("h2:" + folder);
+        location.ensureSchema();
+        out.printf("%6s  %12s %12s  %12s %12s  %14s  %10s%n", "vcpus", "actors p50", "actors p99", "persist p50",
+                "ratio p50", "reference p50", "events");
+        try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
+            for (int n : vcpus) {
+                String run = "shootdown-" + n + "-" + System.currentTimeMillis();
+                ActorEngine actors = new ActorEngine(sys.sharding(), run);
+                List<Double> act = measure(actors, n, run);
+                List<Double> persist = measurePersist(actors);
+                List<Double> ref = measure(new ReferenceEngine(), n, "ref");
+                double p50 = percentile(act, 50);
+                double base = percentile(persist, 50);
+                out.printf("%6d  %9.2f ms %9.2f ms  %9.2f ms %11.1fx  %11.3f ms  %10d%n", n, p50, percentile(act, 99),
+                        base, p50 / base, percentile(ref, 50), (long) (n + 2) * rounds);
+                out.flush();
+            }
+        }
+        out.printf("%d flushes per row after %d warm-up flushes; every vCPU in guest mode, so each flush persists "
+                + "1 + vcpus + 1 events%n", rounds, warmup);
+        out.flush();
+        return 0;
+    }
+
+    private List<Double> measure(Engine engine, int n, String run) {
+        Replay.run(run, ShootdownSetup.trace(n), Policies.defaults(), engine, false);
+        List<Double> ms = new ArrayList<>();
+        EntityId vm = EntityId.vm("vm0");
+        for (int i = 0; i < warmup + rounds; i++) {
+            long t0 = System.nanoTime();
+            Reply r = engine.send(1_000_000 + i, vm, new VmCommand.FlushRemoteTlbs("bench"));
+            double elapsed = (System.nanoTime() - t0) / 1e6;
+            VmEvent.RemoteTlbFlushCompleted done = (VmEvent.RemoteTlbFlushCompleted) r.events().get(1).event();
+            if (done.flushed() != n) {
+                throw new IllegalStateException("expected " + n + " vCPUs to flush, got " + done.flushed());
+            }
+            if (i >= warmup) {
+                ms.add(elapsed);
+            }
+        }
+        return ms;
+    }
+
+    /** One event persisted at one entity, asked and answered: the floor under every broadcast. */
+    private List<Double> measurePersist(Engine engine) {
+        List<Double> ms = new ArrayList<>();
+        EntityId vcpu = EntityId.vcpu("vm0", 0);
+        for (int i = 0; i < warmup + rounds; i++) {
+            long t0 = System.nanoTime();
+            engine.send(2_000_000 + i, vcpu, new VcpuCommand.TlbFlushRequest(10_000_000L + i));
+            if (i >= warmup) {
+                ms.add((System.nanoTime() - t0) / 1e6);
+            }
+        }
+        return ms;
+    }
+
+    private static double percentile(List<Double> xs, int p) {
+        List<Double> s = new ArrayList<>(xs);
+        Collections.sort(s);
+        int idx = (int) Math.ceil(p / 100.0 * s.size()) - 1;
+        return s.get(Math.max(0, Math.min(idx, s.size() - 1)));
+    }
+}
