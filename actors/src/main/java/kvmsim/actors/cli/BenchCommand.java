@@ -2,10 +2,8 @@ package kvmsim.actors.cli;
 
 import com.typesafe.config.ConfigFactory;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
 import kvmsim.actors.engine.ActorEngine;
@@ -46,9 +44,7 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Trace trace = Arm64TraceGenerator.generate(steps, 42);
         Policies policies = Policies.defaults();
-        Path folder = dir != null ? dir : Files.createTempDirectory("kvmsim-bench");
-        JournalLocation location = JournalLocation.parse("h2:" + folder);
-        location.ensureSchema();
+        JournalLocation location = BenchSupport.h2Journal(dir);
         List<Double> ref = new ArrayList<>();
         List<Double> act = new ArrayList<>();
         // warm-up: one reference round, not counted
@@ -69,8 +65,8 @@ final class BenchCommand implements Callable<Integer> {
                 out.flush();
             }
         }
-        double mr = median(ref);
-        double ma = median(act);
+        double mr = BenchSupport.median(ref);
+        double ma = BenchSupport.median(act);
         out.printf("median of %d rounds, %d steps: reference %.0f steps/s, actors+H2 %.0f steps/s, ratio %.1fx%n",
                 rounds, steps, mr, ma, mr / ma);
         out.flush();
@@ -79,12 +75,5 @@ final class BenchCommand implements Callable<Integer> {
 
     private static double rate(RunReport r, long t0) {
         return r.steps().size() / ((System.nanoTime() - t0) / 1e9);
-    }
-
-    private static double median(List<Double> xs) {
-        List<Double> s = new ArrayList<>(xs);
-        Collections.sort(s);
-        int n = s.size();
-        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
     }
 }

@@ -2,10 +2,8 @@ package kvmsim.actors.cli;
 
 import com.typesafe.config.ConfigFactory;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
 import kvmsim.actors.engine.ActorEngine;
@@ -59,9 +57,7 @@ final class ShootdownBenchCommand implements Callable<Integer> {
         if (rounds < 1 || warmup < 0 || vcpus.stream().anyMatch(n -> n < 1 || n > 1024)) {
             throw new BadInput("--rounds must be at least 1, --warmup at least 0, --vcpus between 1 and 1024");
         }
-        Path folder = dir != null ? dir : Files.createTempDirectory("kvmsim-bench");
-        JournalLocation location = JournalLocation.parse("h2:" + folder);
-        location.ensureSchema();
+        JournalLocation location = BenchSupport.h2Journal(dir);
         out.printf("%6s  %12s %12s  %12s %12s  %14s  %10s%n", "vcpus", "actors p50", "actors p99", "persist p50",
                 "ratio p50", "reference p50", "events");
         try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
@@ -71,10 +67,10 @@ final class ShootdownBenchCommand implements Callable<Integer> {
                 List<Double> act = measure(actors, n, run);
                 List<Double> persist = measurePersist(actors);
                 List<Double> ref = measure(new ReferenceEngine(), n, "ref");
-                double p50 = percentile(act, 50);
-                double base = percentile(persist, 50);
-                out.printf("%6d  %9.2f ms %9.2f ms  %9.2f ms %11.1fx  %11.3f ms  %10d%n", n, p50, percentile(act, 99),
-                        base, p50 / base, percentile(ref, 50), (long) (n + 2) * rounds);
+                double p50 = BenchSupport.percentile(act, 50);
+                double base = BenchSupport.percentile(persist, 50);
+                out.printf("%6d  %9.2f ms %9.2f ms  %9.2f ms %11.1fx  %11.3f ms  %10d%n", n, p50, BenchSupport.percentile(act, 99),
+                        base, p50 / base, BenchSupport.percentile(ref, 50), (long) (n + 2) * rounds);
                 out.flush();
             }
         }
@@ -115,12 +111,5 @@ final class ShootdownBenchCommand implements Callable<Integer> {
             }
         }
         return ms;
-    }
-
-    private static double percentile(List<Double> xs, int p) {
-        List<Double> s = new ArrayList<>(xs);
-        Collections.sort(s);
-        int idx = (int) Math.ceil(p / 100.0 * s.size()) - 1;
-        return s.get(Math.max(0, Math.min(idx, s.size() - 1)));
     }
 }

@@ -14,7 +14,6 @@ import kvmsim.domain.memslot.Stage2Pte;
 import kvmsim.domain.vcpu.GuestAccessKind;
 import kvmsim.domain.vcpu.GuestExit;
 import kvmsim.domain.vcpu.VcpuCommand;
-import kvmsim.domain.vcpu.VcpuState;
 import kvmsim.domain.vm.SlotGeometry;
 import kvmsim.domain.vm.VmState;
 
@@ -28,11 +27,9 @@ public final class GuestAbort {
     public static Outcome access(Gateway gw, VmState vm, long vcpu, GuestAccessKind kind, long gpa) {
         EntityId vcpuId = EntityId.vcpu(vm.id(), vcpu);
         Reply q = gw.send(vcpuId, new VcpuCommand.Query());
-        if (!q.ok()) {
-            return Outcome.of(q.errno());
-        }
-        if (!q.stateAs(VcpuState.class).inGuest()) {
-            return Outcome.of(Errno.ENOEXEC);
+        Outcome refused = Entity.refuseGuestStep(q);
+        if (refused != null) {
+            return refused;
         }
         long gfn = Pages.pageOf(gpa);
         SlotGeometry g = vm.slotForGfn(gfn);

@@ -218,17 +218,12 @@ public final class HostDecider {
     }
 
     private static HostState pin(HostState s, long hva, long npages, int delta) {
-        TreeMap<Long, HostPage> pages = s.pagesCopy();
+        List<Long> range = new ArrayList<>();
         long first = Pages.pageOf(hva);
         for (long p = first; p < first + npages; p++) {
-            HostPage page = pages.getOrDefault(p, HostPage.UNTOUCHED).withPins(delta);
-            if (page.equals(HostPage.UNTOUCHED)) {
-                pages.remove(p);
-            } else {
-                pages.put(p, page);
-            }
+            range.add(p);
         }
-        return s.withPages(pages);
+        return updatePages(s, range, page -> page.withPins(delta));
     }
 
     /** The VMM's PTEs of [hva, hva+length) become writable (a write) or go away (munmap). */
@@ -236,19 +231,26 @@ public final class HostDecider {
         if (length == 0) {
             return s;
         }
-        TreeMap<Long, HostPage> pages = s.pagesCopy();
         long first = Pages.pageOf(hva);
         long last = Pages.pageOf(hva + length - 1);
         // a write touches every page; an unmap only pages that exist
-        List<Long> touched = new ArrayList<>(pages.subMap(first, true, last, true).keySet());
+        List<Long> touched = new ArrayList<>(s.pages().keySet().stream()
+                .filter(p -> p >= first && p <= last).toList());
         if (w) {
             touched.clear();
             for (long p = first; p <= last; p++) {
                 touched.add(p);
             }
         }
-        for (long p : touched) {
-            HostPage page = pages.getOrDefault(p, HostPage.UNTOUCHED).withWritable(w);
+        return updatePages(s, touched, page -> page.withWritable(w));
+    }
+
+    /** Applies f to each page; a page that ends up untouched leaves the map, so the state stays canonical. */
+    private static HostState updatePages(HostState s, List<Long> hvaPages,
+            java.util.function.UnaryOperator<HostPage> f) {
+        TreeMap<Long, HostPage> pages = s.pagesCopy();
+        for (long p : hvaPages) {
+            HostPage page = f.apply(pages.getOrDefault(p, HostPage.UNTOUCHED));
             if (page.equals(HostPage.UNTOUCHED)) {
                 pages.remove(p);
             } else {

@@ -50,4 +50,18 @@ public final class Entity {
         }
         return out;
     }
+
+    /**
+     * The outcome of a guest step that cannot happen: the vCPU is a bad fd, or it is not inside
+     * KVM_RUN (ENOEXEC); null when the vCPU in {@code vcpuQuery} may take the step.
+     */
+    public static Outcome refuseGuestStep(Reply vcpuQuery) {
+        if (!vcpuQuery.ok()) {
+            return Outcome.of(vcpuQuery.errno());
+        }
+        if (!vcpuQuery.stateAs(VcpuState.class).inGuest()) {
+            return Outcome.of(kvmsim.domain.common.Errno.ENOEXEC); // kvmsim: a guest step needs a vCPU inside KVM_RUN
+        }
+        return null;
+    }
 }

@@ -36,13 +36,7 @@ public record DirtyBitmap(long npages, List<Long> runs) {
 
     /** The set pages, sorted. */
     public List<Long> pages() {
-        List<Long> out = new ArrayList<>();
-        for (int i = 0; i < runs.size(); i += 2) {
-            for (long p = runs.get(i); p < runs.get(i + 1); p++) {
-                out.add(p);
-            }
-        }
-        return out;
+        return pagesIn(0, npages);
     }
 
     /** The set pages among those in [first, first + count). */

@@ -32,13 +32,11 @@ public final class PageFault {
     public static Outcome access(Gateway gw, VmState vm, long vcpu, GuestAccessKind kind, long gpa) {
         EntityId vcpuId = EntityId.vcpu(vm.id(), vcpu);
         Reply q = gw.send(vcpuId, new VcpuCommand.Query());
-        if (!q.ok()) {
-            return Outcome.of(q.errno());
+        Outcome refused = Entity.refuseGuestStep(q);
+        if (refused != null) {
+            return refused;
         }
         VcpuState v = q.stateAs(VcpuState.class);
-        if (!v.inGuest()) {
-            return Outcome.of(Errno.ENOEXEC); // kvmsim: a guest step needs a vCPU inside KVM_RUN
-        }
         boolean write = kind == GuestAccessKind.WRITE;
         long gfn = Pages.pageOf(gpa);
         SlotGeometry g = vm.slotForGfn(gfn);

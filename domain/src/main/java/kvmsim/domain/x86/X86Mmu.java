@@ -6,10 +6,12 @@ import kvmsim.domain.common.EntityId;
 import kvmsim.domain.common.Errno;
 import kvmsim.domain.common.Pages;
 import kvmsim.domain.common.Policies;
+import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.kernel.Gateway;
 import kvmsim.domain.kernel.Reply;
 import kvmsim.domain.memslot.MemslotCommand;
 import kvmsim.domain.memslot.MemslotEvent;
+import kvmsim.domain.memslot.MemslotState;
 import kvmsim.domain.vm.MemslotChange;
 import kvmsim.domain.vm.RemoteTlbFlush;
 import kvmsim.domain.vm.SlotGeometry;
@@ -72,7 +74,7 @@ public final class X86Mmu {
         boolean zapped = false;
         for (GfnRange r : rangesOf(vm, gpa, length)) {
             EntityId slotId = EntityId.slot(vm.id(), r.slot());
-            var slot = gw.send(slotId, new MemslotCommand.Query()).stateAs(kvmsim.domain.memslot.MemslotState.class);
+            MemslotState slot = Entity.slot(gw, vm.id(), r.slot());
             var inRange = new java.util.TreeMap<>(slot.sptes()).subMap(r.firstGfn(), r.firstGfn() + r.count());
             for (var entry : inRange.entrySet()) {
                 long gfn = entry.getKey();

@@ -1,0 +1,42 @@
+package kvmsim.actors.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import kvmsim.journal.store.JournalLocation;
+
+/** What the benchmark commands share: an H2 journal on disk, and the statistics they quote. */
+final class BenchSupport {
+
+    private BenchSupport() {
+    }
+
+    /** An H2 journal in {@code dir}, or in a fresh temporary folder; schema created. */
+    static JournalLocation h2Journal(Path dir) throws Exception {
+        Path folder = dir != null ? dir : Files.createTempDirectory("kvmsim-bench");
+        JournalLocation location = JournalLocation.parse("h2:" + folder);
+        location.ensureSchema();
+        return location;
+    }
+
+    static double median(List<Double> xs) {
+        List<Double> s = sorted(xs);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    /** The nearest-rank percentile. */
+    static double percentile(List<Double> xs, int p) {
+        List<Double> s = sorted(xs);
+        int idx = (int) Math.ceil(p / 100.0 * s.size()) - 1;
+        return s.get(Math.max(0, Math.min(idx, s.size() - 1)));
+    }
+
+    private static List<Double> sorted(List<Double> xs) {
+        List<Double> s = new ArrayList<>(xs);
+        Collections.sort(s);
+        return s;
+    }
+}
