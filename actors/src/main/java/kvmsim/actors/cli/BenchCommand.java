@@ -74,6 +74,6 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private static double rate(RunReport r, long t0) {
-        return r.steps().size() / ((System.nanoTime() - t0) / 1e9);
+        return r.stepCount() / ((System.nanoTime() - t0) / 1e9);
     }
 }

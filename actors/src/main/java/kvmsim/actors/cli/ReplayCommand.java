@@ -20,12 +20,14 @@ import kvmsim.domain.common.Policies;
 import kvmsim.domain.engine.Engine;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
+import kvmsim.domain.engine.ReplayListener;
 import kvmsim.domain.engine.RunReport;
 import kvmsim.domain.engine.StepResult;
 import kvmsim.domain.engine.TextReport;
 import kvmsim.domain.trace.Step;
-import kvmsim.domain.trace.Trace;
+import kvmsim.domain.trace.TraceSource;
 import kvmsim.journal.store.JournalLocation;
+import kvmsim.journal.trace.TraceFile;
 import kvmsim.journal.trace.TraceFormatException;
 import kvmsim.journal.trace.TraceParser;
 import com.typesafe.config.ConfigFactory;
@@ -57,6 +59,10 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--policy", paramLabel = "KEY=VALUE", description = "a kernel variant; wins over the trace's POLICY")
     Map<String, String> policies = new LinkedHashMap<>();
 
+    @Option(names = {"-q", "--quiet"},
+            description = "print only the steps that failed an expectation or broke an invariant, then the summary")
+    boolean quiet;
+
     @Option(names = "--fail-fast", description = "stop a trace at its first failed expectation or unexpected violation")
     boolean failFast;
 
@@ -72,7 +78,7 @@ final class ReplayCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try {
             return replay(out);
-        } catch (BadInput e) {
+        } catch (BadInput | TraceFile.Unreadable e) {
             err.println(e.getMessage());
             return Main.BAD_INPUT;
         } finally {
@@ -90,16 +96,18 @@ final class ReplayCommand implements Callable<Integer> {
                 throw new BadInput("--policy: " + problem);
             }
         });
-        // every trace is parsed and validated before anything runs: a bad one writes nothing
-        List<Trace> parsed = new ArrayList<>();
+        // every trace is validated before anything runs: a bad one writes nothing. Validation
+        // streams, and so does the replay: a trace file is read again as it runs.
+        List<TraceSource> parsed = new ArrayList<>();
         for (Path p : traces) {
-            parsed.add(parse(p));
+            parsed.add(open(p));
         }
         JournalLocation location = engine.equals("actors") ? location() : null;
         int status = 0;
         if (location == null) {
             for (int i = 0; i < parsed.size(); i++) {
-                status = Math.max(status, report(out, run(parsed.get(i), runIdFor(i), new ReferenceEngine())));
+                TraceSource t = parsed.get(i);
+                status = Math.max(status, run(out, t, runIdFor(i), new ReferenceEngine()).exitStatus());
             }
             return status;
         }
@@ -108,13 +116,14 @@ final class ReplayCommand implements Callable<Integer> {
                 String id = runIdFor(i);
                 ActorRef<RunLog.Record> log = sys.system().systemActorOf(RunLog.create(id), "run-log-" + i,
                         org.apache.pekko.actor.typed.Props.empty());
-                Trace t = parsed.get(i);
+                TraceSource t = parsed.get(i);
                 Policies pol = Replay.policiesFor(t, policies);
                 record(sys, log, new RunLog.RunStarted(t.file(), engine, pol.values(), System.currentTimeMillis()));
-                RunReport r = Replay.run(id, t, pol, new ActorEngine(sys.sharding(), id), failFast);
-                record(sys, log, new RunLog.RunFinished(r.steps().size(), r.mismatchCount(), r.violations().size(),
-                        r.unexpected().size(), r.exitStatus(), System.currentTimeMillis()));
-                status = Math.max(status, report(out, r));
+                RunReport r = run(out, t, id, new ActorEngine(sys.sharding(), id));
+                record(sys, log, new RunLog.RunFinished((int) Math.min(Integer.MAX_VALUE, r.stepCount()),
+                        r.mismatchCount(), r.violations().size(), r.unexpected().size(), r.exitStatus(),
+                        System.currentTimeMillis()));
+                status = Math.max(status, r.exitStatus());
             }
         }
         return status;
@@ -133,8 +142,27 @@ final class ReplayCommand implements Callable<Integer> {
         return location;
     }
 
-    private RunReport run(Trace t, String id, Engine e) {
-        return Replay.run(id, t, Replay.policiesFor(t, policies), e, failFast);
+    /** Replays one trace, printing each step as it is judged, then the violations and the summary. */
+    private RunReport run(PrintWriter out, TraceSource t, String id, Engine e) {
+        Policies pol = Replay.policiesFor(t, policies);
+        ObjectMapper m = new ObjectMapper();
+        if (!json) {
+            out.println(TextReport.header(id, t.file(), pol.values()));
+        }
+        ReplayListener printer = s -> {
+            if (quiet && !s.failed()) {
+                return;
+            }
+            out.println(json ? stepJson(m, id, t.file(), s).toString() : TextReport.step(t.file(), s));
+        };
+        RunReport r = Replay.run(id, t, pol, e, failFast, printer);
+        if (json) {
+            footerJson(out, m, r);
+        } else {
+            TextReport.footer(r).forEach(out::println);
+        }
+        out.flush();
+        return r;
     }
 
     private static void record(KvmsimSystem sys, ActorRef<RunLog.Record> log, RunLog.RunEvent event) {
@@ -142,10 +170,10 @@ final class ReplayCommand implements Callable<Integer> {
                 KvmsimSystem.askTimeout(), sys.system().scheduler()).toCompletableFuture().join();
     }
 
-    static Trace parse(Path p) {
-        Trace t;
+    static TraceSource open(Path p) {
+        TraceSource t;
         try {
-            t = TraceParser.parse(p);
+            t = TraceParser.open(p);
         } catch (TraceFormatException e) {
             throw new BadInput(e.getMessage());
         }
@@ -162,25 +190,26 @@ final class ReplayCommand implements Callable<Integer> {
         return traces.size() == 1 ? base : base + "-" + (index + 1);
     }
 
-    private int report(PrintWriter out, RunReport r) {
-        if (!json) {
-            TextReport.lines(r).forEach(out::println);
-            return r.exitStatus();
+    private static ObjectNode stepJson(ObjectMapper m, String run, String file, StepResult s) {
+        ObjectNode n = m.createObjectNode();
+        n.put("type", "step").put("run", run).put("file", file).put("line", s.line())
+                .put("op", s.op()).put("thread", s.thread());
+        if (s.passedThrough() != null) {
+            n.put("passed_through", s.passedThrough());
+            return n;
         }
-        ObjectMapper m = new ObjectMapper();
-        for (StepResult s : r.steps()) {
-            ObjectNode n = m.createObjectNode();
-            n.put("type", "step").put("run", r.runId()).put("file", r.file()).put("line", s.line())
-                    .put("op", s.op()).put("thread", s.thread()).put("ret", s.errno() == null ? 0 : -1);
-            n.put("errno", s.errno() == null ? null : s.errno().name());
-            if (s.exit() != null) {
-                n.put("exit", s.exit().name());
-            }
-            n.set("mismatches", m.valueToTree(s.mismatches()));
-            List<String> ids = s.violations().stream().map(Violation::invariant).toList();
-            n.set("violations", m.valueToTree(ids));
-            out.println(n);
+        n.put("ret", s.errno() == null ? 0 : -1);
+        n.put("errno", s.errno() == null ? null : s.errno().name());
+        if (s.exit() != null) {
+            n.put("exit", s.exit().name());
         }
+        n.set("mismatches", m.valueToTree(s.mismatches()));
+        List<String> ids = s.violations().stream().map(Violation::invariant).toList();
+        n.set("violations", m.valueToTree(ids));
+        return n;
+    }
+
+    private static void footerJson(PrintWriter out, ObjectMapper m, RunReport r) {
         for (Violation v : r.violations()) {
             ObjectNode n = m.valueToTree(v);
             n.put("type", "violation").put("run", r.runId()).put("file", r.file())
@@ -188,12 +217,13 @@ final class ReplayCommand implements Callable<Integer> {
             out.println(n);
         }
         ObjectNode sum = m.createObjectNode();
-        sum.put("type", "summary").put("run", r.runId()).put("file", r.file()).put("steps", r.steps().size())
+        sum.put("type", "summary").put("run", r.runId()).put("file", r.file()).put("steps", r.stepCount())
+                .put("modelled", r.modelledCount()).put("passed_through", r.passedThroughCount())
                 .put("mismatches", r.mismatchCount()).put("violations", r.violations().size())
                 .put("unexpected", r.unexpected().size()).put("events", r.eventCount())
                 .put("stopped_early", r.stoppedEarly()).put("exit", r.exitStatus());
+        sum.set("passed_through_by_name", m.valueToTree(r.passedThrough()));
         sum.set("policies", m.valueToTree(r.policies()));
         out.println(sum);
-        return r.exitStatus();
     }
 }

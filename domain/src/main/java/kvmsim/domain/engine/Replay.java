@@ -1,11 +1,11 @@
 package kvmsim.domain.engine;
 
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.BiConsumer;
 import kvmsim.domain.audit.Auditor;
 import kvmsim.domain.audit.Violation;
 import kvmsim.domain.common.EntityId;
@@ -17,9 +17,8 @@ import kvmsim.domain.kernel.Kernel;
 import kvmsim.domain.kernel.Outcome;
 import kvmsim.domain.kernel.Recorded;
 import kvmsim.domain.kernel.Reply;
-import kvmsim.domain.trace.CheckItem;
 import kvmsim.domain.trace.Step;
-import kvmsim.domain.trace.Trace;
+import kvmsim.domain.trace.TraceSource;
 
 /**
  * Applies a trace, step by step in file order, through an engine: the kernel's code runs against
@@ -33,27 +32,50 @@ public final class Replay {
     }
 
     /** The policies of a run: defaults, then the trace's POLICY step, then the command line's. */
-    public static Policies policiesFor(Trace trace, Map<String, String> commandLine) {
+    public static Policies policiesFor(TraceSource trace, Map<String, String> commandLine) {
         return Policies.defaults().with(trace.policy()).with(commandLine);
     }
 
-    public static RunReport run(String runId, Trace trace, Policies policies, Engine engine, boolean failFast) {
+    public static RunReport run(String runId, TraceSource trace, Policies policies, Engine engine, boolean failFast) {
+        return run(runId, trace, policies, engine, failFast, ReplayListener.NONE);
+    }
+
+    /**
+     * Replays {@code trace}, handing each step result and event to {@code listener} as it happens;
+     * only counts and violations are kept, so a long trace replays in constant memory.
+     */
+    public static RunReport run(String runId, TraceSource trace, Policies policies, Engine engine, boolean failFast,
+            ReplayListener listener) {
         if (!trace.notModelled().isEmpty()) {
             throw new IllegalArgumentException("trace has steps that are not modelled: " + trace.notModelled());
         }
         Auditor auditor = new Auditor();
-        Map<String, List<Recorded>> events = new LinkedHashMap<>();
-        List<StepResult> results = new ArrayList<>();
-        Set<String> expectedViolations = expectedViolations(trace);
+        Set<String> expectedViolations = trace.expectedViolations();
+        long[] events = {0};
+        long steps = 0;
+        long mismatchCount = 0;
+        Map<String, Long> passedThrough = new TreeMap<>();
         boolean stopped = false;
         for (Step step : trace.steps()) {
+            steps++;
+            if (step instanceof Step.Ioctl io) {
+                // counted, not applied (trace-format.md): the model has nothing to say about it
+                passedThrough.merge(io.name(), 1L, Long::sum);
+                listener.step(new StepResult(step.line(), step.op(), step.meta().thread(), null, null, List.of(),
+                        List.of(), io.name()));
+                continue;
+            }
             List<Violation> revealed = new ArrayList<>();
-            Gateway gw = stepGateway(engine, step.line(), auditor, events, revealed);
+            Gateway gw = stepGateway(engine, step.line(), auditor, revealed, (path, rec) -> {
+                events[0]++;
+                listener.event(path, rec);
+            });
             Outcome out = new Kernel(gw, policies).apply(step);
             revealed.addAll(auditor.endStep(step.line()));
             List<Mismatch> mismatches = Expectations.judge(step, out, auditor.brokenIds());
-            results.add(new StepResult(step.line(), step.op(), step.meta().thread(), out.errno(),
-                    Expectations.exitOf(step, out), mismatches, revealed));
+            mismatchCount += mismatches.size();
+            listener.step(new StepResult(step.line(), step.op(), step.meta().thread(), out.errno(),
+                    Expectations.exitOf(step, out), mismatches, revealed, null));
             boolean unexpected = revealed.stream().anyMatch(v -> !expectedViolations.contains(v.invariant()));
             if (failFast && (!mismatches.isEmpty() || unexpected)) {
                 stopped = true;
@@ -62,26 +84,12 @@ public final class Replay {
         }
         List<Violation> all = auditor.violations();
         List<Violation> unexpected = all.stream().filter(v -> !expectedViolations.contains(v.invariant())).toList();
-        return new RunReport(runId, trace.file(), policies.values(), results, all, unexpected, events, stopped);
+        return new RunReport(runId, trace.file(), policies.values(), steps, passedThrough, mismatchCount, events[0],
+                all, unexpected, stopped);
     }
 
-    /** Every invariant some `violations` CHECK of the trace lists: the bugs the trace means to show. */
-    static Set<String> expectedViolations(Trace trace) {
-        Set<String> ids = new HashSet<>();
-        for (Step s : trace.steps()) {
-            if (s instanceof Step.Check c) {
-                for (CheckItem i : c.items()) {
-                    if (i.key().equals("violations") && i.expected() instanceof java.util.Collection<?> ids2) {
-                        ids2.forEach(x -> ids.add(x.toString()));
-                    }
-                }
-            }
-        }
-        return ids;
-    }
-
-    private static Gateway stepGateway(Engine engine, int line, Auditor auditor, Map<String, List<Recorded>> events,
-            List<Violation> revealed) {
+    private static Gateway stepGateway(Engine engine, int line, Auditor auditor, List<Violation> revealed,
+            BiConsumer<String, Recorded> events) {
         return new Gateway() {
             @Override
             public Reply send(EntityId to, EntityCommand command) {
@@ -99,7 +107,7 @@ public final class Replay {
 
             private Reply observed(EntityId to, Reply reply) {
                 for (Emitted e : reply.emitted(to)) {
-                    events.computeIfAbsent(e.entity().path(), k -> new ArrayList<>()).add(e.recorded());
+                    events.accept(e.entity().path(), e.recorded());
                     revealed.addAll(auditor.observe(e.entity(), e.recorded()));
                 }
                 return reply;

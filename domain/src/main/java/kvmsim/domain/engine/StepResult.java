@@ -5,9 +5,12 @@ import kvmsim.domain.audit.Violation;
 import kvmsim.domain.common.Errno;
 import kvmsim.domain.vcpu.GuestExit;
 
-/** What one step did: its return, its exit, the expectations that failed and the invariants it broke. */
+/**
+ * What one step did: its return, its exit, the expectations that failed and the invariants it
+ * broke. An IOCTL pass-through step is not applied: {@code passedThrough} names its ioctl.
+ */
 public record StepResult(int line, String op, String thread, Errno errno, GuestExit exit, List<Mismatch> mismatches,
-        List<Violation> violations) {
+        List<Violation> violations, String passedThrough) {
 
     public StepResult {
         mismatches = List.copyOf(mismatches);
@@ -15,6 +18,13 @@ public record StepResult(int line, String op, String thread, Errno errno, GuestE
     }
 
     public String result() {
+        if (passedThrough != null) {
+            return "passed through: " + passedThrough;
+        }
         return errno == null ? "0" : "-" + errno.name();
+    }
+
+    public boolean failed() {
+        return !mismatches.isEmpty() || !violations.isEmpty();
     }
 }

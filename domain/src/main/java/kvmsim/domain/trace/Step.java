@@ -134,6 +134,19 @@ public sealed interface Step {
     }
 
     /**
+     * An ioctl kvmsim does not model, kept from an imported recording: counted by name, not
+     * applied. {@code ret} is what the real call returned, or null with {@code errno} when it failed.
+     *
+     * @param fdKind system, vm or vcpu
+     */
+    record Ioctl(StepMeta meta, String name, String fdKind, String vm, Long vcpu, Long ret, String errno)
+            implements Step {
+        public String op() {
+            return "IOCTL";
+        }
+    }
+
+    /**
      * A valid step of trace format v1 whose model is not built yet: the trace parses, but replay
      * refuses it before anything runs, naming the step.
      */

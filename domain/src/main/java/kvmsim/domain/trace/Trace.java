@@ -1,17 +1,20 @@
 package kvmsim.domain.trace;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** A parsed, validated trace: its file name (for messages) and its steps in file order. */
-public record Trace(String file, List<Step> steps) {
+/** A trace held in memory: its file name (for messages) and its steps in file order. */
+public record Trace(String file, List<Step> steps) implements TraceSource {
 
     public Trace {
         steps = List.copyOf(steps);
     }
 
-    /** The POLICY step's values, if the trace starts with one. */
+    @Override
     public Map<String, String> policy() {
         for (Step s : steps) {
             if (s instanceof Step.Policy p) {
@@ -21,7 +24,27 @@ public record Trace(String file, List<Step> steps) {
         return Map.of();
     }
 
-    /** The steps whose model is not built yet. */
+    @Override
+    public Set<String> expectedViolations() {
+        Set<String> ids = new HashSet<>();
+        steps.forEach(s -> ids.addAll(expectedViolations(s)));
+        return ids;
+    }
+
+    /** The invariant ids a {@code violations} CHECK step lists; empty for any other step. */
+    public static Set<String> expectedViolations(Step step) {
+        Set<String> ids = new HashSet<>();
+        if (step instanceof Step.Check c) {
+            for (CheckItem i : c.items()) {
+                if (i.key().equals("violations") && i.expected() instanceof Collection<?> listed) {
+                    listed.forEach(x -> ids.add(x.toString()));
+                }
+            }
+        }
+        return ids;
+    }
+
+    @Override
     public List<Step.NotModelled> notModelled() {
         List<Step.NotModelled> out = new ArrayList<>();
         for (Step s : steps) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import kvmsim.domain.common.EntityId;
 import kvmsim.domain.common.Errno;
-import kvmsim.domain.engine.RunReport;
 import kvmsim.domain.engine.StepResult;
 import kvmsim.domain.memslot.MemslotState;
 import kvmsim.domain.vcpu.GuestExit;
@@ -20,11 +19,11 @@ class DirtyLogTest {
     private static final long LOG = 1;
     private static final long READONLY = 2;
 
-    private static StepResult at(RunReport r, int line) {
+    private static StepResult at(X86Run.Replayed r, int line) {
         return r.steps().stream().filter(s -> s.line() == line).findFirst().orElseThrow();
     }
 
-    private static long flushes(RunReport r) {
+    private static long flushes(X86Run.Replayed r) {
         return X86Run.eventsOf(r, "vm/vm0").stream().filter(e -> e instanceof VmEvent.RemoteTlbFlushCompleted).count();
     }
 
@@ -39,7 +38,7 @@ class DirtyLogTest {
         X86Run t = seed004();
         int write = t.nextLine();
         t.write(0, 0x5000).getDirtyLog(0);
-        RunReport r = t.replay("if-modified");
+        X86Run.Replayed r = t.replay("if-modified");
         assertEquals(0, flushes(r), "no SPTE lost W, so no flush");
         assertEquals(GuestExit.NONE, at(r, write).exit());
         assertFalse(X86Run.eventsOf(r, "vcpu/vm0/0").stream().anyMatch(
@@ -51,7 +50,7 @@ class DirtyLogTest {
     @Test
     void unconditionalFlushMakesTheWriteFaultAndBeLogged() {
         X86Run t = seed004().write(0, 0x5000);
-        RunReport r = t.getDirtyLog(0).replay("unconditional");
+        X86Run.Replayed r = t.getDirtyLog(0).replay("unconditional");
         assertEquals(2, flushes(r), "one on enabling logging, one by GET after re-protecting page 5");
         assertTrue(r.violations().isEmpty(), r.violations().toString());
         MemslotState slot = (MemslotState) t.engine().state(EntityId.slot("vm0", 0));
@@ -62,7 +61,7 @@ class DirtyLogTest {
 
     @Test
     void ifModifiedStillFlushesWhenAWritableSpteLostW() {
-        RunReport r = new X86Run(true).vcpus(1).slot(0, 0, 0, 0x10000).run(0).write(0, 0x5000).slot(0, LOG, 0, 0x10000)
+        X86Run.Replayed r = new X86Run(true).vcpus(1).slot(0, 0, 0, 0x10000).run(0).write(0, 0x5000).slot(0, LOG, 0, 0x10000)
                 .replay("if-modified");
         assertEquals(1, flushes(r));
         assertTrue(r.violations().isEmpty());
@@ -73,7 +72,7 @@ class DirtyLogTest {
         X86Run t = new X86Run(true).vcpus(1).slot(0, LOG, 0, 0x10000).run(0);
         t.getDirtyLog(0); // nothing dirty: no flush
         t.write(0, 0x3000).getDirtyLog(0).getDirtyLog(0);
-        RunReport r = t.replay("unconditional");
+        X86Run.Replayed r = t.replay("unconditional");
         assertEquals(1, flushes(r));
         MemslotState slot = (MemslotState) t.engine().state(EntityId.slot("vm0", 0));
         assertFalse(slot.spte(3).writable());
@@ -85,7 +84,7 @@ class DirtyLogTest {
     void manualProtectGetOnlyCopiesAndClearReprotects() {
         X86Run t = new X86Run(true).vcpus(1).enableManualProtect(1).slot(0, LOG, 0, 0x100000).run(0).write(0, 0x3000);
         t.getDirtyLog(0).clearDirtyLog(0, 0, 64, List.of(3L));
-        RunReport r = t.replay("unconditional");
+        X86Run.Replayed r = t.replay("unconditional");
         assertEquals(1, flushes(r), "only the CLEAR flushes");
         MemslotState slot = (MemslotState) t.engine().state(EntityId.slot("vm0", 0));
         assertFalse(slot.spte(3).writable());
@@ -96,7 +95,7 @@ class DirtyLogTest {
     void initiallySetStartsAllDirtyAndWriteProtectsNothing() {
         X86Run t = new X86Run(true).vcpus(1).enableManualProtect(3).slot(0, 0, 0, 0x4000).run(0).write(0, 0x1000)
                 .slot(0, LOG, 0, 0x4000);
-        RunReport r = t.replay("unconditional");
+        X86Run.Replayed r = t.replay("unconditional");
         assertEquals(0, flushes(r));
         MemslotState slot = (MemslotState) t.engine().state(EntityId.slot("vm0", 0));
         assertEquals(List.of(0L, 1L, 2L, 3L), slot.dirtyBitmap().pages());
@@ -117,7 +116,7 @@ class DirtyLogTest {
                 .clearDirtyLog(0, 128, 0, null) // nothing at the very end: fine
                 .clearDirtyLog(1, 0, 1, null) // no logging: ENOENT
                 .clearDirtyLog(1L << 16, 0, 64, null); // as_id 1 exists (SMM) but holds no slot: ENOENT
-        RunReport r = t.replay("unconditional");
+        X86Run.Replayed r = t.replay("unconditional");
         List<String> expected = List.of("ENOENT", "ENOENT", "EINVAL", "EINVAL", "EINVAL", "EINVAL", "EINVAL", "ok",
                 "ENOENT", "ENOENT");
         for (int i = 0; i < expected.size(); i++) {
@@ -132,7 +131,7 @@ class DirtyLogTest {
         int first = t.nextLine();
         t.enableManualProtect(2).enableManualProtect(4).enableManualProtect(5).enableManualProtect(3)
                 .enableManualProtect(0);
-        RunReport r = t.replay("unconditional");
+        X86Run.Replayed r = t.replay("unconditional");
         assertEquals(Errno.EINVAL, at(r, first).errno(), "INITIALLY_SET without ENABLE");
         assertEquals(Errno.EINVAL, at(r, first + 1).errno(), "an unknown bit");
         assertEquals(Errno.EINVAL, at(r, first + 2).errno(), "an unknown bit with ENABLE");
@@ -153,7 +152,7 @@ class DirtyLogTest {
     @Test
     void theVmmWritingAZeroPageMappingZapsTheSpte() {
         X86Run t = new X86Run(true).vcpus(1).slot(0, LOG, 0, 0x10000).run(0).read(0, 0x5000).userspaceWrite(0x5000, 8);
-        RunReport r = t.replay("unconditional");
+        X86Run.Replayed r = t.replay("unconditional");
         MemslotState slot = (MemslotState) t.engine().state(EntityId.slot("vm0", 0));
         assertEquals(null, slot.spte(5));
         assertEquals(1, flushes(r));
@@ -164,7 +163,7 @@ class DirtyLogTest {
         X86Run t = new X86Run(true).vcpus(1).slot(0, READONLY, 0, 0x10000).run(0);
         int first = t.nextLine();
         t.write(0, 0x1000).read(0, 0x1000).write(0, 0x900000);
-        RunReport r = t.replay("unconditional");
+        X86Run.Replayed r = t.replay("unconditional");
         assertEquals(GuestExit.KVM_EXIT_MMIO, at(r, first).exit());
         assertEquals(GuestExit.NONE, at(r, first + 1).exit());
         assertEquals(GuestExit.KVM_EXIT_MMIO, at(r, first + 2).exit());
@@ -175,13 +174,13 @@ class DirtyLogTest {
     @Test
     void clearYoungWithAdBitsChangesNoSpteAndInvalidateZapsAndFlushes() {
         X86Run t = new X86Run(true).vcpus(1).slot(0, 0, 0, 0x10000).run(0).write(0, 0x1000).clearYoung(0, 0x10000);
-        RunReport r = t.replay("unconditional");
+        X86Run.Replayed r = t.replay("unconditional");
         MemslotState slot = (MemslotState) t.engine().state(EntityId.slot("vm0", 0));
         assertFalse(slot.spte(1).accessTracked());
         assertEquals(0, flushes(r));
 
         X86Run u = new X86Run(false).vcpus(1).slot(0, 0, 0, 0x10000).run(0).write(0, 0x1000).invalidate(0, 0x2000);
-        RunReport ru = u.replay("unconditional");
+        X86Run.Replayed ru = u.replay("unconditional");
         assertEquals(null, ((MemslotState) u.engine().state(EntityId.slot("vm0", 0))).spte(1));
         assertEquals(1, flushes(ru));
     }

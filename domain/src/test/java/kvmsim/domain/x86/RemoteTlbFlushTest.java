@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import kvmsim.domain.common.EntityId;
-import kvmsim.domain.engine.RunReport;
 import kvmsim.domain.kernel.Emitted;
 import kvmsim.domain.kernel.Reply;
 import kvmsim.domain.vcpu.VcpuCommand;
@@ -42,7 +41,7 @@ class RemoteTlbFlushTest {
     void aVcpuThatNeverRanFlushesWhenItFirstEntersTheGuest() {
         X86Run t = new X86Run(true).vcpus(2).slot(0, 0, 0, 0x10000).run(0).write(0, 0x1000).slot(0, 1, 0, 0x10000);
         t.run(1);
-        RunReport r = t.replay("unconditional");
+        X86Run.Replayed r = t.replay("unconditional");
         List<Object> v1 = X86Run.eventsOf(r, "vcpu/vm0/1");
         int deferred = indexOf(v1, VcpuEvent.TlbFlushDeferred.class);
         int flushed = indexOf(v1, VcpuEvent.TlbFlushed.class);

@@ -7,7 +7,9 @@ import kvmsim.domain.common.Arch;
 import kvmsim.domain.common.Policies;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
+import kvmsim.domain.engine.RunRecorder;
 import kvmsim.domain.engine.RunReport;
+import kvmsim.domain.engine.StepResult;
 import kvmsim.domain.host.HostFeatures;
 import kvmsim.domain.kernel.Recorded;
 import kvmsim.domain.trace.Expect;
@@ -99,17 +101,26 @@ final class X86Run {
         return steps.size() + 1;
     }
 
-    RunReport replay(String dirtyLogFlush) {
+    /** A replay's report with every step result and event it produced. */
+    record Replayed(RunReport report, List<StepResult> steps, Map<String, List<Recorded>> events) {
+        List<kvmsim.domain.audit.Violation> violations() {
+            return report.violations();
+        }
+    }
+
+    Replayed replay(String dirtyLogFlush) {
         Trace t = new Trace("x86-test", steps);
-        return Replay.run("t", t, Policies.defaults().with(Map.of(Policies.DIRTY_LOG_FLUSH, dirtyLogFlush)),
-                engine, false);
+        RunRecorder rec = new RunRecorder();
+        RunReport r = Replay.run("t", t, Policies.defaults().with(Map.of(Policies.DIRTY_LOG_FLUSH, dirtyLogFlush)),
+                engine, false, rec);
+        return new Replayed(r, rec.steps(), rec.events());
     }
 
     ReferenceEngine engine() {
         return engine;
     }
 
-    static List<Object> eventsOf(RunReport r, String entity) {
+    static List<Object> eventsOf(Replayed r, String entity) {
         List<Object> out = new ArrayList<>();
         for (Recorded rec : r.events().getOrDefault(entity, List.of())) {
             out.add(rec.event());

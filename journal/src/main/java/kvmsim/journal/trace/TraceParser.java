@@ -40,6 +40,7 @@ import kvmsim.domain.trace.Step;
 import kvmsim.domain.trace.StepMeta;
 import kvmsim.domain.trace.Trace;
 import kvmsim.domain.vcpu.GuestAccessKind;
+import kvmsim.journal.io.LineReader;
 
 /**
  * Reads a trace (trace-format.md, version 1) into a {@link Trace}. The whole file is validated
@@ -63,6 +64,7 @@ public final class TraceParser {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Pattern HEX = Pattern.compile("0[xX][0-9a-fA-F]+");
     private static final Pattern DEC = Pattern.compile("-?[0-9]+");
+    private static final Pattern ERRNO_NAME = Pattern.compile("E[A-Z0-9_]{1,31}");
     private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'");
     private static final BigInteger U64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
     private static final BigInteger U32_MAX = BigInteger.valueOf(0xFFFF_FFFFL);
@@ -165,7 +167,7 @@ public final class TraceParser {
                 List.of("pages"), RET_ERRNO));
         // vm and vcpu are required by fd_kind (checked in build), ret is optional: a recording
         // may have lost it.
-        m.put("IOCTL", new OpSpec(List.of("name", "fd_kind"), List.of("vm", "vcpu", "ret"), NO_EXPECT));
+        m.put("IOCTL", new OpSpec(List.of("name", "fd_kind"), List.of("vm", "vcpu", "ret", "errno"), NO_EXPECT));
         Set<String> guest = Set.of("ret", "errno", "exit", "tlb");
         for (GuestAccessKind k : GuestAccessKind.values()) {
             m.put("GUEST_" + k.name(), new OpSpec(List.of("vm", "vcpu", "gpa"), List.of(), guest));
@@ -220,12 +222,17 @@ public final class TraceParser {
 
     // ---- entry points ----
 
-    /** Reads and validates the trace at {@code path}; its name in messages is the path as given. */
-    public static Trace parse(Path path) throws TraceFormatException {
+    /**
+     * Validates the trace at {@code path} in one streaming pass and returns a source that re-reads
+     * the file for each replay: memory does not grow with the trace. Its name in messages is the
+     * path as given.
+     */
+    public static TraceFile open(Path path) throws TraceFormatException {
         String file = path.toString();
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(path);
+        Summary summary = new Summary();
+        Builder b = new Builder(summary, null, null);
+        try (LineReader r = LineReader.open(path)) {
+            feed(file, r, b);
         } catch (NoSuchFileException e) {
             throw new TraceFormatException(file, 0, "cannot read: no such file", e);
         } catch (AccessDeniedException e) {
@@ -234,23 +241,16 @@ public final class TraceParser {
             String why = Files.isDirectory(path) ? "is a directory" : String.valueOf(e.getMessage());
             throw new TraceFormatException(file, 0, "cannot read: " + why, e);
         }
-        // Decoded line by line so that bad UTF-8 is reported on its line, not as a garbled op.
-        List<String> lines = new ArrayList<>();
-        int start = 0;
-        for (int i = 0; i <= bytes.length; i++) {
-            if (i == bytes.length || bytes[i] == '\n') {
-                try {
-                    lines.add(StandardCharsets.UTF_8.newDecoder()
-                            .onMalformedInput(CodingErrorAction.REPORT)
-                            .onUnmappableCharacter(CodingErrorAction.REPORT)
-                            .decode(ByteBuffer.wrap(bytes, start, i - start)).toString());
-                } catch (CharacterCodingException e) {
-                    throw new TraceFormatException(file, lines.size() + 1, "not valid UTF-8", e);
-                }
-                start = i + 1;
-            }
-        }
-        return parseLines(file, lines);
+        return new TraceFile(path, summary.policy, summary.expectedViolations, summary.notModelled,
+                b.hostArchs());
+    }
+
+    /** Reads and validates the trace at {@code path} into memory. */
+    public static Trace parse(Path path) throws TraceFormatException {
+        TraceFile t = open(path);
+        List<Step> steps = new ArrayList<>();
+        t.steps().forEach(steps::add);
+        return new Trace(t.file(), steps);
     }
 
     /** Reads and validates a trace from {@code reader}; {@code fileName} is for messages only. */
@@ -264,41 +264,67 @@ public final class TraceParser {
         } catch (IOException e) {
             throw new TraceFormatException(fileName, 0, "cannot read: " + e.getMessage(), e);
         }
-        List<String> lines = new ArrayList<>();
-        int start = 0;
-        for (int i = 0; i <= all.length(); i++) {
-            if (i == all.length() || all.charAt(i) == '\n') {
-                lines.add(all.substring(start, i));
-                start = i + 1;
-            }
-        }
-        return parseLines(fileName, lines);
+        byte[] bytes = all.toString().getBytes(StandardCharsets.UTF_8);
+        Builder first = new Builder(new Summary(), null, null);
+        feedBytes(fileName, bytes, first);
+        List<Step> steps = new ArrayList<>();
+        feedBytes(fileName, bytes, new Builder(new Summary(), first.hostArchs(), steps::add));
+        return new Trace(fileName, steps);
     }
 
-    private static Trace parseLines(String file, List<String> lines) throws TraceFormatException {
-        Builder b = new Builder();
-        for (int i = 0; i < lines.size(); i++) {
-            String text = lines.get(i);
-            if (i == 0 && text.startsWith("\uFEFF")) {
-                text = text.substring(1);
-            }
-            if (text.endsWith("\r")) {
-                text = text.substring(0, text.length() - 1);
-            }
-            String s = text.strip();
-            if (s.isEmpty() || s.startsWith("#")) {
-                continue;
-            }
-            try {
-                b.line(i + 1, s);
-            } catch (Bad e) {
-                throw new TraceFormatException(file, i + 1, e.getMessage());
-            }
+    private static void feedBytes(String file, byte[] bytes, Builder b) throws TraceFormatException {
+        try (LineReader r = LineReader.of(new java.io.ByteArrayInputStream(bytes))) {
+            feed(file, r, b);
+        } catch (IOException e) {
+            throw new TraceFormatException(file, 0, "cannot read: " + e.getMessage(), e);
         }
-        return new Trace(file, b.finish());
     }
 
-    /** A reason a line is bad; turned into a TraceFormatException with the line by parseLines. */
+    /** Runs every line of {@code r} through {@code b}; the first bad line stops it. */
+    static void feed(String file, LineReader r, Builder b) throws IOException, TraceFormatException {
+        for (String text; (text = nextLine(file, r)) != null; ) {
+            line(file, r.lineNumber(), text, b);
+        }
+    }
+
+    static String nextLine(String file, LineReader r) throws IOException, TraceFormatException {
+        try {
+            return r.next();
+        } catch (CharacterCodingException e) {
+            throw new TraceFormatException(file, r.lineNumber(), "not valid UTF-8", e);
+        }
+    }
+
+    static void line(String file, int number, String text, Builder b) throws TraceFormatException {
+        String s = text.strip();
+        if (s.isEmpty() || s.startsWith("#")) {
+            return;
+        }
+        try {
+            b.line(number, s);
+        } catch (Bad e) {
+            throw new TraceFormatException(file, number, e.getMessage());
+        }
+    }
+
+    /** What a replay needs before its first step, gathered while validating. */
+    static final class Summary {
+        Map<String, String> policy = Map.of();
+        final Set<String> expectedViolations = new java.util.HashSet<>();
+        final List<Step.NotModelled> notModelled = new ArrayList<>();
+
+        void accept(Step s) {
+            if (s instanceof Step.Policy p) {
+                policy = p.values();
+            } else if (s instanceof Step.NotModelled n) {
+                notModelled.add(n);
+            } else {
+                expectedViolations.addAll(Trace.expectedViolations(s));
+            }
+        }
+    }
+
+    /** A reason a line is bad; turned into a TraceFormatException with its line by line(). */
     private static final class Bad extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
@@ -313,17 +339,30 @@ public final class TraceParser {
 
     // ---- the per-trace state: what earlier lines created and used ----
 
-    private static final class Builder {
-        private final List<Step> steps = new ArrayList<>();
+    static final class Builder {
+        private final Summary summary;
+        /** The arch of each host's first VM, from a first pass; null during that pass. */
+        private final Map<String, Arch> archHints;
+        private final java.util.function.Consumer<Step> sink;
+        private final List<String> implicitNow = new ArrayList<>();
         private int firstStepLine = 0;
         private int policyLine = 0;
         private final Map<String, Integer> hostDeclared = new LinkedHashMap<>();
         private final Map<String, Integer> hostFirstUse = new LinkedHashMap<>();
-        /** Host without HOST → index in steps of its first use, where its implicit HostDecl goes. */
-        private final Map<String, Integer> implicitAt = new LinkedHashMap<>();
         private final Map<String, Arch> firstVmArchOnHost = new LinkedHashMap<>();
         private final Set<String> x86Vms = new LinkedHashSet<>();
         private final Set<String> arm64Vms = new LinkedHashSet<>();
+
+        Builder(Summary summary, Map<String, Arch> archHints, java.util.function.Consumer<Step> sink) {
+            this.summary = summary;
+            this.archHints = archHints;
+            this.sink = sink;
+        }
+
+        /** The arch of each host's first VM: a host used without HOST gets that arch's defaults. */
+        Map<String, Arch> hostArchs() {
+            return Map.copyOf(firstVmArchOnHost);
+        }
 
         void line(int line, String text) {
             ObjectNode o = readObject(text);
@@ -351,30 +390,27 @@ public final class TraceParser {
                 checkFields(o, op, spec);
                 step = build(op, o, line);
             }
-            steps.add(step);
+            for (String host : implicitNow) {
+                // A host's arch is known only from the VMs created on it, possibly after its
+                // first use (an MMAP before KVM_CREATE_VM), hence the hints of a first pass.
+                Arch arch = archHints == null ? Arch.ARM64 : archHints.getOrDefault(host, Arch.ARM64);
+                StepMeta meta = new StepMeta(hostFirstUse.get(host), DEFAULT_THREAD, Expect.NONE);
+                emit(new Step.HostDecl(meta, host, arch, HostFeatures.defaults(arch), true));
+            }
+            implicitNow.clear();
+            emit(step);
         }
 
-        List<Step> finish() {
-            List<Step> out = new ArrayList<>(steps.size() + implicitAt.size());
-            for (int i = 0; i < steps.size(); i++) {
-                for (Map.Entry<String, Integer> e : implicitAt.entrySet()) {
-                    if (e.getValue() == i) {
-                        String host = e.getKey();
-                        // A host's arch is known only from the VMs created on it, possibly after
-                        // its first use (an MMAP before KVM_CREATE_VM), hence this second pass.
-                        Arch arch = firstVmArchOnHost.getOrDefault(host, Arch.ARM64);
-                        StepMeta meta = new StepMeta(hostFirstUse.get(host), DEFAULT_THREAD, Expect.NONE);
-                        out.add(new Step.HostDecl(meta, host, arch, HostFeatures.defaults(arch), true));
-                    }
-                }
-                out.add(steps.get(i));
+        private void emit(Step step) {
+            summary.accept(step);
+            if (sink != null) {
+                sink.accept(step);
             }
-            return out;
         }
 
         private void useHost(String host, int line) {
             if (hostFirstUse.putIfAbsent(host, line) == null && !hostDeclared.containsKey(host)) {
-                implicitAt.put(host, steps.size());
+                implicitNow.add(host);
             }
         }
 
@@ -880,16 +916,23 @@ public final class TraceParser {
             if (kind.equals("vcpu") && !o.has("vcpu")) {
                 throw bad("missing field 'vcpu'");
             }
-            if (o.has("vm")) {
-                id(o, "vm", null);
+            String vm = o.has("vm") ? id(o, "vm", null) : null;
+            Long vcpu = o.has("vcpu") ? u64(o, "vcpu") : null;
+            Long ret = o.has("ret") ? s64(o.get("ret"), "ret") : null;
+            String errno = null;
+            // kvmsim's extension of the IOCTL row: a failed call keeps its errno. Any E-name is
+            // taken, since a recording may carry errnos that the model never returns.
+            if (o.has("errno")) {
+                JsonNode e = o.get("errno");
+                if (!e.isTextual() || !ERRNO_NAME.matcher(e.textValue()).matches()) {
+                    throw bad("'errno' must be an errno name such as \"EINVAL\", not %s", e);
+                }
+                if (ret != null && ret != -1) {
+                    throw bad("'errno' goes with a failed call: 'ret' must be -1 or absent, not %d", ret);
+                }
+                errno = e.textValue();
             }
-            if (o.has("vcpu")) {
-                u64(o, "vcpu");
-            }
-            if (o.has("ret")) {
-                s64(o.get("ret"), "ret");
-            }
-            return notModelled(o, line, "IOCTL", "IOCTL pass-through steps are not modelled yet (strace import)");
+            return new Step.Ioctl(meta(o, line, "IOCTL", NO_EXPECT), n.textValue(), kind, vm, vcpu, ret, errno);
         }
 
         // ---- CHECK ----
