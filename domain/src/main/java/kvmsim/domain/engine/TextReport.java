@@ -16,7 +16,7 @@ public final class TextReport {
     }
 
     public static String header(String runId, String file, Map<String, String> policies) {
-        return "run " + runId + "  trace " + file + "  policies " + policies;
+        return "run " + runId + "  trace " + file + "  policies " + new java.util.TreeMap<>(policies);
     }
 
     public static String step(String file, StepResult s) {
