@@ -112,6 +112,32 @@ final class StraceGrammar {
 
     /** The index of the ')' that closes the '(' just before {@code from}, or -1. */
     private static int matchingParen(String s, int from) {
+        return scan(s, from, null);
+    }
+
+    /** Splits an argument list (or a struct's fields) at its top-level commas. */
+    static List<String> splitArgs(String args) {
+        List<Integer> commas = new ArrayList<>();
+        scan(args, 0, commas);
+        List<String> out = new ArrayList<>();
+        int start = 0;
+        for (int comma : commas) {
+            out.add(args.substring(start, comma).strip());
+            start = comma + 1;
+        }
+        String last = args.substring(start).strip();
+        if (!last.isEmpty() || !out.isEmpty()) {
+            out.add(last);
+        }
+        return out;
+    }
+
+    /**
+     * Walks {@code s} from {@code from} as the inside of one open '(', skipping quoted strings and
+     * {@code -y} names in '<...>': returns the index of the ')' that closes it (-1 if none, or if a
+     * '}' or ']' closes it instead), and adds the index of each top-level comma to {@code commas}.
+     */
+    private static int scan(String s, int from, List<Integer> commas) {
         int depth = 1;
         int angle = 0;
         boolean quoted = false;
@@ -138,48 +164,11 @@ final class StraceGrammar {
                 if (depth == 0) {
                     return c == ')' ? i : -1;
                 }
+            } else if (c == ',' && depth == 1 && angle == 0 && commas != null) {
+                commas.add(i);
             }
         }
         return -1;
-    }
-
-    /** Splits an argument list (or a struct's fields) at its top-level commas. */
-    static List<String> splitArgs(String args) {
-        List<String> out = new ArrayList<>();
-        int depth = 0;
-        int angle = 0;
-        boolean quoted = false;
-        int start = 0;
-        for (int i = 0; i < args.length(); i++) {
-            char c = args.charAt(i);
-            if (quoted) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                }
-                continue;
-            }
-            if (c == '"') {
-                quoted = true;
-            } else if (c == '<') {
-                angle++;
-            } else if (c == '>' && angle > 0) {
-                angle--;
-            } else if (angle == 0 && (c == '(' || c == '{' || c == '[')) {
-                depth++;
-            } else if (angle == 0 && (c == ')' || c == '}' || c == ']')) {
-                depth--;
-            } else if (c == ',' && depth == 0 && angle == 0) {
-                out.add(args.substring(start, i).strip());
-                start = i + 1;
-            }
-        }
-        String last = args.substring(start).strip();
-        if (!last.isEmpty() || !out.isEmpty()) {
-            out.add(last);
-        }
-        return out;
     }
 
     private static StraceLine.Result result(String r) throws Malformed {

@@ -230,9 +230,9 @@ public final class StraceImporter {
         }
         ObjectNode step = null;
         if (target.kind() == FdKind.SYSTEM && name.equals("KVM_CREATE_VM")) {
-            step = createVm(arg, r);
+            step = createVm(arg);
         } else if (target.kind() == FdKind.VM && name.equals("KVM_CREATE_VCPU")) {
-            step = createVcpu(target.vm(), arg, r);
+            step = createVcpu(target.vm(), arg);
         } else if (target.kind() == FdKind.VM && name.equals("KVM_SET_USER_MEMORY_REGION")) {
             step = setUserMemoryRegion(target.vm(), arg, source);
         } else if (target.kind() == FdKind.VCPU && name.equals("KVM_RUN")) {
@@ -287,7 +287,7 @@ public final class StraceImporter {
         emit(step, c.pid(), false);
     }
 
-    private ObjectNode createVm(String arg, StraceLine.Result r) throws StraceFormatException {
+    private ObjectNode createVm(String arg) throws StraceFormatException {
         ObjectNode step = JSON.createObjectNode().put("op", "KVM_CREATE_VM").put("vm", "vm" + vms).put("arch", archName());
         long type = arg == null ? 0 : number(arg, "the VM type");
         if (arch == Arch.X86_64) {
@@ -305,7 +305,7 @@ public final class StraceImporter {
         return step;
     }
 
-    private ObjectNode createVcpu(String vm, String arg, StraceLine.Result r) throws StraceFormatException {
+    private ObjectNode createVcpu(String vm, String arg) throws StraceFormatException {
         if (arg == null) {
             throw bad("KVM_CREATE_VCPU without its vCPU id");
         }
