@@ -52,11 +52,11 @@ class CliTest {
     @Test
     void stepNotModelledYetIsRefusedByName() throws Exception {
         Path trace = Files.createTempFile("kvmsim", ".trace");
-        Files.writeString(trace, "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"vm0\",\"arch\":\"x86_64\"}\n"
-                + "{\"op\":\"KVM_CREATE_GUEST_MEMFD\",\"vm\":\"vm0\",\"gmem\":\"g0\",\"size\":4096}\n");
+        Files.writeString(trace, "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"vm0\",\"arch\":\"arm64\"}\n"
+                + "{\"op\":\"PKVM_HOST_SHARE_HYP\",\"pfn\":\"0x100\"}\n");
         Result r = kvmsim("replay", "--engine", "reference", trace.toString());
         assertEquals(2, r.status());
-        assertTrue(r.err().contains(":2: KVM_CREATE_GUEST_MEMFD"), r.err());
+        assertTrue(r.err().contains(":2: PKVM_HOST_SHARE_HYP"), r.err());
     }
 
     @Test

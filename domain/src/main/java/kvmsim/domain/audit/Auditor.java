@@ -47,6 +47,7 @@ public final class Auditor {
     private final List<Violation> violations = new ArrayList<>();
     private final Set<String> reported = new HashSet<>();
     private final DirtyLogAudit dirtyLog = new DirtyLogAudit(this::report);
+    private final GmemAudit gmem = new GmemAudit(this::report);
 
     public List<Violation> violations() {
         return List.copyOf(violations);
@@ -65,8 +66,11 @@ public final class Auditor {
         ChainLink link = new ChainLink(r.line(), entity.path(), r.event().toString());
         if (r.event() instanceof VmEvent e) {
             vmEvent(entity.key(), e, link);
+            VmFacts f = vms.get(entity.key());
+            gmem.vmEvent(entity.key(), f == null ? null : f.host, e, link, r.line());
         } else if (r.event() instanceof HostEvent e) {
             hostEvent(entity.key(), e, link);
+            gmem.hostEvent(entity, e, link, r.line());
         } else if (r.event() instanceof VcpuEvent e) {
             vcpuEvent(entity, e, link, r.line());
             dirtyLog.vcpuEvent(entity, e, link);

@@ -65,4 +65,32 @@ public sealed interface HostCommand extends EntityCommand {
      */
     record HvaToPfn(long hva, boolean write) implements HostCommand {
     }
+
+    /** What the kernel does with guest_memfd folios and their direct-map entries (host/GuestMemfdFolios). */
+    sealed interface FolioCommand extends HostCommand {
+    }
+
+    /** kvm_gmem_create() -> __kvm_gmem_create(): a new guest_memfd inode for {@code vm}. */
+    record CreateGmem(String gmem, String vm, long size, long flags) implements FolioCommand {
+    }
+
+    /** kvm_gmem_get_pfn(): the folio at {@code index}, allocated and prepared on first use. */
+    record GmemGetPfn(String gmem, long index) implements FolioCommand {
+    }
+
+    /** __kvm_{read,write}_guest_private_page() (RFC 3/8 and 6/8): the copy, under the folio lock. */
+    record AccessGmemFolio(long pfn, boolean write) implements FolioCommand {
+    }
+
+    /** gpc_map() of a guest_memfd pfn: gpc_map_gmem() under the policy. */
+    record GpcMapFolio(long pfn, kvmsim.domain.gpc.DirectMapPolicy policy) implements FolioCommand {
+    }
+
+    /** gpc_unmap() of a guest_memfd pfn. */
+    record GpcUnmapFolio(long pfn, kvmsim.domain.gpc.DirectMapPolicy policy) implements FolioCommand {
+    }
+
+    /** A read or write through a gfn_to_pfn cache's kernel mapping (khva), with no lock. */
+    record GpcAccessFolio(long pfn, boolean write) implements FolioCommand {
+    }
 }

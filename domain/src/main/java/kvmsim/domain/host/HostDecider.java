@@ -47,6 +47,8 @@ public final class HostDecider {
             return Decision.accept(new IcacheInvalidatedAll());
         } else if (c instanceof InvalidateIcachePage i) {
             return Decision.accept(new IcacheInvalidated(i.hva() & ~(Pages.PAGE_SIZE - 1), 1));
+        } else if (c instanceof FolioCommand f) {
+            return GuestMemfdFolios.decide(s, f);
         }
         throw new IllegalArgumentException("unhandled host command " + c);
     }
@@ -169,9 +171,10 @@ public final class HostDecider {
     }
 
     public static HostState evolve(HostState s, HostEvent e) {
-        if (e instanceof HostDeclared d) {
-            return new HostState(s.id(), true, d.arch(), d.features(), s.vmas(), s.mmapSeen(),
-                    s.rlimitMemlock(), s.lockedVm(), s.pages());
+        if (e instanceof FolioEvent f) {
+            return GuestMemfdFolios.evolve(s, f);
+        } else if (e instanceof HostDeclared d) {
+            return s.declaredAs(d.arch(), d.features());
         } else if (e instanceof VmaMapped m) {
             List<Vma> vmas = new ArrayList<>(s.vmas());
             vmas.add(new Vma(m.hva(), m.length(), m.shared(), m.protMte()));
@@ -179,8 +182,7 @@ public final class HostDecider {
         } else if (e instanceof VmaUnmapped u) {
             return writable(s.withVmas(punch(s.vmas(), u.hva(), u.length())), u.hva(), u.length(), false);
         } else if (e instanceof RlimitMemlockSet r) {
-            return new HostState(s.id(), s.declared(), s.arch(), s.features(), s.vmas(), s.mmapSeen(), r.bytes(),
-                    s.lockedVm(), s.pages());
+            return s.withRlimitMemlock(r.bytes());
         } else if (e instanceof UserspaceWrote w) {
             return writable(tag(s, w.tagsInitialised()), w.hva(), w.length(), true);
         } else if (e instanceof HostPageMappedWritable m) {
@@ -190,8 +192,7 @@ public final class HostDecider {
         } else if (e instanceof PagesUnpinned u) {
             return pin(s, u.hva(), u.npages(), -1);
         } else if (e instanceof LockedVmAccounted a) {
-            return new HostState(s.id(), s.declared(), s.arch(), s.features(), s.vmas(), s.mmapSeen(),
-                    s.rlimitMemlock(), a.lockedVm(), s.pages());
+            return s.withLockedVm(a.lockedVm());
         } else if (e instanceof MteTagsSanitised t) {
             return tag(s, t.hvaPages());
         }

@@ -15,19 +15,27 @@ import kvmsim.domain.kernel.EntityState;
  * @param mmapSeen once a trace has MMAP steps, memory outside them is unmapped
  * @param rlimitMemlock bytes, unsigned; -1 is RLIM_INFINITY
  * @param lockedVm mm->locked_vm, in pages
+ * @param gmem the guest_memfd inodes, by the trace's gmem id
+ * @param folios the guest_memfd folios, by pfn
  */
 public record HostState(String id, boolean declared, Arch arch, HostFeatures features, List<Vma> vmas,
-        boolean mmapSeen, long rlimitMemlock, long lockedVm, Map<Long, HostPage> pages) implements EntityState {
+        boolean mmapSeen, long rlimitMemlock, long lockedVm, Map<Long, HostPage> pages, Map<String, GmemInode> gmem,
+        Map<Long, Folio> folios) implements EntityState {
 
     public static final long RLIM_INFINITY = -1L;
 
     public HostState {
         vmas = List.copyOf(vmas);
         pages = Map.copyOf(pages);
+        gmem = Map.copyOf(gmem);
+        folios = Map.copyOf(folios);
     }
 
+    /** The first pfn kvmsim hands out for guest_memfd folios (1 GiB): pfns count up from it. */
+    public static final long FIRST_GMEM_PFN = 0x40000;
+
     public static HostState initial(String id) {
-        return new HostState(id, false, null, null, List.of(), false, RLIM_INFINITY, 0, Map.of());
+        return new HostState(id, false, null, null, List.of(), false, RLIM_INFINITY, 0, Map.of(), Map.of(), Map.of());
     }
 
     public HostPage page(long hvaPage) {
@@ -67,11 +75,38 @@ public record HostState(String id, boolean declared, Arch arch, HostFeatures fea
     HostState withVmas(List<Vma> newVmas) {
         List<Vma> sorted = new ArrayList<>(newVmas);
         sorted.sort((a, b) -> Long.compareUnsigned(a.start(), b.start()));
-        return new HostState(id, declared, arch, features, sorted, true, rlimitMemlock, lockedVm, pages);
+        return new HostState(id, declared, arch, features, sorted, true, rlimitMemlock, lockedVm, pages, gmem,
+                folios);
     }
 
     HostState withPages(Map<Long, HostPage> newPages) {
-        return new HostState(id, declared, arch, features, vmas, mmapSeen, rlimitMemlock, lockedVm, newPages);
+        return new HostState(id, declared, arch, features, vmas, mmapSeen, rlimitMemlock, lockedVm, newPages, gmem,
+                folios);
+    }
+
+    HostState declaredAs(Arch a, HostFeatures f) {
+        return new HostState(id, true, a, f, vmas, mmapSeen, rlimitMemlock, lockedVm, pages, gmem, folios);
+    }
+
+    HostState withRlimitMemlock(long bytes) {
+        return new HostState(id, declared, arch, features, vmas, mmapSeen, bytes, lockedVm, pages, gmem, folios);
+    }
+
+    HostState withLockedVm(long pagesLocked) {
+        return new HostState(id, declared, arch, features, vmas, mmapSeen, rlimitMemlock, pagesLocked, pages, gmem,
+                folios);
+    }
+
+    HostState withGmem(Map<String, GmemInode> newGmem, Map<Long, Folio> newFolios) {
+        return new HostState(id, declared, arch, features, vmas, mmapSeen, rlimitMemlock, lockedVm, pages, newGmem,
+                newFolios);
+    }
+
+    /** The folio of a guest_memfd page, or null if it was never allocated. */
+    public Folio gmemFolio(String gmemId, long index) {
+        GmemInode inode = gmem.get(gmemId);
+        Long pfn = inode == null ? null : inode.pages().get(index);
+        return pfn == null ? null : folios.get(pfn);
     }
 
     TreeMap<Long, HostPage> pagesCopy() {

@@ -5,6 +5,8 @@ import java.util.Map;
 import java.util.TreeSet;
 import kvmsim.domain.common.EntityId;
 import kvmsim.domain.common.Pages;
+import kvmsim.domain.gpc.Gpc;
+import kvmsim.domain.host.Folio;
 import kvmsim.domain.host.HostPage;
 import kvmsim.domain.host.HostState;
 import kvmsim.domain.memslot.MemslotState;
@@ -37,6 +39,18 @@ public final class Checks {
             }
         }
         return Outcome.observed(observed);
+    }
+
+    /**
+     * The page behind a private gfn of a guest_memfd slot is its folio, which may be gone from the
+     * direct map (one never allocated is not gone); every other page is VMM memory, always mapped.
+     */
+    private static boolean inDirectMap(HostState host, VmState vm, SlotGeometry g, long gfn) {
+        if (!g.hasGmem() || !vm.isPrivate(gfn)) {
+            return true;
+        }
+        Folio f = host.gmemFolio(g.gmem(), g.gmemIndex(gfn));
+        return f == null || f.directMap();
     }
 
     private static Object read(Gateway gw, Step.Check c, String key) {
@@ -101,7 +115,14 @@ public final class Checks {
                 Map<String, Boolean> m = new LinkedHashMap<>();
                 m.put("mte_tagged", page.mteTagged());
                 m.put("pinned", page.pins() > 0);
-                m.put("direct_map", true); // guest_memfd's direct-map removal is not modelled yet
+                m.put("direct_map", inDirectMap(host, vm, g, gfn));
+                return m;
+            }
+            case "cache": {
+                Gpc gpc = vm.gpc(c.gpc());
+                Map<String, Boolean> m = new LinkedHashMap<>();
+                m.put("active", gpc.active());
+                m.put("valid", gpc.valid());
                 return m;
             }
             default:

@@ -10,10 +10,15 @@ import kvmsim.domain.common.EntityId;
 import kvmsim.domain.common.Errno;
 import kvmsim.domain.common.Pages;
 import kvmsim.domain.common.Policies;
+import kvmsim.domain.gmem.GuestMemfd;
+import kvmsim.domain.gmem.SetMemoryAttributes;
+import kvmsim.domain.gpc.DirectMapPolicy;
+import kvmsim.domain.gpc.PfnCache;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.memslot.MemslotState;
 import kvmsim.domain.trace.Step;
 import kvmsim.domain.vm.DirtyLogIoctls;
+import kvmsim.domain.vm.KvmReadWriteGuest;
 import kvmsim.domain.vm.KvmSetMemoryRegion;
 import kvmsim.domain.vm.SlotGeometry;
 import kvmsim.domain.vm.VmCommand;
@@ -83,8 +88,41 @@ public final class Kernel {
         } else if (step instanceof Step.MmuNotifier n) {
             return Outcome.of(n.invalidate() ? X86Mmu.invalidateRange(gw, vm, n.gpa(), n.length())
                     : X86Mmu.clearYoung(gw, vm, n.gpa(), n.length()));
+        } else if (step instanceof Step.SetUserMemoryRegion2 r) {
+            return Outcome.of(VmIoctls.setUserMemoryRegion(gw, policies, r.vm(), new KvmSetMemoryRegion.Request(
+                    r.slot(), r.flags(), r.guestPhysAddr(), r.memorySize(), r.userspaceAddr(), true, r.guestMemfd(),
+                    r.guestMemfdOffset())));
+        } else if (step instanceof Step.CreateGuestMemfd c) {
+            return Outcome.of(GuestMemfd.create(gw, vm, c.gmem(), c.size(), c.flags()));
+        } else if (step instanceof Step.SetMemoryAttributes a) {
+            return Outcome.of(SetMemoryAttributes.kvmVmIoctlSetMemAttributes(gw, vm, a.address(), a.size(),
+                    a.attributes()));
+        } else if (step instanceof Step.KvmGuestCopy k) {
+            return Outcome.of(KvmReadWriteGuest.copy(gw, vm, k.gpa(), k.length(), k.write()));
+        } else if (step instanceof Step.GpcActivate a) {
+            return Outcome.of(pfnCache().activate(vm, a.gpc(), a.gpa(), a.length()));
+        } else if (step instanceof Step.GpcStep g) {
+            return Outcome.of(gpcStep(vm, g));
         }
         throw new IllegalArgumentException(step.op() + " is not modelled");
+    }
+
+    private PfnCache pfnCache() {
+        return new PfnCache(gw, DirectMapPolicy.of(policies));
+    }
+
+    private Errno gpcStep(VmState vm, Step.GpcStep g) {
+        switch (g.kind()) {
+            case REFRESH:
+                return pfnCache().refresh(vm, g.gpc());
+            case DEACTIVATE:
+                pfnCache().deactivate(vm, g.gpc());
+                return null; // kvm_gpc_deactivate() returns void
+            case ACCESS:
+                return pfnCache().access(vm, g.gpc());
+            default:
+                throw new IllegalArgumentException(g.op());
+        }
     }
 
     private static String vmOf(Step step) {
@@ -104,6 +142,18 @@ public final class Kernel {
             return c.vm();
         } else if (step instanceof Step.MmuNotifier n) {
             return n.vm();
+        } else if (step instanceof Step.SetUserMemoryRegion2 r) {
+            return r.vm();
+        } else if (step instanceof Step.CreateGuestMemfd c) {
+            return c.vm();
+        } else if (step instanceof Step.SetMemoryAttributes a) {
+            return a.vm();
+        } else if (step instanceof Step.KvmGuestCopy k) {
+            return k.vm();
+        } else if (step instanceof Step.GpcActivate a) {
+            return a.vm();
+        } else if (step instanceof Step.GpcStep g) {
+            return g.vm();
         }
         throw new IllegalArgumentException(step.op() + " is not modelled");
     }

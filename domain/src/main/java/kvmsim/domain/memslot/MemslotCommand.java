@@ -72,4 +72,8 @@ public sealed interface MemslotCommand extends EntityCommand {
             pages = pages == null ? null : java.util.List.copyOf(pages);
         }
     }
+
+    /** mark_page_dirty_in_slot(): KVM itself wrote the gfn (kvm_write_guest()); a no-op unless the slot logs. */
+    record MarkPageDirty(long gfn) implements MemslotCommand {
+    }
 }

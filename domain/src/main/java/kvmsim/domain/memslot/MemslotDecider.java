@@ -51,6 +51,8 @@ public final class MemslotDecider {
             return X86Sptes.getDirtyLog(s, g);
         } else if (c instanceof ClearDirtyLog cl) {
             return X86Sptes.clearDirtyLog(s, cl);
+        } else if (c instanceof MarkPageDirty m) {
+            return s.dirtyTracked() ? Decision.accept(new PageMarkedDirty(m.gfn())) : Decision.ok();
         }
         throw new IllegalArgumentException("unhandled memslot command " + c);
     }
@@ -172,7 +174,8 @@ public final class MemslotDecider {
         } else if (e instanceof DirtyBitmapFreed) {
             return s.withSptes(s.sptes(), null);
         } else if (e instanceof SpteChanged || e instanceof SptesAccessTracked || e instanceof SptesZapped
-                || e instanceof SlotWriteProtected || e instanceof DirtyLogReported || e instanceof DirtyLogCleared) {
+                || e instanceof SlotWriteProtected || e instanceof DirtyLogReported || e instanceof DirtyLogCleared
+                || e instanceof PageMarkedDirty) {
             return X86Sptes.evolve(s, e);
         }
         throw new IllegalArgumentException("unhandled memslot event " + e);

@@ -92,4 +92,8 @@ public sealed interface MemslotEvent extends Event {
             reprotected = List.copyOf(reprotected);
         }
     }
+
+    /** mark_page_dirty_in_slot() set the gfn's bit in the dirty bitmap. */
+    record PageMarkedDirty(long gfn) implements MemslotEvent {
+    }
 }

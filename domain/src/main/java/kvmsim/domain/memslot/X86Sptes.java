@@ -114,6 +114,8 @@ final class X86Sptes {
         } else if (e instanceof DirtyLogCleared c) {
             bitmap = bitmap.clear(c.pages());
             c.reprotected().forEach(g -> sptes.put(g, sptes.get(g).writeProtected()));
+        } else if (e instanceof PageMarkedDirty m) {
+            bitmap = bitmap.set(m.gfn() - s.geometry().baseGfn());
         }
         return s.withSptes(sptes, bitmap);
     }

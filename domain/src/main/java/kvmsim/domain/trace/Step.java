@@ -98,6 +98,51 @@ public sealed interface Step {
         }
     }
 
+    /** @param guestMemfd the gmem id in the guest_memfd field, or null when the trace gives none */
+    record SetUserMemoryRegion2(StepMeta meta, String vm, long slot, long flags, long guestPhysAddr, long memorySize,
+            long userspaceAddr, String guestMemfd, long guestMemfdOffset) implements Step {
+        public String op() {
+            return "KVM_SET_USER_MEMORY_REGION2";
+        }
+    }
+
+    record CreateGuestMemfd(StepMeta meta, String vm, String gmem, long size, long flags) implements Step {
+        public String op() {
+            return "KVM_CREATE_GUEST_MEMFD";
+        }
+    }
+
+    /** @param attributes KVM_MEMORY_ATTRIBUTE_* bits */
+    record SetMemoryAttributes(StepMeta meta, String vm, long address, long size, long attributes) implements Step {
+        public String op() {
+            return "KVM_SET_MEMORY_ATTRIBUTES";
+        }
+    }
+
+    /** KVM_READ_GUEST or KVM_WRITE_GUEST: KVM itself copies guest memory (kvm_read_guest()/kvm_write_guest()). */
+    record KvmGuestCopy(StepMeta meta, String vm, long gpa, long length, boolean write) implements Step {
+        public String op() {
+            return write ? "KVM_WRITE_GUEST" : "KVM_READ_GUEST";
+        }
+    }
+
+    record GpcActivate(StepMeta meta, String vm, String gpc, long gpa, long length) implements Step {
+        public String op() {
+            return "KVM_GPC_ACTIVATE";
+        }
+    }
+
+    /** KVM_GPC_REFRESH, KVM_GPC_DEACTIVATE or KVM_GPC_ACCESS. */
+    record GpcStep(StepMeta meta, String vm, String gpc, GpcStepKind kind) implements Step {
+        public String op() {
+            return "KVM_GPC_" + kind.name();
+        }
+    }
+
+    enum GpcStepKind {
+        REFRESH, DEACTIVATE, ACCESS
+    }
+
     record GuestAccess(StepMeta meta, String vm, long vcpu, GuestAccessKind kind, long gpa) implements Step {
         public String op() {
             return "GUEST_" + kind.name();
@@ -126,7 +171,8 @@ public sealed interface Step {
     }
 
     /** CHECK; selector fields null when not given. */
-    record Check(StepMeta meta, String vm, Long slot, Long gpa, Long vcpu, String host, List<CheckItem> items)
+    record Check(StepMeta meta, String vm, Long slot, Long gpa, Long vcpu, String gpc, String host,
+            List<CheckItem> items)
             implements Step {
         public String op() {
             return "CHECK";

@@ -10,8 +10,22 @@ import kvmsim.domain.common.Pages;
  */
 public final class KvmSetMemoryRegion {
 
-    /** struct kvm_userspace_memory_region as the VMM passed it. */
-    public record Request(long slot, long flags, long guestPhysAddr, long memorySize, long userspaceAddr) {
+    /**
+     * struct kvm_userspace_memory_region2 as the VMM passed it; {@code v2} false for the v1 ioctl,
+     * whose struct has no guest_memfd fields.
+     *
+     * @param guestMemfd the gmem id of the guest_memfd field, or null (a bad fd)
+     */
+    public record Request(long slot, long flags, long guestPhysAddr, long memorySize, long userspaceAddr,
+            boolean v2, String guestMemfd, long guestMemfdOffset) {
+
+        public Request(long slot, long flags, long guestPhysAddr, long memorySize, long userspaceAddr) {
+            this(slot, flags, guestPhysAddr, memorySize, userspaceAddr, false, null, 0);
+        }
+
+        public boolean guestMemfdFlag() {
+            return (flags & SlotGeometry.KVM_MEM_GUEST_MEMFD) != 0;
+        }
     }
 
     /** The errno, or the change and the new slot table entry (null change: nothing to change, return 0). */
@@ -29,8 +43,8 @@ public final class KvmSetMemoryRegion {
     // __kvm_set_memory_region()
     public static Verdict check(VmState vm, Request r) {
         Arch arch = vm.arch();
-        // check_memory_region_flags(); the v1 ioctl knows only LOG_DIRTY_PAGES and READONLY
-        if ((r.flags() & ~LEGACY_FLAGS) != 0) {
+        // kvm_vm_ioctl(): the v1 ioctl knows only LOG_DIRTY_PAGES and READONLY; then check_memory_region_flags()
+        if ((!r.v2() && (r.flags() & ~LEGACY_FLAGS) != 0) || (r.flags() & ~validFlags(r)) != 0) {
             return reject(Errno.EINVAL);
         }
         if (!Pages.aligned(r.memorySize())) {
@@ -41,6 +55,10 @@ public final class KvmSetMemoryRegion {
         }
         // "We can read the guest memory with __xxx_user() later on": alignment and access_ok()
         if (!Pages.aligned(r.userspaceAddr()) || !accessOk(arch, r.userspaceAddr(), r.memorySize())) {
+            return reject(Errno.EINVAL);
+        }
+        if (r.guestMemfdFlag() && (!Pages.aligned(r.guestMemfdOffset())
+                || Pages.addOverflows(r.guestMemfdOffset(), r.memorySize()))) {
             return reject(Errno.EINVAL);
         }
         long asId = r.slot() >>> 16;
@@ -63,11 +81,19 @@ public final class KvmSetMemoryRegion {
             return new Verdict(null, MemslotChange.KVM_MR_DELETE, old, old);
         }
         long baseGfn = Pages.pageOf(r.guestPhysAddr());
-        SlotGeometry geometry = new SlotGeometry(r.slot(), baseGfn, npages, r.userspaceAddr(), r.flags());
+        SlotGeometry geometry = r.guestMemfdFlag()
+                ? new SlotGeometry(r.slot(), baseGfn, npages, r.userspaceAddr(), r.flags(), r.guestMemfd(),
+                        r.guestMemfdOffset())
+                : new SlotGeometry(r.slot(), baseGfn, npages, r.userspaceAddr(), r.flags());
         MemslotChange change;
         if (old == null) {
             change = MemslotChange.KVM_MR_CREATE;
         } else {
+            if (r.guestMemfdFlag() || old.hasGmem()) {
+                // "Private memslots are immutable, they can only be deleted": with or without the flag,
+                // even an identical re-set (confirmed on Linux 6.18, tools/kvm-probe)
+                return reject(Errno.EINVAL);
+            }
             // only the gpa (a move) or LOG_DIRTY_PAGES (flags only) may change
             if (r.userspaceAddr() != old.hva() || npages != old.npages()
                     || ((r.flags() ^ old.flags()) & SlotGeometry.KVM_MEM_READONLY) != 0) {
@@ -86,6 +112,18 @@ public final class KvmSetMemoryRegion {
             return reject(Errno.EEXIST);
         }
         return new Verdict(null, change, old, geometry);
+    }
+
+    // check_memory_region_flags() (6.18): GUEST_MEMFD with CONFIG_KVM_GUEST_MEMFD; a guest_memfd slot
+    // can neither log dirty pages nor be read-only
+    private static long validFlags(Request r) {
+        long valid = SlotGeometry.KVM_MEM_LOG_DIRTY_PAGES | SlotGeometry.KVM_MEM_GUEST_MEMFD;
+        if (r.guestMemfdFlag()) {
+            valid &= ~SlotGeometry.KVM_MEM_LOG_DIRTY_PAGES;
+        } else {
+            valid |= SlotGeometry.KVM_MEM_READONLY;
+        }
+        return valid;
     }
 
     private static Verdict reject(Errno errno) {

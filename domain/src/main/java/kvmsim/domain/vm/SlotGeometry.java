@@ -2,8 +2,18 @@ package kvmsim.domain.vm;
 
 import kvmsim.domain.common.Pages;
 
-/** One entry of kvm->memslots: where a slot sits in guest physical and VMM virtual memory. */
-public record SlotGeometry(long slot, long baseGfn, long npages, long hva, long flags) {
+/**
+ * One entry of kvm->memslots: where a slot sits in guest physical and VMM virtual memory.
+ *
+ * @param gmem the guest_memfd bound to a KVM_MEM_GUEST_MEMFD slot (slot->gmem.file), else null
+ * @param gmemOffset the byte offset in it of the slot's first page
+ */
+public record SlotGeometry(long slot, long baseGfn, long npages, long hva, long flags, String gmem,
+        long gmemOffset) {
+
+    public SlotGeometry(long slot, long baseGfn, long npages, long hva, long flags) {
+        this(slot, baseGfn, npages, hva, flags, null, 0);
+    }
 
     public static final long KVM_MEM_LOG_DIRTY_PAGES = 1L << 0;
     public static final long KVM_MEM_READONLY = 1L << 1;
@@ -20,6 +30,16 @@ public record SlotGeometry(long slot, long baseGfn, long npages, long hva, long 
     /** __gfn_to_hva_memslot(). */
     public long gfnToHva(long gfn) {
         return hva + ((gfn - baseGfn) << Pages.PAGE_SHIFT);
+    }
+
+    /** kvm_slot_has_gmem(). */
+    public boolean hasGmem() {
+        return gmem != null;
+    }
+
+    /** kvm_gmem_get_index(): the guest_memfd page that backs gfn. */
+    public long gmemIndex(long gfn) {
+        return (gmemOffset >>> Pages.PAGE_SHIFT) + (gfn - baseGfn);
     }
 
     public boolean readonly() {

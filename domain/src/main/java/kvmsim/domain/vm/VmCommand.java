@@ -44,4 +44,32 @@ public sealed interface VmCommand extends EntityCommand {
     /** Every vCPU acknowledged the flush with sequence number seq. */
     record CompleteRemoteTlbFlush(long seq, int flushed, int deferred) implements VmCommand {
     }
+
+    /** kvm_vm_set_mem_attributes(): store the attribute of gfns [start, end) after the SPTEs there were zapped. */
+    record SetMemoryAttributes(long start, long end, boolean priv) implements VmCommand {
+    }
+
+    /** kvm_gpc_activate() of an inactive cache: reset it and add it to kvm->gpc_list. */
+    record ActivateGpc(String gpc, long len) implements VmCommand {
+    }
+
+    /** __kvm_gpc_refresh() succeeded: the cache maps {@code pfn} and is valid. */
+    record CommitGpcRefresh(String gpc, long gpa, long generation, long uhva, long pfn, boolean isPrivate)
+            implements VmCommand {
+    }
+
+    /** __kvm_gpc_refresh() failed: invalid, nothing mapped. */
+    record FailGpcRefresh(String gpc, long gpa, long generation, long uhva) implements VmCommand {
+    }
+
+    /** gfn_to_pfn_cache_invalidate_start(): these caches lose their validity. */
+    record InvalidateGpcs(java.util.List<String> gpcs) implements VmCommand {
+        public InvalidateGpcs {
+            gpcs = java.util.List.copyOf(gpcs);
+        }
+    }
+
+    /** kvm_gpc_deactivate(). */
+    record DeactivateGpc(String gpc) implements VmCommand {
+    }
 }

@@ -56,6 +56,23 @@ public final class VmDecider {
                 return Decision.ok(); // a late duplicate after a redelivered broadcast
             }
             return Decision.accept(new RemoteTlbFlushCompleted(f.seq(), f.flushed(), f.deferred()));
+        } else if (c instanceof SetMemoryAttributes a) {
+            return Decision.accept(new MemoryAttributesSet(a.start(), a.end(), a.priv()));
+        } else if (c instanceof ActivateGpc a) {
+            return s.gpc(a.gpc()).active() ? Decision.ok() : Decision.accept(new GpcActivated(a.gpc(), a.len()));
+        } else if (c instanceof CommitGpcRefresh r) {
+            if (!s.gpc(r.gpc()).active()) {
+                return Decision.reject(Errno.EINVAL);
+            }
+            return Decision.accept(new GpcRefreshed(r.gpc(), r.gpa(), r.generation(), r.uhva(), r.pfn(),
+                    r.isPrivate()));
+        } else if (c instanceof FailGpcRefresh r) {
+            return Decision.accept(new GpcRefreshFailed(r.gpc(), r.gpa(), r.generation(), r.uhva()));
+        } else if (c instanceof InvalidateGpcs i) {
+            List<String> hit = i.gpcs().stream().filter(g -> s.gpc(g).valid()).sorted().toList();
+            return hit.isEmpty() ? Decision.ok() : Decision.accept(new GpcInvalidated(hit));
+        } else if (c instanceof DeactivateGpc d) {
+            return s.gpc(d.gpc()).active() ? Decision.accept(new GpcDeactivated(d.gpc())) : Decision.ok();
         }
         throw new IllegalArgumentException("unhandled vm command " + c);
     }
@@ -103,7 +120,8 @@ public final class VmDecider {
     public static VmState evolve(VmState s, VmEvent e, int line) {
         if (e instanceof VmCreated c) {
             return new VmState(s.id(), true, c.arch(), c.type(), c.host(), c.mteSupported(), c.fwb(), c.smm(),
-                    c.adBits(), false, 0, List.of(), Map.of(), Set.of(), 0, null);
+                    c.adBits(), false, 0, List.of(), Map.of(), Set.of(), 0, null, 0,
+                    kvmsim.domain.gmem.MemoryAttributes.NONE, Map.of());
         } else if (e instanceof VcpuAdded v) {
             List<Long> vcpus = new ArrayList<>(s.vcpus());
             vcpus.add(v.vcpu());
@@ -134,6 +152,23 @@ public final class VmDecider {
             return s.withFlush(r.seq(), new VmState.FlushInFlight(r.seq(), line, r.reason()));
         } else if (e instanceof RemoteTlbFlushCompleted) {
             return s.withFlush(s.tlbFlushes(), null);
+        } else if (e instanceof MemoryAttributesSet a) {
+            return s.withAttributes(s.attributes().with(a.start(), a.end(), a.priv()));
+        } else if (e instanceof GpcActivated a) {
+            return s.withGpc(a.gpc(), s.gpc(a.gpc()).activated(a.len()));
+        } else if (e instanceof GpcRefreshed r) {
+            return s.withGpc(r.gpc(), s.gpc(r.gpc()).refreshed(r.gpa(), r.generation(), r.uhva(), r.pfn(),
+                    r.isPrivate()));
+        } else if (e instanceof GpcRefreshFailed f) {
+            return s.withGpc(f.gpc(), s.gpc(f.gpc()).failed(f.gpa(), f.generation(), f.uhva()));
+        } else if (e instanceof GpcInvalidated i) {
+            VmState out = s;
+            for (String g : i.gpcs()) {
+                out = out.withGpc(g, out.gpc(g).invalidated());
+            }
+            return out;
+        } else if (e instanceof GpcDeactivated d) {
+            return s.withGpc(d.gpc(), s.gpc(d.gpc()).deactivated());
         }
         throw new IllegalArgumentException("unhandled vm event " + e);
     }

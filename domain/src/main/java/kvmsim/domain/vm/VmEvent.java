@@ -46,4 +46,28 @@ public sealed interface VmEvent extends Event {
     /** Every vCPU acknowledged: {@code flushed} flushed now, {@code deferred} flush before they next enter. */
     record RemoteTlbFlushCompleted(long seq, int flushed, int deferred) implements VmEvent {
     }
+
+    /** KVM_SET_MEMORY_ATTRIBUTES: gfns [start, end) became private (or shared). */
+    record MemoryAttributesSet(long start, long end, boolean priv) implements VmEvent {
+    }
+
+    record GpcActivated(String gpc, long len) implements VmEvent {
+    }
+
+    /** The cache is valid and its kernel mapping points at {@code pfn} (a guest_memfd pfn when private). */
+    record GpcRefreshed(String gpc, long gpa, long generation, long uhva, long pfn, boolean isPrivate)
+            implements VmEvent {
+    }
+
+    record GpcRefreshFailed(String gpc, long gpa, long generation, long uhva) implements VmEvent {
+    }
+
+    record GpcInvalidated(java.util.List<String> gpcs) implements VmEvent {
+        public GpcInvalidated {
+            gpcs = java.util.List.copyOf(gpcs);
+        }
+    }
+
+    record GpcDeactivated(String gpc) implements VmEvent {
+    }
 }

@@ -4,6 +4,7 @@ import kvmsim.domain.common.Arch;
 import kvmsim.domain.common.EntityId;
 import kvmsim.domain.common.Errno;
 import kvmsim.domain.common.Policies;
+import kvmsim.domain.gmem.GuestMemfd;
 import kvmsim.domain.x86.X86Mmu;
 import kvmsim.domain.host.HostState;
 import kvmsim.domain.kernel.Entity;
@@ -56,6 +57,12 @@ public final class VmIoctls {
         KvmSetMemoryRegion.Verdict v = KvmSetMemoryRegion.check(vm, request);
         if (v.errno() != null || v.nothingToChange()) {
             return v.errno();
+        }
+        if (v.change() == MemslotChange.KVM_MR_CREATE && request.guestMemfdFlag()) {
+            Errno e = GuestMemfd.bind(Entity.host(gw, vm.host()), vm, v.geometry());
+            if (e != null) {
+                return e;
+            }
         }
         EntityId slotId = EntityId.slot(vmId, v.geometry().slot());
         if (vm.arch() == Arch.X86_64) {

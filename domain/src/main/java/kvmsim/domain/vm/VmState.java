@@ -9,6 +9,8 @@ import java.util.TreeSet;
 import kvmsim.domain.arm64.PendingOp;
 import kvmsim.domain.common.Arch;
 import kvmsim.domain.common.EntityId;
+import kvmsim.domain.gmem.MemoryAttributes;
+import kvmsim.domain.gpc.Gpc;
 import kvmsim.domain.kernel.Broadcast;
 import kvmsim.domain.kernel.EntityState;
 
@@ -24,10 +26,14 @@ import kvmsim.domain.kernel.EntityState;
  *     and KVM_DIRTY_LOG_INITIALLY_SET as last enabled
  * @param tlbFlushes how many remote TLB flushes this VM asked for: the sequence number of the last
  * @param flushInFlight the remote TLB flush whose acknowledgements are outstanding, or null
+ * @param memslotGeneration the memslots' generation: every committed change bumps it
+ * @param attributes the gfns set private with KVM_SET_MEMORY_ATTRIBUTES
+ * @param gpcs the VM's gfn_to_pfn caches (kvm->gpc_list), by the trace's gpc id
  */
 public record VmState(String id, boolean created, Arch arch, String type, String host, boolean mteSupported,
         boolean fwb, boolean smm, boolean adBits, boolean mte, long manualDirtyLogProtect, List<Long> vcpus,
-        Map<Long, SlotGeometry> slots, Set<PendingOp> pendingOps, long tlbFlushes, FlushInFlight flushInFlight)
+        Map<Long, SlotGeometry> slots, Set<PendingOp> pendingOps, long tlbFlushes, FlushInFlight flushInFlight,
+        long memslotGeneration, MemoryAttributes attributes, Map<String, Gpc> gpcs)
         implements EntityState {
 
     /** KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE and KVM_DIRTY_LOG_INITIALLY_SET (include/uapi/linux/kvm.h). */
@@ -42,11 +48,12 @@ public record VmState(String id, boolean created, Arch arch, String type, String
         vcpus = List.copyOf(new TreeSet<>(vcpus));
         slots = Map.copyOf(slots);
         pendingOps = pendingOps.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(pendingOps));
+        gpcs = Map.copyOf(gpcs);
     }
 
     public static VmState initial(String id) {
         return new VmState(id, false, null, null, null, false, false, false, false, false, 0, List.of(), Map.of(),
-                Set.of(), 0, null);
+                Set.of(), 0, null, 0, MemoryAttributes.NONE, Map.of());
     }
 
     /** The capabilities enabled with KVM_ENABLE_CAP that stay enabled (CHECK caps). */
@@ -116,31 +123,65 @@ public record VmState(String id, boolean created, Arch arch, String type, String
 
     VmState withVcpus(List<Long> v) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                v, slots, pendingOps, tlbFlushes, flushInFlight);
+                v, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs);
     }
 
     VmState withMte(boolean m) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, m, manualDirtyLogProtect,
-                vcpus, slots, pendingOps, tlbFlushes, flushInFlight);
+                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs);
     }
 
     VmState withManualDirtyLogProtect(long options) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, options, vcpus,
-                slots, pendingOps, tlbFlushes, flushInFlight);
-    }
-
-    VmState withSlots(Map<Long, SlotGeometry> s) {
-        return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, s, pendingOps, tlbFlushes, flushInFlight);
+                slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs);
     }
 
     VmState withPendingOps(Set<PendingOp> ops) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, slots, ops, tlbFlushes, flushInFlight);
+                vcpus, slots, ops, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs);
+    }
+
+    /** A committed memslot change: the table and its generation (kvm_swap_active_memslots()). */
+    VmState withSlots(Map<Long, SlotGeometry> s) {
+        return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
+                vcpus, s, pendingOps, tlbFlushes, flushInFlight, memslotGeneration + 1, attributes, gpcs);
+    }
+
+    VmState withAttributes(MemoryAttributes a) {
+        return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
+                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, a, gpcs);
+    }
+
+    VmState withGpc(String gpcId, Gpc g) {
+        Map<String, Gpc> m = new java.util.HashMap<>(gpcs);
+        m.put(gpcId, g);
+        return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
+                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, m);
+    }
+
+    /** A gfn_to_pfn cache by id: one never activated is an initialised, inactive cache. */
+    public Gpc gpc(String gpcId) {
+        return gpcs.getOrDefault(gpcId, Gpc.INITIAL);
+    }
+
+    /** kvm_arch_has_private_mem() on x86: kvm->arch.has_private_mem, set for the SW_PROTECTED, SNP and TDX types. */
+    public boolean hasPrivateMem() {
+        return "KVM_X86_SW_PROTECTED_VM".equals(type) || "KVM_X86_SNP_VM".equals(type)
+                || "KVM_X86_TDX_VM".equals(type);
+    }
+
+    /** kvm_can_access_gmem() (RFC 3/8): KVM may copy to and from guest_memfd of a software-protected VM only. */
+    public boolean canAccessGmem() {
+        return "KVM_X86_SW_PROTECTED_VM".equals(type);
+    }
+
+    /** kvm_mem_is_private(): the gfn has KVM_MEMORY_ATTRIBUTE_PRIVATE. */
+    public boolean isPrivate(long gfn) {
+        return attributes.isPrivate(gfn);
     }
 
     VmState withFlush(long flushes, FlushInFlight inFlight) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, slots, pendingOps, flushes, inFlight);
+                vcpus, slots, pendingOps, flushes, inFlight, memslotGeneration, attributes, gpcs);
     }
 }

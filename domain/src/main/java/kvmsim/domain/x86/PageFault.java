@@ -3,6 +3,7 @@ package kvmsim.domain.x86;
 import kvmsim.domain.common.EntityId;
 import kvmsim.domain.common.Errno;
 import kvmsim.domain.common.Pages;
+import kvmsim.domain.gpc.PfnCache;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.host.HostState;
 import kvmsim.domain.kernel.Entity;
@@ -68,6 +69,9 @@ public final class PageFault {
             return record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.NONE, true, false,
                     tlbEntry(vm, fixed, write), null);
         }
+        if (vm.isPrivate(gfn)) {
+            return faultinPfnPrivate(gw, vm, vcpuId, kind, gpa, g, write);
+        }
         // direct_page_fault() -> kvm_faultin_pfn() -> hva_to_pfn(), then make_spte() with map_writable
         Reply h = gw.send(EntityId.host(vm.host()), new HostCommand.HvaToPfn(g.gfnToHva(gfn), write));
         if (!h.ok()) {
@@ -82,6 +86,25 @@ public final class PageFault {
         gw.send(slotId, new MemslotCommand.SetSpte(gfn, made));
         return record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.NONE, true, false,
                 tlbEntry(vm, made, write), null);
+    }
+
+    // kvm_mmu_faultin_pfn_private(): a private gfn is backed by guest_memfd or not at all; the new
+    // folio may leave the host's direct map (KVM_GMEM_NO_DIRECT_MAP), the guest maps it all the same
+    private static Outcome faultinPfnPrivate(Gateway gw, VmState vm, EntityId vcpuId, GuestAccessKind kind,
+            long gpa, SlotGeometry g, boolean write) {
+        long gfn = Pages.pageOf(gpa);
+        long pfn = PfnCache.kvmGmemGetPfn(gw, vm, g, gfn);
+        if (pfn < 0) {
+            // !kvm_slot_has_gmem() or kvm_gmem_get_pfn() failed: kvm_mmu_prepare_memory_fault_exit()
+            Outcome out = record(gw, vcpuId, kind, gpa, g.slot(), -1, GuestExit.KVM_EXIT_MEMORY_FAULT, true, false,
+                    null, Errno.EFAULT);
+            gw.send(vcpuId, new VcpuCommand.RunFailed());
+            return out;
+        }
+        Spte made = Spte.make(!g.readonly());
+        gw.send(EntityId.slot(vm.id(), g.slot()), new MemslotCommand.SetSpte(gfn, made));
+        return record(gw, vcpuId, kind, gpa, g.slot(), -1, GuestExit.NONE, true, false, tlbEntry(vm, made, write),
+                null);
     }
 
     // page_fault_can_be_fast() + fast_page_fault(): the SPTE this fault can fix without mmu_lock, or null

@@ -6,6 +6,7 @@ import kvmsim.domain.common.EntityId;
 import kvmsim.domain.common.Errno;
 import kvmsim.domain.common.Pages;
 import kvmsim.domain.common.Policies;
+import kvmsim.domain.gpc.PfnCache;
 import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.kernel.Gateway;
 import kvmsim.domain.kernel.Reply;
@@ -25,6 +26,13 @@ public final class X86Mmu {
 
     /** A gfn range of one memslot: what the kernel's kvm_gfn_range names. */
     record GfnRange(long slot, long firstGfn, long count) {
+    }
+
+    /** Host virtual addresses [start, end): what an MMU notifier names. */
+    public record HvaRange(long start, long end) {
+        public boolean contains(long hva) {
+            return Long.compareUnsigned(hva, start) >= 0 && Long.compareUnsigned(hva, end) < 0;
+        }
     }
 
     // kvm_mmu_slot_apply_flags() (arch/x86/kvm/x86.c), called from kvm_arch_commit_memory_region()
@@ -108,8 +116,10 @@ public final class X86Mmu {
         return null;
     }
 
-    // kvm_mmu_notifier_invalidate_range_start() -> kvm_unmap_gfn_range(), flush_on_ret: flush if anything was zapped
+    // kvm_mmu_notifier_invalidate_range_start(): the pfn caches first (before mmu_lock), then
+    // kvm_unmap_gfn_range() with flush_on_ret: flush if anything was zapped
     public static Errno invalidateRange(Gateway gw, VmState vm, long gpa, long length) {
+        PfnCache.invalidateStart(gw, vm, hvaRangesOf(vm, gpa, length));
         boolean zapped = false;
         for (GfnRange r : rangesOf(vm, gpa, length)) {
             Reply z = gw.send(EntityId.slot(vm.id(), r.slot()), new MemslotCommand.ZapGfnRange(r.firstGfn(),
@@ -122,18 +132,33 @@ public final class X86Mmu {
         return null;
     }
 
-    /**
-     * MMU notifiers name host virtual addresses; a trace names them by the guest physical range of
-     * address space 0 they back. Every memslot (in any address space) over those hvas is affected.
-     */
-    static List<GfnRange> rangesOf(VmState vm, long gpa, long length) {
-        List<GfnRange> out = new ArrayList<>();
+    // kvm_vm_set_mem_attributes() -> kvm_handle_gfn_range(pre_set_range): kvm_unmap_gfn_range() of
+    // [start, end) in every address space, flush_on_ret
+    public static void unmapGfnRange(Gateway gw, VmState vm, long start, long end, String reason) {
+        boolean zapped = false;
+        List<SlotGeometry> slots = new ArrayList<>(vm.slots().values());
+        slots.sort((a, b) -> Long.compare(a.slot(), b.slot()));
+        for (SlotGeometry g : slots) {
+            long from = Math.max(start, g.baseGfn());
+            long to = Math.min(end, g.baseGfn() + g.npages());
+            if (from < to) {
+                zapped |= !gw.send(EntityId.slot(vm.id(), g.slot()), new MemslotCommand.ZapGfnRange(from, to - from))
+                        .events().isEmpty();
+            }
+        }
+        if (zapped) {
+            RemoteTlbFlush.kvmFlushRemoteTlbs(gw, vm.id(), reason);
+        }
+    }
+
+    /** The VMM addresses behind the guest physical range [gpa, gpa+length) of address space 0. */
+    public static List<HvaRange> hvaRangesOf(VmState vm, long gpa, long length) {
+        List<HvaRange> hvaRanges = new ArrayList<>();
         if (length == 0) {
-            return out;
+            return hvaRanges;
         }
         long firstGfn = Pages.pageOf(gpa);
         long lastGfn = Pages.pageOf(gpa + length - 1);
-        List<long[]> hvaRanges = new ArrayList<>();
         for (SlotGeometry g : vm.slots().values()) {
             if (g.asId() != 0) {
                 continue;
@@ -141,17 +166,27 @@ public final class X86Mmu {
             long from = Math.max(firstGfn, g.baseGfn());
             long to = Math.min(lastGfn + 1, g.baseGfn() + g.npages());
             if (from < to) {
-                hvaRanges.add(new long[] {g.gfnToHva(from), g.gfnToHva(to)});
+                hvaRanges.add(new HvaRange(g.gfnToHva(from), g.gfnToHva(to)));
             }
         }
+        return hvaRanges;
+    }
+
+    /**
+     * MMU notifiers name host virtual addresses; a trace names them by the guest physical range of
+     * address space 0 they back. Every memslot (in any address space) over those hvas is affected.
+     */
+    static List<GfnRange> rangesOf(VmState vm, long gpa, long length) {
+        List<GfnRange> out = new ArrayList<>();
+        List<HvaRange> hvaRanges = hvaRangesOf(vm, gpa, length);
         List<SlotGeometry> slots = new ArrayList<>(vm.slots().values());
         slots.sort((a, b) -> Long.compare(a.slot(), b.slot()));
         for (SlotGeometry g : slots) {
             long slotStart = g.hva();
             long slotEnd = g.hva() + (g.npages() << Pages.PAGE_SHIFT);
-            for (long[] h : hvaRanges) {
-                long from = Math.max(h[0], slotStart);
-                long to = Math.min(h[1], slotEnd);
+            for (HvaRange h : hvaRanges) {
+                long from = Math.max(h.start(), slotStart);
+                long to = Math.min(h.end(), slotEnd);
                 if (Long.compareUnsigned(from, to) < 0) {
                     long first = g.baseGfn() + ((from - slotStart) >>> Pages.PAGE_SHIFT);
                     out.add(new GfnRange(g.slot(), first, (to - from) >>> Pages.PAGE_SHIFT));

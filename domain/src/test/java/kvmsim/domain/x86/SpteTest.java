@@ -18,7 +18,7 @@ class SpteTest {
 
     private static VmState vm(boolean adBits) {
         return new VmState("vm0", true, Arch.X86_64, "KVM_X86_DEFAULT_VM", "host0", false, false, true, adBits, false,
-                0, List.of(), Map.of(), Set.of(), 0, null);
+                0, List.of(), Map.of(), Set.of(), 0, null, 0, kvmsim.domain.gmem.MemoryAttributes.NONE, Map.of());
     }
 
     @Test

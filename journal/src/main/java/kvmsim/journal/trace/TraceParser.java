@@ -196,9 +196,9 @@ public final class TraceParser {
     private static final List<String> SELECTORS = List.of("vm", "slot", "gpa", "vcpu", "gpc", "host", "pfn");
     private static final Map<String, Set<String>> CHECK_KEYS = checkKeys();
     private static final Set<String> MODELLED_CHECK_KEYS = Set.of("pending_ops", "caps", "locked",
-            "dirty_logging", "dirty_pages", "page", "spte", "tlb", "violations");
+            "dirty_logging", "dirty_pages", "page", "spte", "tlb", "cache", "violations");
     /** CHECK keys of the x86 MMU: on a VM created as arm64 they are refused as not modelled. */
-    private static final Set<String> X86_ONLY_CHECK_KEYS = Set.of("dirty_pages", "spte", "tlb");
+    private static final Set<String> X86_ONLY_CHECK_KEYS = Set.of("dirty_pages", "spte", "tlb", "cache");
 
     private static Map<String, Set<String>> checkKeys() {
         Map<String, Set<String>> m = new LinkedHashMap<>();
@@ -598,30 +598,39 @@ public final class TraceParser {
                     long size = u64(o, "memory_size");
                     long hva = u64(o, "userspace_addr");
                     if (op.equals("KVM_SET_USER_MEMORY_REGION2")) {
-                        id(o, "guest_memfd", null);
-                        if (o.has("guest_memfd_offset")) {
-                            u64(o, "guest_memfd_offset");
+                        String gmem = o.has("guest_memfd") ? id(o, "guest_memfd", null) : null;
+                        long offset = o.has("guest_memfd_offset") ? u64(o, "guest_memfd_offset") : 0;
+                        StepMeta meta = meta(o, line, op, spec.expect());
+                        if (onArm64(vm)) {
+                            return new Step.NotModelled(meta, op, op + " on an arm64 VM is not modelled (guest_memfd)");
                         }
-                        meta(o, line, op, spec.expect());
-                        return notModelled(o, line, op, op + " is not modelled yet (guest_memfd)");
+                        return new Step.SetUserMemoryRegion2(meta, vm, slot, flags, gpa, size, hva, gmem, offset);
                     }
                     return new Step.SetUserMemoryRegion(meta(o, line, op, spec.expect()), vm, slot, flags, gpa,
                             size, hva);
                 }
-                case "KVM_CREATE_GUEST_MEMFD":
-                    id(o, "vm", null);
-                    id(o, "gmem", null);
-                    u64(o, "size");
-                    if (o.has("flags")) {
-                        flags(o.get("flags"), "flags", GMEM_FLAGS, U64_MAX, null);
+                case "KVM_CREATE_GUEST_MEMFD": {
+                    String vm = id(o, "vm", null);
+                    String gmem = id(o, "gmem", null);
+                    long size = u64(o, "size");
+                    long flags = o.has("flags") ? flags(o.get("flags"), "flags", GMEM_FLAGS, U64_MAX, null) : 0;
+                    StepMeta meta = meta(o, line, op, spec.expect());
+                    if (onArm64(vm)) {
+                        return new Step.NotModelled(meta, op, op + " on an arm64 VM is not modelled (guest_memfd)");
                     }
-                    return notModelled(o, line, op, op + " is not modelled yet (guest_memfd)");
-                case "KVM_SET_MEMORY_ATTRIBUTES":
-                    id(o, "vm", null);
-                    u64(o, "address");
-                    u64(o, "size");
-                    flags(o.get("attributes"), "attributes", MEMORY_ATTRIBUTES, U64_MAX, null);
-                    return notModelled(o, line, op, op + " is not modelled yet (memory attributes)");
+                    return new Step.CreateGuestMemfd(meta, vm, gmem, size, flags);
+                }
+                case "KVM_SET_MEMORY_ATTRIBUTES": {
+                    String vm = id(o, "vm", null);
+                    long address = u64(o, "address");
+                    long size = u64(o, "size");
+                    long attributes = flags(o.get("attributes"), "attributes", MEMORY_ATTRIBUTES, U64_MAX, null);
+                    StepMeta meta = meta(o, line, op, spec.expect());
+                    if (onArm64(vm)) {
+                        return new Step.NotModelled(meta, op, op + " on an arm64 VM is not modelled (memory attributes)");
+                    }
+                    return new Step.SetMemoryAttributes(meta, vm, address, size, attributes);
+                }
                 case "KVM_GET_DIRTY_LOG": {
                     String vm = id(o, "vm", null);
                     long slot = u32(o.get("slot"), "slot");
@@ -673,22 +682,38 @@ public final class TraceParser {
                     return new Step.MmuNotifier(meta, vm, gpa, length, op.equals("MMU_NOTIFIER_INVALIDATE"));
                 }
                 case "KVM_READ_GUEST":
-                case "KVM_WRITE_GUEST":
-                    id(o, "vm", null);
-                    u64(o, "gpa");
-                    u64(o, "length");
-                    return notModelled(o, line, op, op + " is not modelled yet (host-kernel guest access)");
+                case "KVM_WRITE_GUEST": {
+                    String vm = id(o, "vm", null);
+                    long gpa = u64(o, "gpa");
+                    long length = u64(o, "length");
+                    StepMeta meta = meta(o, line, op, spec.expect());
+                    if (onArm64(vm)) {
+                        return new Step.NotModelled(meta, op, op + " on an arm64 VM is not modelled (kvmsim models guest_memfd on x86)");
+                    }
+                    return new Step.KvmGuestCopy(meta, vm, gpa, length, op.equals("KVM_WRITE_GUEST"));
+                }
                 case "KVM_GPC_ACTIVATE":
                 case "KVM_GPC_REFRESH":
                 case "KVM_GPC_DEACTIVATE":
-                case "KVM_GPC_ACCESS":
-                    id(o, "vm", null);
-                    id(o, "gpc", null);
+                case "KVM_GPC_ACCESS": {
+                    String vm = id(o, "vm", null);
+                    String gpc = id(o, "gpc", null);
+                    long gpa = 0;
+                    long length = 0;
                     if (op.equals("KVM_GPC_ACTIVATE")) {
-                        u64(o, "gpa");
-                        u64(o, "length");
+                        gpa = u64(o, "gpa");
+                        length = u64(o, "length");
                     }
-                    return notModelled(o, line, op, op + " is not modelled yet (gfn_to_pfn caches)");
+                    StepMeta meta = meta(o, line, op, spec.expect());
+                    if (onArm64(vm)) {
+                        return new Step.NotModelled(meta, op, op + " on an arm64 VM is not modelled (kvmsim models gfn_to_pfn caches on x86)");
+                    }
+                    if (op.equals("KVM_GPC_ACTIVATE")) {
+                        return new Step.GpcActivate(meta, vm, gpc, gpa, length);
+                    }
+                    return new Step.GpcStep(meta, vm, gpc,
+                            Step.GpcStepKind.valueOf(op.substring("KVM_GPC_".length())));
+                }
                 case "PKVM_HOST_SHARE_GUEST":
                 case "PKVM_HOST_UNSHARE_GUEST": {
                     String host = id(o, "host", DEFAULT_HOST);
@@ -728,6 +753,11 @@ public final class TraceParser {
                     return s;
                 }
             }
+        }
+
+        /** Decided by the KVM_CREATE_VM lines before this one: the VM id was only ever created as arm64. */
+        private boolean onArm64(String vm) {
+            return arm64Vms.contains(vm) && !x86Vms.contains(vm);
         }
 
         private static Step notModelled(ObjectNode o, int line, String op, String reason) {
@@ -961,9 +991,7 @@ public final class TraceParser {
             Long slot = o.has("slot") ? u32(o.get("slot"), "slot") : null;
             Long gpa = o.has("gpa") ? u64(o, "gpa") : null;
             Long vcpu = o.has("vcpu") ? u64(o, "vcpu") : null;
-            if (o.has("gpc")) {
-                id(o, "gpc", null);
-            }
+            String gpc = o.has("gpc") ? id(o, "gpc", null) : null;
             String host = o.has("host") ? id(o, "host", null) : null;
             if (o.has("pfn")) {
                 u64(o, "pfn");
@@ -1009,7 +1037,7 @@ public final class TraceParser {
             if (notModelled != null) {
                 return new Step.NotModelled(meta, "CHECK", notModelled);
             }
-            return new Step.Check(meta, vm, slot, gpa, vcpu, host, List.copyOf(items));
+            return new Step.Check(meta, vm, slot, gpa, vcpu, gpc, host, List.copyOf(items));
         }
 
         private static Object checkValue(String k, JsonNode v) {

@@ -583,10 +583,11 @@ class TraceParserTest {
                 "{\"op\":\"KVM_GPC_ACTIVATE\",\"vm\":\"vm0\",\"gpc\":\"c0\",\"gpa\":0,\"length\":8}");
         List<String> reasons = t.notModelled().stream().map(Step.NotModelled::reason).toList();
         assertEquals(List.of("MMU_NOTIFIER_INVALIDATE on an arm64 VM is not modelled (arm64 MMU notifiers)",
-                "KVM_CREATE_GUEST_MEMFD is not modelled yet (guest_memfd)",
+                "KVM_CREATE_GUEST_MEMFD on an arm64 VM is not modelled (guest_memfd)",
                 "KVM_CLEAR_DIRTY_LOG on an arm64 VM is not modelled (arm64 dirty logging)",
                 "PKVM_HOST_SHARE_HYP is not modelled yet (pKVM)",
-                "KVM_GPC_ACTIVATE is not modelled yet (gfn_to_pfn caches)"), reasons);
+                "KVM_GPC_ACTIVATE on an arm64 VM is not modelled (kvmsim models gfn_to_pfn caches on x86)"),
+                reasons);
         assertEquals(3, t.notModelled().get(1).line());
     }
 

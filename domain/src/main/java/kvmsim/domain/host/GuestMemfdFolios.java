@@ -1,0 +1,194 @@
+package kvmsim.domain.host;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import kvmsim.domain.common.Errno;
+import kvmsim.domain.gpc.DirectMapPolicy;
+import kvmsim.domain.host.HostCommand.*;
+import kvmsim.domain.host.HostEvent.*;
+import kvmsim.domain.kernel.Decision;
+import kvmsim.domain.kernel.Event;
+
+/**
+ * guest_memfd folios and their direct-map entries (virt/kvm/guest_memfd.c with Roy's RFC, seed 001).
+ * Every direct-map change happens between a FolioLocked and a FolioUnlocked of the same command:
+ * the folio lock is what keeps two kernel paths from restoring and zapping under each other.
+ */
+final class GuestMemfdFolios {
+
+    private GuestMemfdFolios() {
+    }
+
+    static Decision decide(HostState s, FolioCommand c) {
+        if (c instanceof CreateGmem g) {
+            if (s.gmem().containsKey(g.gmem())) {
+                return Decision.reject(Errno.EEXIST); // kvmsim: a gmem id names one guest_memfd for the whole trace
+            }
+            return Decision.accept(new GmemCreated(g.gmem(), g.vm(), g.size(), g.flags()));
+        } else if (c instanceof GmemGetPfn g) {
+            return kvmGmemGetPfn(s, g);
+        }
+        long pfn = pfnOf(c);
+        Folio f = s.folios().get(pfn);
+        if (f == null) {
+            throw new IllegalArgumentException("no guest_memfd folio at pfn " + pfn);
+        }
+        boolean noDirectMap = s.gmem().get(f.gmem()).noDirectMap();
+        if (c instanceof AccessGmemFolio a) {
+            return accessPrivatePage(f, pfn, a.write());
+        } else if (c instanceof GpcAccessFolio a) {
+            return Decision.accept(new KernelAccessedFolio(pfn, a.write(), "gpc"));
+        } else if (!noDirectMap) {
+            return Decision.ok(); // gpc_map_gmem()/gpc_unmap(): nothing to do unless the inode has KVM_GMEM_NO_DIRECT_MAP
+        } else if (c instanceof GpcMapFolio m) {
+            return gpcMapGmem(f, pfn, m.policy());
+        } else if (c instanceof GpcUnmapFolio u) {
+            return gpcUnmapGmem(f, pfn, u.policy());
+        }
+        throw new IllegalArgumentException("unhandled folio command " + c);
+    }
+
+    private static long pfnOf(FolioCommand c) {
+        if (c instanceof AccessGmemFolio a) {
+            return a.pfn();
+        } else if (c instanceof GpcAccessFolio a) {
+            return a.pfn();
+        } else if (c instanceof GpcMapFolio m) {
+            return m.pfn();
+        } else if (c instanceof GpcUnmapFolio u) {
+            return u.pfn();
+        }
+        throw new IllegalArgumentException("unhandled folio command " + c);
+    }
+
+    // kvm_gmem_get_pfn() -> kvm_gmem_get_folio(): filemap_grab_folio() hands back a new folio locked;
+    // it is zeroed and prepared, and with KVM_GMEM_NO_DIRECT_MAP (RFC 4/8) removed from the direct map
+    // with PG_private set before it is unlocked
+    private static Decision kvmGmemGetPfn(HostState s, GmemGetPfn g) {
+        GmemInode inode = s.gmem().get(g.gmem());
+        if (inode == null || Long.compareUnsigned(g.index(), inode.size() >>> 12) >= 0) {
+            return Decision.reject(Errno.EFAULT);
+        }
+        if (inode.pages().containsKey(g.index())) {
+            return Decision.ok();
+        }
+        long pfn = HostState.FIRST_GMEM_PFN + s.folios().size();
+        List<Event> events = new ArrayList<>();
+        events.add(new GmemFolioAllocated(g.gmem(), g.index(), pfn));
+        if (inode.noDirectMap()) {
+            events.add(new DirectMapZapped(pfn));
+            events.add(new FolioPrivateChanged(pfn, true));
+        }
+        events.add(new FolioUnlocked(pfn));
+        return Decision.accept(events);
+    }
+
+    // __kvm_read_guest_private_page() / __kvm_write_guest_private_page() (RFC 6/8): under the folio
+    // lock, restore the entry if PG_private says it is gone, copy, zap it again; a page that a cache
+    // holds (PG_private clear) is left alone
+    private static Decision accessPrivatePage(Folio f, long pfn, boolean write) {
+        List<Event> events = new ArrayList<>();
+        events.add(new FolioLocked(pfn));
+        if (f.pgPrivate()) {
+            events.add(new DirectMapRestored(pfn));
+        }
+        events.add(new KernelAccessedFolio(pfn, write, write ? "kvm_write_guest" : "kvm_read_guest"));
+        if (f.pgPrivate()) {
+            events.add(new DirectMapZapped(pfn));
+        }
+        events.add(new FolioUnlocked(pfn));
+        return Decision.accept(events);
+    }
+
+    // gpc_map_gmem() (RFC 6/8), with the review's page_private() count as policy refcounted
+    private static Decision gpcMapGmem(Folio f, long pfn, DirectMapPolicy policy) {
+        List<Event> events = new ArrayList<>();
+        events.add(new FolioLocked(pfn));
+        switch (policy) {
+            case REFCOUNTED:
+                if (f.mapCount() == 0 && f.pgPrivate()) {
+                    restore(events, pfn);
+                }
+                events.add(new FolioMapCountSet(pfn, f.mapCount() + 1));
+                break;
+            case EXCLUSIVE:
+                if (!f.pgPrivate()) {
+                    // "another gfn_to_pfn_cache is currently active for the given pfn"
+                    return Decision.reject(Errno.EINVAL);
+                }
+                restore(events, pfn);
+                break;
+            case UNCHECKED:
+                if (f.pgPrivate()) {
+                    restore(events, pfn);
+                }
+                break;
+            default:
+                throw new IllegalArgumentException(policy.name());
+        }
+        events.add(new FolioUnlocked(pfn));
+        return Decision.accept(events);
+    }
+
+    // gpc_unmap() (RFC 6/8): zap and set PG_private; refcounted only when the last cache lets go.
+    // The RFC's BUG_ON(folio_test_private()) cannot fire under exclusive; unchecked has no guard.
+    private static Decision gpcUnmapGmem(Folio f, long pfn, DirectMapPolicy policy) {
+        List<Event> events = new ArrayList<>();
+        events.add(new FolioLocked(pfn));
+        boolean zap = true;
+        if (policy == DirectMapPolicy.REFCOUNTED) {
+            int left = Math.max(0, f.mapCount() - 1);
+            events.add(new FolioMapCountSet(pfn, left));
+            zap = left == 0;
+        }
+        if (zap) {
+            events.add(new DirectMapZapped(pfn));
+            events.add(new FolioPrivateChanged(pfn, true));
+        }
+        events.add(new FolioUnlocked(pfn));
+        return Decision.accept(events);
+    }
+
+    private static void restore(List<Event> events, long pfn) {
+        events.add(new DirectMapRestored(pfn));
+        events.add(new FolioPrivateChanged(pfn, false));
+    }
+
+    static HostState evolve(HostState s, FolioEvent e) {
+        if (e instanceof GmemCreated g) {
+            Map<String, GmemInode> gmem = new HashMap<>(s.gmem());
+            gmem.put(g.gmem(), new GmemInode(g.vm(), g.size(), g.flags(), Map.of()));
+            return s.withGmem(gmem, s.folios());
+        } else if (e instanceof GmemFolioAllocated a) {
+            GmemInode inode = s.gmem().get(a.gmem());
+            Map<Long, Long> pages = new HashMap<>(inode.pages());
+            pages.put(a.index(), a.pfn());
+            Map<String, GmemInode> gmem = new HashMap<>(s.gmem());
+            gmem.put(a.gmem(), new GmemInode(inode.vm(), inode.size(), inode.flags(), pages));
+            Map<Long, Folio> folios = new HashMap<>(s.folios());
+            folios.put(a.pfn(), Folio.allocated(a.gmem(), a.index()));
+            return s.withGmem(gmem, folios);
+        } else if (e instanceof FolioLocked l) {
+            return folio(s, l.pfn(), f -> f.withLocked(true));
+        } else if (e instanceof FolioUnlocked u) {
+            return folio(s, u.pfn(), f -> f.withLocked(false));
+        } else if (e instanceof DirectMapZapped z) {
+            return folio(s, z.pfn(), f -> f.withDirectMap(false));
+        } else if (e instanceof DirectMapRestored r) {
+            return folio(s, r.pfn(), f -> f.withDirectMap(true));
+        } else if (e instanceof FolioPrivateChanged p) {
+            return folio(s, p.pfn(), f -> f.withPgPrivate(p.set()));
+        } else if (e instanceof FolioMapCountSet m) {
+            return folio(s, m.pfn(), f -> f.withMapCount(m.count()));
+        }
+        return s; // KernelAccessedFolio changes nothing: the auditor checks it
+    }
+
+    private static HostState folio(HostState s, long pfn, java.util.function.UnaryOperator<Folio> change) {
+        Map<Long, Folio> folios = new HashMap<>(s.folios());
+        folios.put(pfn, change.apply(folios.get(pfn)));
+        return s.withGmem(s.gmem(), folios);
+    }
+}
