@@ -61,7 +61,7 @@ public final class PfnCache {
 
     /**
      * What KVM's users of a cache do (kvm_setup_guest_pvclock(), kvm_xen_*): while kvm_gpc_check()
-     * fails, refresh (and give up with its errno), then read or write through khva.
+     * fails, refresh (and give up with its errno), then use khva; trace-format.md says it reads.
      */
     public Errno access(VmState vm, String gpc) {
         Gpc g = vm.gpc(gpc);
@@ -73,7 +73,7 @@ public final class PfnCache {
             g = Entity.vm(gw, vm.id()).gpc(gpc);
         }
         if (g.isPrivate()) {
-            gw.send(EntityId.host(vm.host()), new HostCommand.GpcAccessFolio(g.pfn(), true));
+            gw.send(EntityId.host(vm.host()), new HostCommand.GpcAccessFolio(g.pfn(), false));
         }
         return null;
     }
