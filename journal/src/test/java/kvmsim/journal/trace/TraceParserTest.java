@@ -573,6 +573,42 @@ class TraceParserTest {
     }
 
     @Test
+    void guestMemfdAndGpcStepsCarryTheirFields() throws Exception {
+        Step.CreateGuestMemfd g0 = (Step.CreateGuestMemfd) last(X86_VM,
+                "{\"op\":\"KVM_CREATE_GUEST_MEMFD\",\"vm\":\"vm0\",\"gmem\":\"g0\",\"size\":\"0x10000\","
+                        + "\"flags\":[\"GUEST_MEMFD_FLAG_MMAP\",\"KVM_GMEM_NO_DIRECT_MAP\"]}");
+        assertEquals(List.of("vm0", "g0", 0x10000L, 5L), List.of(g0.vm(), g0.gmem(), g0.size(), g0.flags()));
+        Step.SetUserMemoryRegion2 r = (Step.SetUserMemoryRegion2) last(X86_VM,
+                "{\"op\":\"KVM_SET_USER_MEMORY_REGION2\",\"vm\":\"vm0\",\"slot\":\"0x10001\","
+                        + "\"flags\":[\"KVM_MEM_GUEST_MEMFD\"],\"guest_phys_addr\":0,\"memory_size\":4096,"
+                        + "\"userspace_addr\":4096,\"guest_memfd\":\"g0\",\"guest_memfd_offset\":\"0x2000\"}");
+        assertEquals(List.of(0x10001L, 4L, "g0", 0x2000L), List.of(r.slot(), r.flags(), r.guestMemfd(),
+                r.guestMemfdOffset()));
+        Step.SetUserMemoryRegion2 noFd = (Step.SetUserMemoryRegion2) last(X86_VM,
+                "{\"op\":\"KVM_SET_USER_MEMORY_REGION2\",\"vm\":\"vm0\",\"slot\":0,\"guest_phys_addr\":0,"
+                        + "\"memory_size\":4096,\"userspace_addr\":4096}");
+        assertEquals(null, noFd.guestMemfd());
+        Step.SetMemoryAttributes a = (Step.SetMemoryAttributes) last(X86_VM,
+                "{\"op\":\"KVM_SET_MEMORY_ATTRIBUTES\",\"vm\":\"vm0\",\"address\":4096,\"size\":4096,"
+                        + "\"attributes\":[\"KVM_MEMORY_ATTRIBUTE_PRIVATE\"]}");
+        assertEquals(8L, a.attributes());
+        Step.KvmGuestCopy w = (Step.KvmGuestCopy) last(X86_VM,
+                "{\"op\":\"KVM_WRITE_GUEST\",\"vm\":\"vm0\",\"gpa\":\"0x1ff8\",\"length\":16}");
+        assertEquals("KVM_WRITE_GUEST", w.op());
+        assertTrue(w.write());
+        Step.GpcActivate g = (Step.GpcActivate) last(X86_VM,
+                "{\"op\":\"KVM_GPC_ACTIVATE\",\"vm\":\"vm0\",\"gpc\":\"pv\",\"gpa\":\"0x5000\",\"length\":32}");
+        assertEquals(List.of("pv", 0x5000L, 32L), List.of(g.gpc(), g.gpa(), g.length()));
+        Step.GpcStep d = (Step.GpcStep) last(X86_VM, "{\"op\":\"KVM_GPC_DEACTIVATE\",\"vm\":\"vm0\",\"gpc\":\"pv\"}");
+        assertEquals(Step.GpcStepKind.DEACTIVATE, d.kind());
+        Step.Check c = (Step.Check) last(X86_VM,
+                "{\"op\":\"CHECK\",\"vm\":\"vm0\",\"gpc\":\"pv\",\"cache\":{\"active\":true,\"valid\":false}}");
+        assertEquals("pv", c.gpc());
+        assertTrue(error(X86_VM, "{\"op\":\"KVM_GPC_REFRESH\",\"vm\":\"vm0\",\"gpc\":\"pv\",\"gpa\":0}")
+                .startsWith("t.jsonl:2: "));
+    }
+
+    @Test
     void unbuiltOpsAreNotModelledAfterFullValidation() throws Exception {
         Trace t = parse(VM,
                 "{\"op\":\"MMU_NOTIFIER_INVALIDATE\",\"vm\":\"vm0\",\"gpa\":0,\"length\":4096}",
