@@ -88,6 +88,21 @@ class PfnCacheTest {
                 Gpc.KVM_PFN_ERR_FAULT, false), gpc(t, "c"));
     }
 
+    @Test
+    void aSharedPageTheVmmNeverMappedFailsTheRefreshWithEfault() {
+        // once a trace has MMAP steps, VMM memory outside them is unmapped: hva_to_pfn() faults
+        X86Run t = new X86Run(true)
+                .step(m -> new kvmsim.domain.trace.Step.Mmap(m, "host0", X86Run.HVA, 0x1000, false, false))
+                .slot(0, 0, 0, 0x4000);
+        int mapped = t.nextLine();
+        t.gpcActivate("c", 0x0, 8).gpcActivate("d", 0x2000, 8);
+        X86Run.Replayed r = replay(t, "refcounted");
+        assertNull(r.at(mapped).errno());
+        assertEquals(Errno.EFAULT, r.at(mapped + 1).errno());
+        assertFalse(gpc(t, "d").valid());
+        assertTrue(gpc(t, "d").active());
+    }
+
     /** Two caches on one private page, A then B, then A lets go and B is used: map(A) map(B) unmap(A) read(B). */
     private static X86Run twoCachesOnePage() {
         return privatePages().gpcActivate("A", 0x2000, 32).gpcActivate("B", 0x2020, 32)
