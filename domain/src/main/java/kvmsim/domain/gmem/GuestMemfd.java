@@ -8,6 +8,7 @@ import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.host.HostState;
 import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.kernel.Gateway;
+import kvmsim.domain.kernel.Reply;
 import kvmsim.domain.vm.SlotGeometry;
 import kvmsim.domain.vm.VmState;
 
@@ -58,5 +59,18 @@ public final class GuestMemfd {
             }
         }
         return null;
+    }
+
+    /** kvm_gmem_get_pfn() for gfn of a memslot: the folio's pfn, or -1 when it fails (no guest_memfd: EFAULT). */
+    public static long kvmGmemGetPfn(Gateway gw, VmState vm, SlotGeometry slot, long gfn) {
+        if (!slot.hasGmem()) {
+            return -1;
+        }
+        long index = slot.gmemIndex(gfn);
+        Reply r = gw.send(EntityId.host(vm.host()), new HostCommand.GmemGetPfn(slot.gmem(), index));
+        if (!r.ok()) {
+            return -1;
+        }
+        return r.stateAs(HostState.class).gmem().get(slot.gmem()).pages().get(index);
     }
 }

@@ -5,9 +5,9 @@ import java.util.List;
 import kvmsim.domain.common.EntityId;
 import kvmsim.domain.common.Errno;
 import kvmsim.domain.common.Pages;
+import kvmsim.domain.gmem.GuestMemfd;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.host.HostEvent;
-import kvmsim.domain.host.HostState;
 import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.kernel.Gateway;
 import kvmsim.domain.kernel.Reply;
@@ -126,7 +126,7 @@ public final class PfnCache {
             if (!vm.canAccessGmem()) {
                 return fail(vm, gpc, g, gpa, uhva, Errno.EFAULT); // kvm_can_access_gmem() (RFC 3/8)
             }
-            pfn = kvmGmemGetPfn(gw, vm, slot, gfn);
+            pfn = GuestMemfd.kvmGmemGetPfn(gw, vm, slot, gfn);
             if (pfn < 0) {
                 return fail(vm, gpc, g, gpa, uhva, Errno.EFAULT);
             }
@@ -153,19 +153,6 @@ public final class PfnCache {
             gpcUnmap(vm, g.pfn(), g.isPrivate());
         }
         return null;
-    }
-
-    /** kvm_gmem_get_pfn() for gfn of a memslot: the folio's pfn, or -1 when it fails (no guest_memfd: EFAULT). */
-    public static long kvmGmemGetPfn(Gateway gw, VmState vm, SlotGeometry slot, long gfn) {
-        if (!slot.hasGmem()) {
-            return -1;
-        }
-        long index = slot.gmemIndex(gfn);
-        Reply r = gw.send(EntityId.host(vm.host()), new HostCommand.GmemGetPfn(slot.gmem(), index));
-        if (!r.ok()) {
-            return -1;
-        }
-        return r.stateAs(HostState.class).gmem().get(slot.gmem()).pages().get(index);
     }
 
     private void commit(VmState vm, String gpc, long gpa, long uhva, long pfn, boolean isPrivate) {

@@ -35,10 +35,12 @@ public final class Kernel {
 
     private final Gateway gw;
     private final Policies policies;
+    private final PfnCache pfnCache;
 
     public Kernel(Gateway gw, Policies policies) {
         this.gw = gw;
         this.policies = policies;
+        this.pfnCache = new PfnCache(gw, DirectMapPolicy.of(policies));
     }
 
     public Outcome apply(Step step) {
@@ -64,7 +66,10 @@ public final class Kernel {
             return Checks.observe(gw, c);
         }
         // the rest act on an existing VM: an unknown VM is a bad fd
-        String vmId = vmOf(step);
+        if (!(step instanceof Step.OnVm onVm)) {
+            throw new IllegalArgumentException(step.op() + " is not modelled");
+        }
+        String vmId = onVm.vm();
         Reply q = gw.send(EntityId.vm(vmId), new VmCommand.Query());
         if (!q.ok()) {
             return step instanceof Step.GuestAccess ? Outcome.guest(q.errno(), null) : Outcome.of(q.errno());
@@ -100,62 +105,25 @@ public final class Kernel {
         } else if (step instanceof Step.KvmGuestCopy k) {
             return Outcome.of(KvmReadWriteGuest.copy(gw, vm, k.gpa(), k.length(), k.write()));
         } else if (step instanceof Step.GpcActivate a) {
-            return Outcome.of(pfnCache().activate(vm, a.gpc(), a.gpa(), a.length()));
+            return Outcome.of(pfnCache.activate(vm, a.gpc(), a.gpa(), a.length()));
         } else if (step instanceof Step.GpcStep g) {
             return Outcome.of(gpcStep(vm, g));
         }
         throw new IllegalArgumentException(step.op() + " is not modelled");
     }
 
-    private PfnCache pfnCache() {
-        return new PfnCache(gw, DirectMapPolicy.of(policies));
-    }
-
     private Errno gpcStep(VmState vm, Step.GpcStep g) {
         switch (g.kind()) {
             case REFRESH:
-                return pfnCache().refresh(vm, g.gpc());
+                return pfnCache.refresh(vm, g.gpc());
             case DEACTIVATE:
-                pfnCache().deactivate(vm, g.gpc());
+                pfnCache.deactivate(vm, g.gpc());
                 return null; // kvm_gpc_deactivate() returns void
             case ACCESS:
-                return pfnCache().access(vm, g.gpc());
+                return pfnCache.access(vm, g.gpc());
             default:
                 throw new IllegalArgumentException(g.op());
         }
-    }
-
-    private static String vmOf(Step step) {
-        if (step instanceof Step.UserspaceWrite w) {
-            return w.vm();
-        } else if (step instanceof Step.EnableCap c) {
-            return c.vm();
-        } else if (step instanceof Step.ArmVcpuInit i) {
-            return i.vm();
-        } else if (step instanceof Step.Run r) {
-            return r.vm();
-        } else if (step instanceof Step.GuestAccess a) {
-            return a.vm();
-        } else if (step instanceof Step.GetDirtyLog g) {
-            return g.vm();
-        } else if (step instanceof Step.ClearDirtyLog c) {
-            return c.vm();
-        } else if (step instanceof Step.MmuNotifier n) {
-            return n.vm();
-        } else if (step instanceof Step.SetUserMemoryRegion2 r) {
-            return r.vm();
-        } else if (step instanceof Step.CreateGuestMemfd c) {
-            return c.vm();
-        } else if (step instanceof Step.SetMemoryAttributes a) {
-            return a.vm();
-        } else if (step instanceof Step.KvmGuestCopy k) {
-            return k.vm();
-        } else if (step instanceof Step.GpcActivate a) {
-            return a.vm();
-        } else if (step instanceof Step.GpcStep g) {
-            return g.vm();
-        }
-        throw new IllegalArgumentException(step.op() + " is not modelled");
     }
 
     // kvm_vm_ioctl_enable_cap() (arm64 with the RFC: each cap checks cap->flags itself)

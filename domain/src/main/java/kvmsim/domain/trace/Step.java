@@ -21,6 +21,11 @@ public sealed interface Step {
         return meta().line();
     }
 
+    /** A step that acts on an existing VM: an unknown one is a bad fd. */
+    interface OnVm {
+        String vm();
+    }
+
     record Policy(StepMeta meta, Map<String, String> values) implements Step {
         public String op() {
             return "POLICY";
@@ -52,7 +57,7 @@ public sealed interface Step {
         }
     }
 
-    record UserspaceWrite(StepMeta meta, String vm, long gpa, long length) implements Step {
+    record UserspaceWrite(StepMeta meta, String vm, long gpa, long length) implements Step, OnVm {
         public String op() {
             return "USERSPACE_WRITE";
         }
@@ -72,20 +77,20 @@ public sealed interface Step {
     }
 
     /** @param args always four values, missing ones 0 */
-    record EnableCap(StepMeta meta, String vm, String cap, long flags, List<Long> args) implements Step {
+    record EnableCap(StepMeta meta, String vm, String cap, long flags, List<Long> args) implements Step, OnVm {
         public String op() {
             return "KVM_ENABLE_CAP";
         }
     }
 
     /** @param target null: the preferred target (KVM_ARM_PREFERRED_TARGET) */
-    record ArmVcpuInit(StepMeta meta, String vm, long vcpu, Long target, long features) implements Step {
+    record ArmVcpuInit(StepMeta meta, String vm, long vcpu, Long target, long features) implements Step, OnVm {
         public String op() {
             return "KVM_ARM_VCPU_INIT";
         }
     }
 
-    record Run(StepMeta meta, String vm, long vcpu) implements Step {
+    record Run(StepMeta meta, String vm, long vcpu) implements Step, OnVm {
         public String op() {
             return "KVM_RUN";
         }
@@ -100,40 +105,41 @@ public sealed interface Step {
 
     /** @param guestMemfd the gmem id in the guest_memfd field, or null when the trace gives none */
     record SetUserMemoryRegion2(StepMeta meta, String vm, long slot, long flags, long guestPhysAddr, long memorySize,
-            long userspaceAddr, String guestMemfd, long guestMemfdOffset) implements Step {
+            long userspaceAddr, String guestMemfd, long guestMemfdOffset) implements Step, OnVm {
         public String op() {
             return "KVM_SET_USER_MEMORY_REGION2";
         }
     }
 
-    record CreateGuestMemfd(StepMeta meta, String vm, String gmem, long size, long flags) implements Step {
+    record CreateGuestMemfd(StepMeta meta, String vm, String gmem, long size, long flags) implements Step, OnVm {
         public String op() {
             return "KVM_CREATE_GUEST_MEMFD";
         }
     }
 
     /** @param attributes KVM_MEMORY_ATTRIBUTE_* bits */
-    record SetMemoryAttributes(StepMeta meta, String vm, long address, long size, long attributes) implements Step {
+    record SetMemoryAttributes(StepMeta meta, String vm, long address, long size, long attributes)
+            implements Step, OnVm {
         public String op() {
             return "KVM_SET_MEMORY_ATTRIBUTES";
         }
     }
 
     /** KVM_READ_GUEST or KVM_WRITE_GUEST: KVM itself copies guest memory (kvm_read_guest()/kvm_write_guest()). */
-    record KvmGuestCopy(StepMeta meta, String vm, long gpa, long length, boolean write) implements Step {
+    record KvmGuestCopy(StepMeta meta, String vm, long gpa, long length, boolean write) implements Step, OnVm {
         public String op() {
             return write ? "KVM_WRITE_GUEST" : "KVM_READ_GUEST";
         }
     }
 
-    record GpcActivate(StepMeta meta, String vm, String gpc, long gpa, long length) implements Step {
+    record GpcActivate(StepMeta meta, String vm, String gpc, long gpa, long length) implements Step, OnVm {
         public String op() {
             return "KVM_GPC_ACTIVATE";
         }
     }
 
     /** KVM_GPC_REFRESH, KVM_GPC_DEACTIVATE or KVM_GPC_ACCESS. */
-    record GpcStep(StepMeta meta, String vm, String gpc, GpcStepKind kind) implements Step {
+    record GpcStep(StepMeta meta, String vm, String gpc, GpcStepKind kind) implements Step, OnVm {
         public String op() {
             return "KVM_GPC_" + kind.name();
         }
@@ -143,13 +149,13 @@ public sealed interface Step {
         REFRESH, DEACTIVATE, ACCESS
     }
 
-    record GuestAccess(StepMeta meta, String vm, long vcpu, GuestAccessKind kind, long gpa) implements Step {
+    record GuestAccess(StepMeta meta, String vm, long vcpu, GuestAccessKind kind, long gpa) implements Step, OnVm {
         public String op() {
             return "GUEST_" + kind.name();
         }
     }
 
-    record GetDirtyLog(StepMeta meta, String vm, long slot) implements Step {
+    record GetDirtyLog(StepMeta meta, String vm, long slot) implements Step, OnVm {
         public String op() {
             return "KVM_GET_DIRTY_LOG";
         }
@@ -157,14 +163,14 @@ public sealed interface Step {
 
     /** @param pages slot-relative pages to clear; null: every page of the range */
     record ClearDirtyLog(StepMeta meta, String vm, long slot, long firstPage, long numPages, List<Long> pages)
-            implements Step {
+            implements Step, OnVm {
         public String op() {
             return "KVM_CLEAR_DIRTY_LOG";
         }
     }
 
     /** MMU_NOTIFIER_CLEAR_YOUNG (invalidate false) or MMU_NOTIFIER_INVALIDATE (invalidate true). */
-    record MmuNotifier(StepMeta meta, String vm, long gpa, long length, boolean invalidate) implements Step {
+    record MmuNotifier(StepMeta meta, String vm, long gpa, long length, boolean invalidate) implements Step, OnVm {
         public String op() {
             return invalidate ? "MMU_NOTIFIER_INVALIDATE" : "MMU_NOTIFIER_CLEAR_YOUNG";
         }

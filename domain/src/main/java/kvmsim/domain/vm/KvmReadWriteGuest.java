@@ -4,7 +4,7 @@ import kvmsim.domain.common.Arch;
 import kvmsim.domain.common.EntityId;
 import kvmsim.domain.common.Errno;
 import kvmsim.domain.common.Pages;
-import kvmsim.domain.gpc.PfnCache;
+import kvmsim.domain.gmem.GuestMemfd;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.kernel.Gateway;
@@ -50,7 +50,7 @@ public final class KvmReadWriteGuest {
             if (!vm.canAccessGmem()) {
                 return Errno.EFAULT;
             }
-            long pfn = PfnCache.kvmGmemGetPfn(gw, vm, slot, gfn);
+            long pfn = GuestMemfd.kvmGmemGetPfn(gw, vm, slot, gfn);
             if (pfn < 0) {
                 return Errno.EFAULT;
             }

@@ -3,7 +3,7 @@ package kvmsim.domain.x86;
 import kvmsim.domain.common.EntityId;
 import kvmsim.domain.common.Errno;
 import kvmsim.domain.common.Pages;
-import kvmsim.domain.gpc.PfnCache;
+import kvmsim.domain.gmem.GuestMemfd;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.host.HostState;
 import kvmsim.domain.kernel.Entity;
@@ -93,7 +93,7 @@ public final class PageFault {
     private static Outcome faultinPfnPrivate(Gateway gw, VmState vm, EntityId vcpuId, GuestAccessKind kind,
             long gpa, SlotGeometry g, boolean write) {
         long gfn = Pages.pageOf(gpa);
-        long pfn = PfnCache.kvmGmemGetPfn(gw, vm, g, gfn);
+        long pfn = GuestMemfd.kvmGmemGetPfn(gw, vm, g, gfn);
         if (pfn < 0) {
             // !kvm_slot_has_gmem() or kvm_gmem_get_pfn() failed: kvm_mmu_prepare_memory_fault_exit()
             Outcome out = record(gw, vcpuId, kind, gpa, g.slot(), -1, GuestExit.KVM_EXIT_MEMORY_FAULT, true, false,

@@ -120,35 +120,37 @@ public final class X86Mmu {
     // kvm_unmap_gfn_range() with flush_on_ret: flush if anything was zapped
     public static Errno invalidateRange(Gateway gw, VmState vm, long gpa, long length) {
         PfnCache.invalidateStart(gw, vm, hvaRangesOf(vm, gpa, length));
+        unmapAndFlush(gw, vm, rangesOf(vm, gpa, length), "mmu-notifier-invalidate");
+        return null;
+    }
+
+    // kvm_unmap_gfn_range() over each range, then one kvm_flush_remote_tlbs() if anything was zapped
+    private static void unmapAndFlush(Gateway gw, VmState vm, List<GfnRange> ranges, String reason) {
         boolean zapped = false;
-        for (GfnRange r : rangesOf(vm, gpa, length)) {
+        for (GfnRange r : ranges) {
             Reply z = gw.send(EntityId.slot(vm.id(), r.slot()), new MemslotCommand.ZapGfnRange(r.firstGfn(),
                     r.count()));
             zapped |= !z.events().isEmpty();
         }
         if (zapped) {
-            RemoteTlbFlush.kvmFlushRemoteTlbs(gw, vm.id(), "mmu-notifier-invalidate");
+            RemoteTlbFlush.kvmFlushRemoteTlbs(gw, vm.id(), reason);
         }
-        return null;
     }
 
     // kvm_vm_set_mem_attributes() -> kvm_handle_gfn_range(pre_set_range): kvm_unmap_gfn_range() of
     // [start, end) in every address space, flush_on_ret
     public static void unmapGfnRange(Gateway gw, VmState vm, long start, long end, String reason) {
-        boolean zapped = false;
+        List<GfnRange> ranges = new ArrayList<>();
         List<SlotGeometry> slots = new ArrayList<>(vm.slots().values());
         slots.sort((a, b) -> Long.compare(a.slot(), b.slot()));
         for (SlotGeometry g : slots) {
             long from = Math.max(start, g.baseGfn());
             long to = Math.min(end, g.baseGfn() + g.npages());
             if (from < to) {
-                zapped |= !gw.send(EntityId.slot(vm.id(), g.slot()), new MemslotCommand.ZapGfnRange(from, to - from))
-                        .events().isEmpty();
+                ranges.add(new GfnRange(g.slot(), from, to - from));
             }
         }
-        if (zapped) {
-            RemoteTlbFlush.kvmFlushRemoteTlbs(gw, vm.id(), reason);
-        }
+        unmapAndFlush(gw, vm, ranges, reason);
     }
 
     /** The VMM addresses behind the guest physical range [gpa, gpa+length) of address space 0. */
