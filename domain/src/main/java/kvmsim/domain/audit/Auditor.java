@@ -48,6 +48,7 @@ public final class Auditor {
     private final Set<String> reported = new HashSet<>();
     private final DirtyLogAudit dirtyLog = new DirtyLogAudit(this::report);
     private final GmemAudit gmem = new GmemAudit(this::report);
+    private final PkvmAudit pkvm = new PkvmAudit(this::report);
 
     public List<Violation> violations() {
         return List.copyOf(violations);
@@ -71,6 +72,7 @@ public final class Auditor {
         } else if (r.event() instanceof HostEvent e) {
             hostEvent(entity.key(), e, link);
             gmem.hostEvent(entity, e, link, r.line());
+            pkvm.hostEvent(entity, e, link, r.line());
         } else if (r.event() instanceof VcpuEvent e) {
             vcpuEvent(entity, e, link, r.line());
             dirtyLog.vcpuEvent(entity, e, link);
@@ -87,6 +89,7 @@ public final class Auditor {
     public List<Violation> endStep(int line) {
         int before = violations.size();
         dirtyLog.endStep(line);
+        pkvm.endStep(line);
         return List.copyOf(violations.subList(before, violations.size()));
     }
 

@@ -4,7 +4,7 @@ package kvmsim.domain.common;
 public enum Errno {
     EPERM(1), ENOENT(2), EINTR(4), EIO(5), ENXIO(6), E2BIG(7), ENOEXEC(8), EBADF(9), EAGAIN(11),
     ENOMEM(12), EFAULT(14), EBUSY(16), EEXIST(17), ENODEV(19), EINVAL(22), ENOTTY(25), ENOSPC(28),
-    EOPNOTSUPP(95), EHWPOISON(133);
+    ERANGE(34), EOPNOTSUPP(95), EHWPOISON(133);
 
     public final int number;
 

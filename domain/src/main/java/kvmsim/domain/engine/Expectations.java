@@ -36,6 +36,9 @@ public final class Expectations {
         if (e.tlb() != null && !e.tlb().equals(out.observed().get("tlb"))) {
             m.add(new Mismatch("tlb", e.tlb(), show(out.observed().get("tlb"))));
         }
+        if (e.result() != null && !e.result().equals(out.observed().get("result"))) {
+            m.add(new Mismatch("result", e.result(), show(out.observed().get("result"))));
+        }
         if (e.dirtyPages() != null && !same(e.dirtyPages(), out.observed().get("dirty_pages"))) {
             m.add(new Mismatch("dirty_pages", show(e.dirtyPages()), show(out.observed().get("dirty_pages"))));
         }

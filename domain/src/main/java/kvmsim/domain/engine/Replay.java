@@ -62,7 +62,7 @@ public final class Replay {
                 // counted, not applied (trace-format.md): the model has nothing to say about it
                 passedThrough.merge(io.name(), 1L, Long::sum);
                 listener.step(new StepResult(step.line(), step.op(), step.meta().thread(), null, null, List.of(),
-                        List.of(), io.name()));
+                        List.of(), io.name(), null));
                 continue;
             }
             List<Violation> revealed = new ArrayList<>();
@@ -75,7 +75,8 @@ public final class Replay {
             List<Mismatch> mismatches = Expectations.judge(step, out, auditor.brokenIds());
             mismatchCount += mismatches.size();
             listener.step(new StepResult(step.line(), step.op(), step.meta().thread(), out.errno(),
-                    Expectations.exitOf(step, out), mismatches, revealed, null));
+                    Expectations.exitOf(step, out), mismatches, revealed, null,
+                    step instanceof Step.HostMemAbort ? (String) out.observed().get("result") : null));
             boolean unexpected = revealed.stream().anyMatch(v -> !expectedViolations.contains(v.invariant()));
             if (failFast && (!mismatches.isEmpty() || unexpected)) {
                 stopped = true;

@@ -7,10 +7,11 @@ import kvmsim.domain.vcpu.GuestExit;
 
 /**
  * What one step did: its return, its exit, the expectations that failed and the invariants it
- * broke. An IOCTL pass-through step is not applied: {@code passedThrough} names its ioctl.
+ * broke. An IOCTL pass-through step is not applied: {@code passedThrough} names its ioctl. A step
+ * with no return value of its own (HOST_MEM_ABORT) has its {@code outcome} instead.
  */
 public record StepResult(int line, String op, String thread, Errno errno, GuestExit exit, List<Mismatch> mismatches,
-        List<Violation> violations, String passedThrough) {
+        List<Violation> violations, String passedThrough, String outcome) {
 
     public StepResult {
         mismatches = List.copyOf(mismatches);
@@ -20,6 +21,9 @@ public record StepResult(int line, String op, String thread, Errno errno, GuestE
     public String result() {
         if (passedThrough != null) {
             return "passed through: " + passedThrough;
+        }
+        if (outcome != null) {
+            return outcome;
         }
         return errno == null ? "0" : "-" + errno.name();
     }

@@ -10,7 +10,8 @@ public sealed interface HostCommand extends EntityCommand {
     }
 
     /** HOST, or the implicit declaration of a host first used without one. */
-    record Declare(Arch arch, HostFeatures features) implements HostCommand {
+    /** @param pkvmOwnerBits the pkvm-owner-bits policy of the run, for a host with pkvm; else null */
+    record Declare(Arch arch, HostFeatures features, Integer pkvmOwnerBits) implements HostCommand {
     }
 
     record Mmap(long hva, long length, boolean shared, boolean protMte) implements HostCommand {
@@ -92,5 +93,29 @@ public sealed interface HostCommand extends EntityCommand {
 
     /** A read or write through a gfn_to_pfn cache's kernel mapping (khva), with no lock. */
     record GpcAccessFolio(long pfn, boolean write) implements FolioCommand {
+    }
+
+    /** What the host asks of the pKVM hypervisor, and the host's own stage-2 aborts (pkvm/MemProtect). */
+    sealed interface PkvmCommand extends HostCommand {
+    }
+
+    /** handle_host_mem_abort(): the host touched {@code pfn} and its stage-2 has no mapping that allows it. */
+    record HostMemAbort(long pfn, kvmsim.domain.pkvm.Access access) implements PkvmCommand {
+    }
+
+    /** kvm_pgtable_stage2_set_owner() on the host stage-2. */
+    record SetOwner(long addr, long size, long ownerId) implements PkvmCommand {
+    }
+
+    /** A page-range hypercall of the host (or the hypervisor's pin/unpin) on [pfn, pfn+nrPages). */
+    record PkvmCall(kvmsim.domain.pkvm.Hvc hvc, long pfn, long nrPages) implements PkvmCommand {
+    }
+
+    /** __pkvm_host_share_guest(pfn, gfn, 1, vcpu, RWX). */
+    record ShareGuest(long pfn, String vm, long gfn) implements PkvmCommand {
+    }
+
+    /** __pkvm_host_unshare_guest(gfn, 1, vm): the page is whatever the guest's stage-2 maps at gfn. */
+    record UnshareGuest(String vm, long gfn) implements PkvmCommand {
     }
 }

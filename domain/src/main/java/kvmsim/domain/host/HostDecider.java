@@ -9,6 +9,8 @@ import kvmsim.domain.host.HostCommand.*;
 import kvmsim.domain.host.HostEvent.*;
 import kvmsim.domain.kernel.Decision;
 import kvmsim.domain.kernel.Event;
+import kvmsim.domain.pkvm.HostMemory;
+import kvmsim.domain.pkvm.MemProtect;
 
 /** decide/evolve for the host kernel and the VMM process. */
 public final class HostDecider {
@@ -20,7 +22,8 @@ public final class HostDecider {
         if (c instanceof Query) {
             return Decision.ok();
         } else if (c instanceof Declare d) {
-            return s.declared() ? Decision.ok() : Decision.accept(new HostDeclared(d.arch(), d.features()));
+            return s.declared() ? Decision.ok()
+                    : Decision.accept(new HostDeclared(d.arch(), d.features(), d.pkvmOwnerBits()));
         } else if (c instanceof Mmap m) {
             return mmap(s, m);
         } else if (c instanceof Munmap m) {
@@ -49,6 +52,11 @@ public final class HostDecider {
             return Decision.accept(new IcacheInvalidated(i.hva() & ~(Pages.PAGE_SIZE - 1), 1));
         } else if (c instanceof FolioCommand f) {
             return GuestMemfdFolios.decide(s, f);
+        } else if (c instanceof PkvmCommand p) {
+            if (s.pkvm() == null) {
+                throw new IllegalStateException("host " + s.id() + " has no pKVM: the trace parser refuses " + p);
+            }
+            return MemProtect.decide(s.pkvm(), HostMemory.of(s.features().memory()), p);
         }
         throw new IllegalArgumentException("unhandled host command " + c);
     }
@@ -173,8 +181,10 @@ public final class HostDecider {
     public static HostState evolve(HostState s, HostEvent e) {
         if (e instanceof FolioEvent f) {
             return GuestMemfdFolios.evolve(s, f);
+        } else if (e instanceof PkvmEvent p) {
+            return s.withPkvm(s.pkvm().evolve(p));
         } else if (e instanceof HostDeclared d) {
-            return s.declaredAs(d.arch(), d.features());
+            return s.declaredAs(d.arch(), d.features(), d.pkvmOwnerBits());
         } else if (e instanceof VmaMapped m) {
             List<Vma> vmas = new ArrayList<>(s.vmas());
             vmas.add(new Vma(m.hva(), m.length(), m.shared(), m.protMte()));

@@ -7,7 +7,8 @@ import kvmsim.domain.kernel.Event;
 /** Facts about the host kernel and the VMM process. */
 public sealed interface HostEvent extends Event {
 
-    record HostDeclared(Arch arch, HostFeatures features) implements HostEvent {
+    /** @param pkvmOwnerBits how many PTE bits hold an owner id (pkvm-owner-bits), for a pKVM host; else null */
+    record HostDeclared(Arch arch, HostFeatures features, Integer pkvmOwnerBits) implements HostEvent {
     }
 
     record VmaMapped(long hva, long length, boolean shared, boolean protMte) implements HostEvent {
@@ -90,5 +91,57 @@ public sealed interface HostEvent extends Event {
 
     /** The host kernel read or wrote the page through its direct map (memcpy, or a cache's khva). */
     record KernelAccessedFolio(long pfn, boolean write, String via) implements FolioEvent {
+    }
+
+    /** Facts about the pKVM hypervisor's view of memory: the host stage-2, hyp and guest page states. */
+    sealed interface PkvmEvent extends HostEvent {
+    }
+
+    /**
+     * A store to a host stage-2 PTE ({@code addr} is the IPA the entry translates at {@code level}).
+     * Clearing a valid PTE includes its break-before-make TLB invalidation.
+     */
+    record HostStage2PteWritten(String table, int index, int level, long addr, long oldPte, long newPte)
+            implements PkvmEvent {
+    }
+
+    /** get_page()/put_page() on a table page: its refcount after. */
+    record HostStage2RefcountChanged(String table, int refcount) implements PkvmEvent {
+    }
+
+    /** A zeroed table page from host_s2_pool (refcount 1). */
+    record HostStage2TableAllocated(int level, long base) implements PkvmEvent {
+    }
+
+    /** A table page whose refcount reached 0, back to the pool. */
+    record HostStage2TableFreed(String table) implements PkvmEvent {
+    }
+
+    /**
+     * kvm_pgtable_stage2_set_owner() is about to annotate [addr, addr+size): {@code ownerId} is the id
+     * the caller asked for, {@code annotation} the invalid PTE the owner encoding made of it, with
+     * {@code ownerBits} bits of owner (the pkvm-owner-bits policy), so a journal can be audited alone.
+     */
+    record PkvmOwnerSet(long addr, long size, long ownerId, long annotation, int ownerBits) implements PkvmEvent {
+    }
+
+    /** A hypercall's checks all passed: its commit follows (pkvm_mem_transition's check, then commit). */
+    record PkvmTransitionCommitted(String call, long pfn, long nrPages) implements PkvmEvent {
+    }
+
+    /** __hyp_set_page_state_range(): the hypervisor's view of these pages. */
+    record HypPageStateSet(long pfn, long nrPages, kvmsim.domain.pkvm.PageState state) implements PkvmEvent {
+    }
+
+    /** hyp_page_ref_inc()/hyp_page_ref_dec() by hyp_pin_shared_mem()/hyp_unpin_shared_mem(). */
+    record HypPageRefcountChanged(long pfn, int refcount) implements PkvmEvent {
+    }
+
+    /** The guest's stage-2 maps gfn to pfn, SHARED_BORROWED; host_share_guest_count after. */
+    record GuestPageShared(String vm, long gfn, long pfn, int shareCount) implements PkvmEvent {
+    }
+
+    /** The guest's stage-2 no longer maps gfn; host_share_guest_count of pfn after. */
+    record GuestPageUnshared(String vm, long gfn, long pfn, int shareCount) implements PkvmEvent {
     }
 }

@@ -7,6 +7,8 @@ import java.util.TreeMap;
 import kvmsim.domain.common.Arch;
 import kvmsim.domain.common.Pages;
 import kvmsim.domain.kernel.EntityState;
+import kvmsim.domain.pkvm.OwnerEncoding;
+import kvmsim.domain.pkvm.PkvmState;
 
 /**
  * The host kernel and the VMM process on it: the VMM's VMAs, RLIMIT_MEMLOCK and mm->locked_vm,
@@ -17,10 +19,11 @@ import kvmsim.domain.kernel.EntityState;
  * @param lockedVm mm->locked_vm, in pages
  * @param gmem the guest_memfd inodes, by the trace's gmem id
  * @param folios the guest_memfd folios, by pfn
+ * @param pkvm the pKVM hypervisor's view of memory, on a host with pkvm; else null
  */
 public record HostState(String id, boolean declared, Arch arch, HostFeatures features, List<Vma> vmas,
         boolean mmapSeen, long rlimitMemlock, long lockedVm, Map<Long, HostPage> pages, Map<String, GmemInode> gmem,
-        Map<Long, Folio> folios) implements EntityState {
+        Map<Long, Folio> folios, PkvmState pkvm) implements EntityState {
 
     public static final long RLIM_INFINITY = -1L;
 
@@ -35,7 +38,7 @@ public record HostState(String id, boolean declared, Arch arch, HostFeatures fea
     public static final long FIRST_GMEM_PFN = 0x40000;
 
     public static HostState initial(String id) {
-        return new HostState(id, false, null, null, List.of(), false, RLIM_INFINITY, 0, Map.of(), Map.of(), Map.of());
+        return new HostState(id, false, null, null, List.of(), false, RLIM_INFINITY, 0, Map.of(), Map.of(), Map.of(), null);
     }
 
     public HostPage page(long hvaPage) {
@@ -76,30 +79,37 @@ public record HostState(String id, boolean declared, Arch arch, HostFeatures fea
         List<Vma> sorted = new ArrayList<>(newVmas);
         sorted.sort((a, b) -> Long.compareUnsigned(a.start(), b.start()));
         return new HostState(id, declared, arch, features, sorted, true, rlimitMemlock, lockedVm, pages, gmem,
-                folios);
+                folios, pkvm);
     }
 
     HostState withPages(Map<Long, HostPage> newPages) {
         return new HostState(id, declared, arch, features, vmas, mmapSeen, rlimitMemlock, lockedVm, newPages, gmem,
-                folios);
+                folios, pkvm);
     }
 
-    HostState declaredAs(Arch a, HostFeatures f) {
-        return new HostState(id, true, a, f, vmas, mmapSeen, rlimitMemlock, lockedVm, pages, gmem, folios);
+    HostState declaredAs(Arch a, HostFeatures f, Integer pkvmOwnerBits) {
+        PkvmState p = f.pkvm() ? PkvmState.initial(OwnerEncoding.ofBits(pkvmOwnerBits == null ? 8 : pkvmOwnerBits))
+                : null;
+        return new HostState(id, true, a, f, vmas, mmapSeen, rlimitMemlock, lockedVm, pages, gmem, folios, p);
+    }
+
+    HostState withPkvm(PkvmState p) {
+        return new HostState(id, declared, arch, features, vmas, mmapSeen, rlimitMemlock, lockedVm, pages, gmem,
+                folios, p);
     }
 
     HostState withRlimitMemlock(long bytes) {
-        return new HostState(id, declared, arch, features, vmas, mmapSeen, bytes, lockedVm, pages, gmem, folios);
+        return new HostState(id, declared, arch, features, vmas, mmapSeen, bytes, lockedVm, pages, gmem, folios, pkvm);
     }
 
     HostState withLockedVm(long pagesLocked) {
         return new HostState(id, declared, arch, features, vmas, mmapSeen, rlimitMemlock, pagesLocked, pages, gmem,
-                folios);
+                folios, pkvm);
     }
 
     HostState withGmem(Map<String, GmemInode> newGmem, Map<Long, Folio> newFolios) {
         return new HostState(id, declared, arch, features, vmas, mmapSeen, rlimitMemlock, lockedVm, pages, newGmem,
-                newFolios);
+                newFolios, pkvm);
     }
 
     /** The folio of a guest_memfd page, or null if it was never allocated. */

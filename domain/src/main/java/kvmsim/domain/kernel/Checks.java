@@ -10,6 +10,7 @@ import kvmsim.domain.host.Folio;
 import kvmsim.domain.host.HostPage;
 import kvmsim.domain.host.HostState;
 import kvmsim.domain.memslot.MemslotState;
+import kvmsim.domain.pkvm.PkvmState;
 import kvmsim.domain.trace.CheckItem;
 import kvmsim.domain.trace.Step;
 import kvmsim.domain.vm.SlotGeometry;
@@ -27,6 +28,7 @@ public final class Checks {
     public static final String NO_SUCH_SLOT = "<no such slot>";
     public static final String NOT_IN_A_MEMSLOT = "<gpa outside every memslot>";
     public static final String NO_SUCH_VCPU = "<no such vcpu>";
+    public static final String NO_PKVM = "<host without pkvm>";
 
     private Checks() {
     }
@@ -45,6 +47,27 @@ public final class Checks {
      * The page behind a private gfn of a guest_memfd slot is its folio, which may be gone from the
      * direct map (one never allocated is not gone); every other page is VMM memory, always mapped.
      */
+    /** The hypervisor's view of a page: its owner in the host stage-2, the host's and the hyp's state. */
+    private static Object readPkvm(HostState host, long pfn, String key) {
+        PkvmState p = host.pkvm();
+        if (p == null) {
+            return NO_PKVM;
+        }
+        switch (key) {
+            case "owner": {
+                long id = p.owner(pfn);
+                return id == PkvmState.ID_HOST ? "host" : id == PkvmState.ID_HYP ? "hyp"
+                        : id == PkvmState.ID_GUEST ? "guest" : "<owner id " + id + ">";
+            }
+            case "host_state":
+                return p.hostState(pfn).name();
+            case "hyp_state":
+                return p.hypState(pfn).name();
+            default:
+                throw new IllegalArgumentException("CHECK key not modelled: " + key);
+        }
+    }
+
     private static boolean inDirectMap(HostState host, VmState vm, SlotGeometry g, long gfn) {
         if (!g.hasGmem() || !vm.isPrivate(gfn)) {
             return true;
@@ -54,6 +77,9 @@ public final class Checks {
     }
 
     private static Object read(Gateway gw, Step.Check c, String key) {
+        if (c.host() != null) {
+            return readPkvm(Entity.host(gw, c.host()), c.pfn(), key);
+        }
         Reply vmReply = gw.send(kvmsim.domain.common.EntityId.vm(c.vm()), new kvmsim.domain.vm.VmCommand.Query());
         if (!vmReply.ok()) {
             return NO_SUCH_VM;

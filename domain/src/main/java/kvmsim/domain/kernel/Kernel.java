@@ -16,6 +16,7 @@ import kvmsim.domain.gpc.DirectMapPolicy;
 import kvmsim.domain.gpc.PfnCache;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.memslot.MemslotState;
+import kvmsim.domain.pkvm.OwnerEncoding;
 import kvmsim.domain.trace.Step;
 import kvmsim.domain.vm.DirtyLogIoctls;
 import kvmsim.domain.vm.KvmReadWriteGuest;
@@ -47,7 +48,9 @@ public final class Kernel {
         if (step instanceof Step.Policy) {
             return Outcome.OK; // the engine read it before the first step
         } else if (step instanceof Step.HostDecl h) {
-            return Outcome.of(gw.send(EntityId.host(h.host()), new HostCommand.Declare(h.arch(), h.features())).errno());
+            Integer ownerBits = h.features().pkvm() ? OwnerEncoding.of(policies).bits : null;
+            return Outcome.of(gw.send(EntityId.host(h.host()),
+                    new HostCommand.Declare(h.arch(), h.features(), ownerBits)).errno());
         } else if (step instanceof Step.Mmap m) {
             return Outcome.of(gw.send(EntityId.host(m.host()),
                     new HostCommand.Mmap(m.hva(), m.length(), m.shared(), m.protMte())).errno());
@@ -64,6 +67,17 @@ public final class Kernel {
                     r.slot(), r.flags(), r.guestPhysAddr(), r.memorySize(), r.userspaceAddr())));
         } else if (step instanceof Step.Check c) {
             return Checks.observe(gw, c);
+        } else if (step instanceof Step.PkvmHypercall p) {
+            return Outcome.of(gw.send(EntityId.host(p.host()),
+                    new HostCommand.PkvmCall(p.hvc(), p.pfn(), p.nrPages())).errno());
+        } else if (step instanceof Step.Stage2SetOwner o) {
+            return Outcome.of(gw.send(EntityId.host(o.host()),
+                    new HostCommand.SetOwner(o.addr(), o.size(), o.ownerId())).errno());
+        } else if (step instanceof Step.HostMemAbort a) {
+            Errno e = gw.send(EntityId.host(a.host()), new HostCommand.HostMemAbort(a.pfn(), a.access())).errno();
+            return Outcome.results(java.util.Map.of("result", e == null ? "mapped" : "denied"));
+        } else if (step instanceof Step.PkvmGuestShare g) {
+            return Outcome.of(pkvmGuestShare(g));
         }
         // the rest act on an existing VM: an unknown VM is a bad fd
         if (!(step instanceof Step.OnVm onVm)) {
@@ -110,6 +124,23 @@ public final class Kernel {
             return Outcome.of(gpcStep(vm, g));
         }
         throw new IllegalArgumentException(step.op() + " is not modelled");
+    }
+
+    // handle___pkvm_host_{share,unshare}_guest(): the VM must be one of this host's (a bad fd
+    // otherwise); a VM the hypervisor has no vCPU loaded for is -EINVAL, which kvmsim takes to be a VM
+    // of another host or arch
+    private Errno pkvmGuestShare(Step.PkvmGuestShare g) {
+        Reply q = gw.send(EntityId.vm(g.vm()), new VmCommand.Query());
+        if (!q.ok()) {
+            return q.errno();
+        }
+        VmState vm = q.stateAs(VmState.class);
+        if (!vm.host().equals(g.host()) || vm.arch() != Arch.ARM64) {
+            return Errno.EINVAL;
+        }
+        HostCommand c = g.share() ? new HostCommand.ShareGuest(g.pfn(), g.vm(), g.gfn())
+                : new HostCommand.UnshareGuest(g.vm(), g.gfn());
+        return gw.send(EntityId.host(g.host()), c).errno();
     }
 
     private Errno gpcStep(VmState vm, Step.GpcStep g) {

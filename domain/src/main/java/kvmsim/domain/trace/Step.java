@@ -177,7 +177,7 @@ public sealed interface Step {
     }
 
     /** CHECK; selector fields null when not given. */
-    record Check(StepMeta meta, String vm, Long slot, Long gpa, Long vcpu, String gpc, String host,
+    record Check(StepMeta meta, String vm, Long slot, Long gpa, Long vcpu, String gpc, String host, Long pfn,
             List<CheckItem> items)
             implements Step {
         public String op() {
@@ -195,6 +195,34 @@ public sealed interface Step {
             implements Step {
         public String op() {
             return "IOCTL";
+        }
+    }
+
+    /** PKVM_HOST_SHARE_HYP and the other page-range hypercalls of pKVM, on [pfn, pfn + nrPages). */
+    record PkvmHypercall(StepMeta meta, String host, kvmsim.domain.pkvm.Hvc hvc, long pfn, long nrPages)
+            implements Step {
+        public String op() {
+            return hvc.op();
+        }
+    }
+
+    /** PKVM_HOST_SHARE_GUEST ({@code share}) or PKVM_HOST_UNSHARE_GUEST. */
+    record PkvmGuestShare(StepMeta meta, String host, long pfn, String vm, long gfn, boolean share)
+            implements Step {
+        public String op() {
+            return share ? "PKVM_HOST_SHARE_GUEST" : "PKVM_HOST_UNSHARE_GUEST";
+        }
+    }
+
+    record Stage2SetOwner(StepMeta meta, String host, long addr, long size, long ownerId) implements Step {
+        public String op() {
+            return "KVM_PGTABLE_STAGE2_SET_OWNER";
+        }
+    }
+
+    record HostMemAbort(StepMeta meta, String host, long pfn, kvmsim.domain.pkvm.Access access) implements Step {
+        public String op() {
+            return "HOST_MEM_ABORT";
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -32,6 +33,8 @@ import kvmsim.domain.common.Arch;
 import kvmsim.domain.common.Errno;
 import kvmsim.domain.common.Policies;
 import kvmsim.domain.host.HostFeatures;
+import kvmsim.domain.pkvm.Access;
+import kvmsim.domain.pkvm.Hvc;
 import kvmsim.domain.trace.CheckItem;
 import kvmsim.domain.trace.Expect;
 import kvmsim.domain.trace.Step;
@@ -178,9 +181,10 @@ public final class TraceParser {
         m.put("KVM_GPC_REFRESH", new OpSpec(List.of("vm", "gpc"), List.of(), RET_ERRNO));
         m.put("KVM_GPC_DEACTIVATE", new OpSpec(List.of("vm", "gpc"), List.of(), RET_ERRNO));
         m.put("KVM_GPC_ACCESS", new OpSpec(List.of("vm", "gpc"), List.of(), RET_ERRNO));
-        for (String op : List.of("PKVM_HOST_SHARE_HYP", "PKVM_HOST_UNSHARE_HYP", "PKVM_HOST_DONATE_HYP",
-                "PKVM_HYP_DONATE_HOST", "PKVM_HYP_PIN_SHARED", "PKVM_HYP_UNPIN_SHARED")) {
-            m.put(op, new OpSpec(List.of("pfn"), List.of("host", "nr_pages"), RET_ERRNO));
+        // PKVM_HOST_SHARE_FFA and PKVM_HOST_UNSHARE_FFA are kvmsim's additions to the format: the
+        // ownership selftest walks its page through them (README, "Trace format additions").
+        for (Hvc hvc : Hvc.values()) {
+            m.put(hvc.op(), new OpSpec(List.of("pfn"), List.of("host", "nr_pages"), RET_ERRNO));
         }
         m.put("PKVM_HOST_SHARE_GUEST", new OpSpec(List.of("pfn", "vm", "gfn"), List.of("host"), RET_ERRNO));
         m.put("PKVM_HOST_UNSHARE_GUEST", new OpSpec(List.of("pfn", "vm", "gfn"), List.of("host"), RET_ERRNO));
@@ -196,7 +200,8 @@ public final class TraceParser {
     private static final List<String> SELECTORS = List.of("vm", "slot", "gpa", "vcpu", "gpc", "host", "pfn");
     private static final Map<String, Set<String>> CHECK_KEYS = checkKeys();
     private static final Set<String> MODELLED_CHECK_KEYS = Set.of("pending_ops", "caps", "locked",
-            "dirty_logging", "dirty_pages", "page", "spte", "tlb", "cache", "violations");
+            "dirty_logging", "dirty_pages", "page", "spte", "tlb", "cache", "owner", "host_state", "hyp_state",
+            "violations");
     /** CHECK keys of the x86 MMU: on a VM created as arm64 they are refused as not modelled. */
     private static final Set<String> X86_ONLY_CHECK_KEYS = Set.of("dirty_pages", "spte", "tlb", "cache");
 
@@ -347,6 +352,7 @@ public final class TraceParser {
         private int policyLine = 0;
         private final Map<String, Integer> hostDeclared = new LinkedHashMap<>();
         private final Map<String, Integer> hostFirstUse = new LinkedHashMap<>();
+        private final Set<String> pkvmHosts = new LinkedHashSet<>();
         private final Map<String, Arch> firstVmArchOnHost = new LinkedHashMap<>();
         private final Set<String> x86Vms = new LinkedHashSet<>();
         private final Set<String> arm64Vms = new LinkedHashSet<>();
@@ -717,42 +723,50 @@ public final class TraceParser {
                 case "PKVM_HOST_SHARE_GUEST":
                 case "PKVM_HOST_UNSHARE_GUEST": {
                     String host = id(o, "host", DEFAULT_HOST);
-                    u64(o, "pfn");
-                    id(o, "vm", null);
-                    u64(o, "gfn");
-                    Step s = notModelled(o, line, op, op + " is not modelled yet (pKVM)");
-                    useHost(host, line);
-                    return s;
+                    long pfn = u64(o, "pfn");
+                    String vm = id(o, "vm", null);
+                    long gfn = u64(o, "gfn");
+                    StepMeta meta = meta(o, line, op, spec.expect());
+                    usePkvmHost(host, op, line);
+                    return new Step.PkvmGuestShare(meta, host, pfn, vm, gfn, op.equals("PKVM_HOST_SHARE_GUEST"));
                 }
                 case "KVM_PGTABLE_STAGE2_SET_OWNER": {
                     String host = id(o, "host", DEFAULT_HOST);
-                    u64(o, "addr");
-                    u64(o, "size");
-                    u64(o, "owner_id");
-                    Step s = notModelled(o, line, op, op + " is not modelled yet (pKVM)");
-                    useHost(host, line);
-                    return s;
+                    long addr = u64(o, "addr");
+                    long size = u64(o, "size");
+                    long owner = u64(o, "owner_id");
+                    StepMeta meta = meta(o, line, op, spec.expect());
+                    usePkvmHost(host, op, line);
+                    return new Step.Stage2SetOwner(meta, host, addr, size, owner);
                 }
                 case "HOST_MEM_ABORT": {
                     String host = id(o, "host", DEFAULT_HOST);
-                    u64(o, "pfn");
-                    oneOf(o.get("access"), "access", List.of("read", "write", "exec"));
-                    Step s = notModelled(o, line, op, op + " is not modelled yet (pKVM)");
-                    useHost(host, line);
-                    return s;
+                    long pfn = u64(o, "pfn");
+                    String access = oneOf(o.get("access"), "access", List.of("read", "write", "exec"));
+                    StepMeta meta = meta(o, line, op, spec.expect());
+                    usePkvmHost(host, op, line);
+                    return new Step.HostMemAbort(meta, host, pfn, Access.valueOf(access.toUpperCase(Locale.ROOT)));
                 }
                 default: {
-                    // the six pKVM page transitions
+                    // the page-range hypercalls
                     String host = id(o, "host", DEFAULT_HOST);
-                    u64(o, "pfn");
-                    if (o.has("nr_pages")) {
-                        u64(o, "nr_pages");
-                    }
-                    Step s = notModelled(o, line, op, op + " is not modelled yet (pKVM)");
-                    useHost(host, line);
-                    return s;
+                    long pfn = u64(o, "pfn");
+                    long nrPages = o.has("nr_pages") ? u64(o, "nr_pages") : 1;
+                    StepMeta meta = meta(o, line, op, spec.expect());
+                    usePkvmHost(host, op, line);
+                    return new Step.PkvmHypercall(meta, host, Hvc.valueOf(op.substring("PKVM_".length())), pfn,
+                            nrPages);
                 }
             }
+        }
+
+        /** A pKVM step needs a host that a HOST line declared, before it, with features.pkvm. */
+        private void usePkvmHost(String host, String what, int line) {
+            if (!pkvmHosts.contains(host)) {
+                throw bad("%s needs a pKVM host: declare %s with {\"op\":\"HOST\",\"host\":\"%s\",\"arch\":\"arm64\","
+                        + "\"features\":{\"pkvm\":true}} before it", what, host, host);
+            }
+            useHost(host, line);
         }
 
         /** Decided by the KVM_CREATE_VM lines before this one: the VM id was only ever created as arm64. */
@@ -782,6 +796,9 @@ public final class TraceParser {
             }
             StepMeta meta = meta(o, line, "HOST", spec.expect());
             hostDeclared.put(host, line);
+            if (f.pkvm()) {
+                pkvmHosts.add(host);
+            }
             return new Step.HostDecl(meta, host, arch, f, false);
         }
 
@@ -993,9 +1010,7 @@ public final class TraceParser {
             Long vcpu = o.has("vcpu") ? u64(o, "vcpu") : null;
             String gpc = o.has("gpc") ? id(o, "gpc", null) : null;
             String host = o.has("host") ? id(o, "host", null) : null;
-            if (o.has("pfn")) {
-                u64(o, "pfn");
-            }
+            Long pfn = o.has("pfn") ? u64(o, "pfn") : null;
             List<String> given = new ArrayList<>();
             for (String s : SELECTORS) {
                 if (selectors.contains(s)) {
@@ -1032,12 +1047,12 @@ public final class TraceParser {
             }
             StepMeta meta = meta(o, line, "CHECK", NO_EXPECT);
             if (host != null) {
-                useHost(host, line);
+                usePkvmHost(host, "CHECK " + String.join(", ", keys), line);
             }
             if (notModelled != null) {
                 return new Step.NotModelled(meta, "CHECK", notModelled);
             }
-            return new Step.Check(meta, vm, slot, gpa, vcpu, gpc, host, List.copyOf(items));
+            return new Step.Check(meta, vm, slot, gpa, vcpu, gpc, host, pfn, List.copyOf(items));
         }
 
         private static Object checkValue(String k, JsonNode v) {

@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.Set;
 import kvmsim.domain.common.Arch;
 import kvmsim.domain.host.HostFeatures;
+import kvmsim.domain.pkvm.Access;
+import kvmsim.domain.pkvm.Hvc;
 import kvmsim.domain.trace.CheckItem;
 import kvmsim.domain.trace.Expect;
 import kvmsim.domain.trace.Step;
@@ -29,6 +31,7 @@ class TraceParserTest {
 
     private static final String VM = "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"vm0\",\"arch\":\"arm64\"}";
     private static final String X86_VM = "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"vm0\",\"arch\":\"x86_64\"}";
+    private static final String PKVM_HOST = "{\"op\":\"HOST\",\"arch\":\"arm64\",\"features\":{\"pkvm\":true}}";
 
     private static Trace parse(String... lines) throws TraceFormatException {
         return TraceParser.parse("t.jsonl", new StringReader(String.join("\n", lines)));
@@ -333,11 +336,15 @@ class TraceParserTest {
         Step.NotModelled arm = (Step.NotModelled) last(VM,
                 "{\"op\":\"KVM_GET_DIRTY_LOG\",\"vm\":\"vm0\",\"slot\":0}");
         assertEquals("KVM_GET_DIRTY_LOG on an arm64 VM is not modelled (arm64 dirty logging)", arm.reason());
-        Step.NotModelled a = (Step.NotModelled) last(
+        Step.HostMemAbort a = (Step.HostMemAbort) last(PKVM_HOST,
                 "{\"op\":\"HOST_MEM_ABORT\",\"pfn\":1,\"access\":\"write\",\"expect\":{\"result\":\"denied\"}}");
         assertEquals("denied", a.meta().expect().result());
+        assertEquals(List.of(1L, Access.WRITE), List.of(a.pfn(), a.access()));
         assertEquals("t.jsonl:1: expect key 'ret' does not apply to HOST_MEM_ABORT",
                 error("{\"op\":\"HOST_MEM_ABORT\",\"pfn\":1,\"access\":\"read\",\"expect\":{\"ret\":0}}"));
+        assertEquals("t.jsonl:2: 'result' must be one of mapped, denied, not \"refused\"",
+                error(PKVM_HOST, "{\"op\":\"HOST_MEM_ABORT\",\"pfn\":1,\"access\":\"read\","
+                        + "\"expect\":{\"result\":\"refused\"}}"));
     }
 
     // ---- POLICY ----
@@ -615,13 +622,11 @@ class TraceParserTest {
                 "{\"op\":\"KVM_CREATE_GUEST_MEMFD\",\"vm\":\"vm0\",\"gmem\":\"g0\",\"size\":4096,"
                         + "\"flags\":[\"GUEST_MEMFD_FLAG_MMAP\",\"KVM_GMEM_NO_DIRECT_MAP\"]}",
                 "{\"op\":\"KVM_CLEAR_DIRTY_LOG\",\"vm\":\"vm0\",\"slot\":0,\"first_page\":0,\"num_pages\":64,\"pages\":[1]}",
-                "{\"op\":\"PKVM_HOST_SHARE_HYP\",\"pfn\":\"0x100\"}",
                 "{\"op\":\"KVM_GPC_ACTIVATE\",\"vm\":\"vm0\",\"gpc\":\"c0\",\"gpa\":0,\"length\":8}");
         List<String> reasons = t.notModelled().stream().map(Step.NotModelled::reason).toList();
         assertEquals(List.of("MMU_NOTIFIER_INVALIDATE on an arm64 VM is not modelled (arm64 MMU notifiers)",
                 "KVM_CREATE_GUEST_MEMFD on an arm64 VM is not modelled (guest_memfd)",
                 "KVM_CLEAR_DIRTY_LOG on an arm64 VM is not modelled (arm64 dirty logging)",
-                "PKVM_HOST_SHARE_HYP is not modelled yet (pKVM)",
                 "KVM_GPC_ACTIVATE on an arm64 VM is not modelled (kvmsim models gfn_to_pfn caches on x86)"),
                 reasons);
         assertEquals(3, t.notModelled().get(1).line());
@@ -640,11 +645,40 @@ class TraceParserTest {
     }
 
     @Test
-    void pkvmStepsUseTheirHost() throws Exception {
-        Trace t = parse("{\"op\":\"PKVM_HOST_DONATE_HYP\",\"host\":\"p\",\"pfn\":1,\"nr_pages\":2}");
-        Step.HostDecl h = (Step.HostDecl) t.steps().get(0);
-        assertEquals("p", h.host());
-        assertEquals(Arch.ARM64, h.arch());
+    void pkvmStepsNeedAPkvmHost() throws Exception {
+        assertEquals("t.jsonl:1: PKVM_HOST_DONATE_HYP needs a pKVM host: declare p with {\"op\":\"HOST\",\"host\":\"p\","
+                + "\"arch\":\"arm64\",\"features\":{\"pkvm\":true}} before it",
+                error("{\"op\":\"PKVM_HOST_DONATE_HYP\",\"host\":\"p\",\"pfn\":1,\"nr_pages\":2}"));
+        assertTrue(error("{\"op\":\"HOST\",\"arch\":\"arm64\"}", "{\"op\":\"HOST_MEM_ABORT\",\"pfn\":1,\"access\":\"read\"}")
+                .startsWith("t.jsonl:2: HOST_MEM_ABORT needs a pKVM host"));
+        assertTrue(error("{\"op\":\"CHECK\",\"host\":\"host0\",\"pfn\":1,\"owner\":\"host\"}")
+                .startsWith("t.jsonl:1: CHECK owner needs a pKVM host"));
+        assertTrue(error("{\"op\":\"HOST\",\"arch\":\"x86_64\",\"features\":{\"pkvm\":true}}")
+                .startsWith("t.jsonl:1: unknown feature 'pkvm'"));
+    }
+
+    @Test
+    void pkvmStepsCarryTheirFields() throws Exception {
+        Trace t = parse("{\"op\":\"HOST\",\"host\":\"p\",\"arch\":\"arm64\",\"features\":{\"pkvm\":true}}",
+                "{\"op\":\"PKVM_HOST_DONATE_HYP\",\"host\":\"p\",\"pfn\":\"0x40100\",\"nr_pages\":2}",
+                "{\"op\":\"PKVM_HYP_PIN_SHARED\",\"host\":\"p\",\"pfn\":7}",
+                "{\"op\":\"PKVM_HOST_UNSHARE_FFA\",\"host\":\"p\",\"pfn\":7,\"expect\":{\"errno\":\"EPERM\"}}",
+                "{\"op\":\"PKVM_HOST_UNSHARE_GUEST\",\"host\":\"p\",\"pfn\":7,\"vm\":\"vm0\",\"gfn\":\"0x80000\"}",
+                "{\"op\":\"KVM_PGTABLE_STAGE2_SET_OWNER\",\"host\":\"p\",\"addr\":\"0x40000000\",\"size\":4096,"
+                        + "\"owner_id\":\"0x100000001\"}",
+                "{\"op\":\"CHECK\",\"host\":\"p\",\"pfn\":7,\"owner\":\"hyp\",\"hyp_state\":\"SHARED_BORROWED\"}");
+        assertEquals(new Step.PkvmHypercall(t.steps().get(1).meta(), "p", Hvc.HOST_DONATE_HYP, 0x40100, 2),
+                t.steps().get(1));
+        assertEquals(1L, ((Step.PkvmHypercall) t.steps().get(2)).nrPages());
+        assertEquals("PKVM_HOST_UNSHARE_FFA", t.steps().get(3).op());
+        assertEquals("EPERM", t.steps().get(3).meta().expect().errno());
+        assertEquals(new Step.PkvmGuestShare(t.steps().get(4).meta(), "p", 7, "vm0", 0x80000, false),
+                t.steps().get(4));
+        assertEquals(new Step.Stage2SetOwner(t.steps().get(5).meta(), "p", 0x40000000L, 4096, 0x100000001L),
+                t.steps().get(5));
+        Step.Check c = (Step.Check) t.steps().get(6);
+        assertEquals(List.of("p", 7L), List.of(c.host(), c.pfn()));
+        assertEquals(List.of(new CheckItem("owner", "hyp"), new CheckItem("hyp_state", "SHARED_BORROWED")), c.items());
     }
 
     // ---- CHECK ----
@@ -709,9 +743,6 @@ class TraceParserTest {
         Step.NotModelled n = (Step.NotModelled) last(VM, "{\"op\":\"CHECK\",\"vm\":\"vm0\",\"gpa\":0,"
                 + "\"page\":{\"pinned\":false},\"spte\":{\"present\":true}}");
         assertEquals("CHECK spte on an arm64 VM is not modelled (kvmsim models the x86 MMU)", n.reason());
-        Step.NotModelled o = (Step.NotModelled) parse("{\"op\":\"CHECK\",\"host\":\"h9\",\"pfn\":3,\"owner\":\"hyp\"}")
-                .steps().get(1);
-        assertEquals("CHECK owner is not modelled yet", o.reason());
         assertEquals("t.jsonl:1: 'owner' must be one of host, hyp, guest, not \"me\"",
                 error("{\"op\":\"CHECK\",\"host\":\"h9\",\"pfn\":3,\"owner\":\"me\"}"));
     }
