@@ -133,6 +133,10 @@ public sealed interface HostEvent extends Event {
     record HypPageStateSet(long pfn, long nrPages, kvmsim.domain.pkvm.PageState state) implements PkvmEvent {
     }
 
+    /** The FF-A proxy's record of the pages the host shares with the secure world (ffa.c). */
+    record HostFfaShareChanged(long pfn, long nrPages, boolean shared) implements PkvmEvent {
+    }
+
     /** hyp_page_ref_inc()/hyp_page_ref_dec() by hyp_pin_shared_mem()/hyp_unpin_shared_mem(). */
     record HypPageRefcountChanged(long pfn, int refcount) implements PkvmEvent {
     }

@@ -11,6 +11,7 @@ import kvmsim.domain.host.HostCommand.ShareGuest;
 import kvmsim.domain.host.HostCommand.UnshareGuest;
 import kvmsim.domain.host.HostEvent.GuestPageShared;
 import kvmsim.domain.host.HostEvent.GuestPageUnshared;
+import kvmsim.domain.host.HostEvent.HostFfaShareChanged;
 import kvmsim.domain.host.HostEvent.HypPageRefcountChanged;
 import kvmsim.domain.host.HostEvent.HypPageStateSet;
 import kvmsim.domain.host.HostEvent.PkvmOwnerSet;
@@ -287,11 +288,14 @@ public final class MemProtect {
             return e;
         }
         committed(Hvc.HOST_SHARE_FFA.function, pfn, nr);
+        events.add(new HostFfaShareChanged(pfn, nr, true));
         hostSetState(pfn, nr, PageState.SHARED_OWNED);
         return null;
     }
 
-    // __pkvm_host_unshare_ffa()
+    // __pkvm_host_unshare_ffa(): it checks the host's side only, because its one caller, the FF-A
+    // proxy (ffa.c), unshares only ranges it shared; kvmsim keeps that record and refuses (-EPERM)
+    // a page shared with the hypervisor or a guest instead
     private Errno pkvmHostUnshareFfa(long pfn, long nr) {
         if (!pfnRangeIsValid(pfn, nr)) {
             return Errno.EINVAL;
@@ -300,7 +304,13 @@ public final class MemProtect {
         if (e != null) {
             return e;
         }
+        for (long p = pfn; p < pfn + nr; p++) {
+            if (!s.ffa().contains(p)) {
+                return Errno.EPERM;
+            }
+        }
         committed(Hvc.HOST_UNSHARE_FFA.function, pfn, nr);
+        events.add(new HostFfaShareChanged(pfn, nr, false));
         hostSetState(pfn, nr, PageState.OWNED);
         return null;
     }

@@ -5,6 +5,7 @@ import java.util.Map;
 import kvmsim.domain.host.HostEvent.GuestPageShared;
 import kvmsim.domain.host.HostEvent.GuestPageUnshared;
 import kvmsim.domain.host.HostEvent.HypPageRefcountChanged;
+import kvmsim.domain.host.HostEvent.HostFfaShareChanged;
 import kvmsim.domain.host.HostEvent.HypPageStateSet;
 import kvmsim.domain.host.HostEvent.PkvmEvent;
 
@@ -18,10 +19,11 @@ import kvmsim.domain.host.HostEvent.PkvmEvent;
  * @param pins hyp_page refcount, taken by hyp_pin_shared_mem()
  * @param shareGuestCount hyp_page host_share_guest_count
  * @param guests vm, then gfn, then the pfn its stage-2 maps (SHARED_BORROWED)
+ * @param ffa the pages the FF-A proxy shared with the secure world for the host
  * @param encoding where the host stage-2 keeps owner ids (policy pkvm-owner-bits)
  */
 public record PkvmState(OwnerEncoding encoding, HostStage2 hostStage2, Map<Long, PageState> hyp, Map<Long, Integer> pins,
-        Map<Long, Integer> shareGuestCount, Map<String, Map<Long, Long>> guests) {
+        Map<Long, Integer> shareGuestCount, Map<String, Map<Long, Long>> guests, java.util.Set<Long> ffa) {
 
     /** enum pkvm_component_id. */
     public static final long ID_HOST = 0;
@@ -35,10 +37,11 @@ public record PkvmState(OwnerEncoding encoding, HostStage2 hostStage2, Map<Long,
         Map<String, Map<Long, Long>> g = new HashMap<>();
         guests.forEach((k, v) -> g.put(k, Map.copyOf(v)));
         guests = Map.copyOf(g);
+        ffa = java.util.Set.copyOf(ffa);
     }
 
     public static PkvmState initial(OwnerEncoding encoding) {
-        return new PkvmState(encoding, HostStage2.initial(), Map.of(), Map.of(), Map.of(), Map.of());
+        return new PkvmState(encoding, HostStage2.initial(), Map.of(), Map.of(), Map.of(), Map.of(), java.util.Set.of());
     }
 
     /** host_get_page_state(): an invalid non-zero PTE is another owner's; a zero PTE is the host's, lazily. */
@@ -84,18 +87,29 @@ public record PkvmState(OwnerEncoding encoding, HostStage2 hostStage2, Map<Long,
                     m.put(p, h.state());
                 }
             }
-            return new PkvmState(encoding, hostStage2, m, pins, shareGuestCount, guests);
+            return new PkvmState(encoding, hostStage2, m, pins, shareGuestCount, guests, ffa);
         } else if (e instanceof HypPageRefcountChanged r) {
-            return new PkvmState(encoding, hostStage2, hyp, put(pins, r.pfn(), r.refcount()), shareGuestCount, guests);
+            return new PkvmState(encoding, hostStage2, hyp, put(pins, r.pfn(), r.refcount()), shareGuestCount, guests,
+                    ffa);
+        } else if (e instanceof HostFfaShareChanged f) {
+            java.util.Set<Long> m = new java.util.HashSet<>(ffa);
+            for (long p = f.pfn(); p < f.pfn() + f.nrPages(); p++) {
+                if (f.shared()) {
+                    m.add(p);
+                } else {
+                    m.remove(p);
+                }
+            }
+            return new PkvmState(encoding, hostStage2, hyp, pins, shareGuestCount, guests, m);
         } else if (e instanceof GuestPageShared g) {
             return new PkvmState(encoding, hostStage2, hyp, pins, put(shareGuestCount, g.pfn(), g.shareCount()),
-                    guest(g.vm(), g.gfn(), g.pfn()));
+                    guest(g.vm(), g.gfn(), g.pfn()), ffa);
         } else if (e instanceof GuestPageUnshared g) {
             return new PkvmState(encoding, hostStage2, hyp, pins, put(shareGuestCount, g.pfn(), g.shareCount()),
-                    guest(g.vm(), g.gfn(), null));
+                    guest(g.vm(), g.gfn(), null), ffa);
         }
         HostStage2 h = hostStage2.evolve(e);
-        return h == hostStage2 ? this : new PkvmState(encoding, h, hyp, pins, shareGuestCount, guests);
+        return h == hostStage2 ? this : new PkvmState(encoding, h, hyp, pins, shareGuestCount, guests, ffa);
     }
 
     private static Map<Long, Integer> put(Map<Long, Integer> m, long pfn, int count) {
