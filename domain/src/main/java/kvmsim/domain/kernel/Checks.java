@@ -29,6 +29,7 @@ public final class Checks {
     public static final String NOT_IN_A_MEMSLOT = "<gpa outside every memslot>";
     public static final String NO_SUCH_VCPU = "<no such vcpu>";
     public static final String NO_PKVM = "<host without pkvm>";
+    public static final String BEYOND_IPA = "<pfn beyond the host's IPA space>";
 
     private Checks() {
     }
@@ -52,6 +53,9 @@ public final class Checks {
         PkvmState p = host.pkvm();
         if (p == null) {
             return NO_PKVM;
+        }
+        if (Long.compareUnsigned(pfn, kvmsim.domain.pkvm.KvmPte.IA_LIMIT >>> 12) >= 0) {
+            return BEYOND_IPA; // the host stage-2 translates nothing there
         }
         switch (key) {
             case "owner": {
