@@ -13,6 +13,9 @@ public final class KvmPte {
     /** S2 MemAttr[5:2]: 0b1111 normal write-back, 0b0001 Device-nGnRE (stage2_set_prot_attr). */
     public static final long MEMATTR_NORMAL = 0xfL << 2;
     public static final long MEMATTR_DEVICE = 0x1L << 2;
+    public static final long MEMATTR_MASK = 0xfL << 2; // KVM_PTE_LEAF_ATTR_LO_S2_MEMATTR
+    /** KVM_PTE_LEAF_ATTR_S2_IGNORED, GENMASK(58, 55): the software bits, page state among them. */
+    public static final long SW_IGNORED_MASK = 0xfL << 55;
     public static final long S2AP_R = 1L << 6; // KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R
     public static final long S2AP_W = 1L << 7; // KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W
     public static final long SH_IS = 3L << 8; // inner shareable

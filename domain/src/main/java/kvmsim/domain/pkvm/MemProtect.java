@@ -379,16 +379,14 @@ public final class MemProtect {
         if (e != null) {
             return e;
         }
-        long start = addr & ~4095L;
-        long end = (start + size + 4095) & ~4095L;
-        if (Long.compareUnsigned(start, KvmPte.IA_LIMIT) > 0 || Long.compareUnsigned(end, KvmPte.IA_LIMIT) > 0) {
-            return Errno.ERANGE; // kvm_pgtable_walk()
-        }
         long annotation = enc.annotation(parameter);
-        events.add(new PkvmOwnerSet(addr, size, ownerId, annotation, enc.bits));
         e = host.setOwner(addr, size, annotation, false);
+        if (e != null) {
+            return e; // ERANGE from kvm_pgtable_walk(), before any entry is visited
+        }
+        events.add(new PkvmOwnerSet(addr, size, ownerId, annotation, enc.bits));
         drain();
-        return e;
+        return null;
     }
 
     // handle_host_mem_abort() -> host_stage2_idmap() (5.13): map the largest compatible block of the
@@ -397,7 +395,7 @@ public final class MemProtect {
     // kernels (-EPERM from host_stage2_adjust_range()) inject an abort into the host: denied (EPERM).
     private Errno handleHostMemAbort(long pfn, Access access) {
         long addr = pfn << 12;
-        if (Long.compareUnsigned(pfn, 1L << (KvmPte.IA_BITS - 12)) >= 0) {
+        if (!pfnRangeIsValid(pfn, 1)) {
             return Errno.EPERM; // beyond the PA range: the host cannot make such an access
         }
         long pte = s.hostStage2().leaf(addr).pte();

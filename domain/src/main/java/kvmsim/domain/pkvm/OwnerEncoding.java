@@ -39,7 +39,7 @@ public enum OwnerEncoding {
     }
 
     private long fieldMask() {
-        return bits == 64 ? -1L : (1L << bits) - 1;
+        return (1L << bits) - 1;
     }
 
     /** The value the function's owner_id parameter holds when called with {@code ownerId}. */

@@ -88,19 +88,6 @@ public final class Stage2Walker {
         });
     }
 
-    /** The leaf for {@code addr} in the working copy (kvm_pgtable_get_leaf()). */
-    public HostStage2.Leaf leaf(long addr) {
-        Table t = table(HostStage2.ROOT);
-        while (true) {
-            int idx = Stage2Table.index(addr, t.level);
-            long pte = pte(new Ptep(t, idx));
-            if (!KvmPte.table(pte, t.level)) {
-                return new HostStage2.Leaf(t.key(), idx, t.level, pte);
-            }
-            t = child(t, idx);
-        }
-    }
-
     private Table child(Table t, int idx) {
         return table(Stage2Table.key(t.level + 1, t.base + ((long) idx << KvmPte.granuleShift(t.level))));
     }
@@ -423,5 +410,5 @@ public final class Stage2Walker {
     }
 
     /** KVM_PTE_LEAF_S2_COMPAT_MASK: permissions, memory attributes and the ignored (software) bits. */
-    static final long COMPAT_MASK = KvmPte.S2_PERMS | (0xfL << 2) | (0xfL << 55);
+    static final long COMPAT_MASK = KvmPte.S2_PERMS | KvmPte.MEMATTR_MASK | KvmPte.SW_IGNORED_MASK;
 }

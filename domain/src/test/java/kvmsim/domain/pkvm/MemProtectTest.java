@@ -127,7 +127,7 @@ class MemProtectTest {
         assertTrue(hyp.abort(MMIO_PFN, Access.WRITE));
         long mmio = hyp.state.hostStage2().leaf(MMIO_PFN << 12).pte();
         assertFalse(KvmPte.permits(mmio, Access.EXEC));
-        assertEquals(KvmPte.MEMATTR_DEVICE, mmio & (0xfL << 2));
+        assertEquals(KvmPte.MEMATTR_DEVICE, mmio & KvmPte.MEMATTR_MASK);
         int before = hyp.events.size();
         assertFalse(hyp.abort(MMIO_PFN, Access.EXEC), "no instruction fetch from a device");
         assertTrue(hyp.abort(PFN + 1, Access.READ), "mapped already: no fault, nothing persisted");
