@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** kvmsim's command line. Exit status: 0 all held, 1 an expectation or invariant failed, 2 bad input or usage. */
 @Command(name = "kvmsim", mixinStandardHelpOptions = true, version = "kvmsim 0.1.0",
         description = "An event-sourced model of Linux KVM memory management.",
-        subcommands = {ReplayCommand.class, RunsCommand.class, HistoryCommand.class, BenchCommand.class,
+        subcommands = {ReplayCommand.class, RunsCommand.class, HistoryCommand.class, AuditCommand.class,
+                StateCommand.class, DiffCommand.class, ReportCommand.class, BenchCommand.class,
                 ShootdownBenchCommand.class, ImportStraceCommand.class, ImportBenchCommand.class})
 public final class Main implements Runnable {
 

@@ -14,7 +14,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.Callable;
 import kvmsim.actors.engine.ActorEngine;
 import kvmsim.actors.engine.KvmsimSystem;
+import kvmsim.actors.history.JournalFormat;
 import kvmsim.actors.history.RunLog;
+import kvmsim.actors.history.RunLogWriter;
 import kvmsim.domain.audit.Violation;
 import kvmsim.domain.common.Policies;
 import kvmsim.domain.engine.Engine;
@@ -31,8 +33,6 @@ import kvmsim.journal.trace.TraceFile;
 import kvmsim.journal.trace.TraceFormatException;
 import kvmsim.journal.trace.TraceParser;
 import com.typesafe.config.ConfigFactory;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -107,22 +107,22 @@ final class ReplayCommand implements Callable<Integer> {
         if (location == null) {
             for (int i = 0; i < parsed.size(); i++) {
                 TraceSource t = parsed.get(i);
-                status = Math.max(status, run(out, t, runIdFor(i), new ReferenceEngine()).exitStatus());
+                status = Math.max(status, run(out, t, runIdFor(i), new ReferenceEngine(), ReplayListener.NONE).exitStatus());
             }
             return status;
         }
         try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
             for (int i = 0; i < parsed.size(); i++) {
                 String id = runIdFor(i);
-                ActorRef<RunLog.Record> log = sys.system().systemActorOf(RunLog.create(id), "run-log-" + i,
-                        org.apache.pekko.actor.typed.Props.empty());
+                RunLogWriter log = new RunLogWriter(sys.system(), id, "run-log-" + i);
                 TraceSource t = parsed.get(i);
                 Policies pol = Replay.policiesFor(t, policies);
-                record(sys, log, new RunLog.RunStarted(t.file(), engine, pol.values(), System.currentTimeMillis()));
-                RunReport r = run(out, t, id, new ActorEngine(sys.sharding(), id));
-                record(sys, log, new RunLog.RunFinished((int) Math.min(Integer.MAX_VALUE, r.stepCount()),
+                log.started(new RunLog.RunStarted(t.file(), engine, pol.values(), System.currentTimeMillis(),
+                        JournalFormat.CURRENT));
+                RunReport r = run(out, t, id, new ActorEngine(sys.sharding(), id), log::step);
+                log.finished(new RunLog.RunFinished((int) Math.min(Integer.MAX_VALUE, r.stepCount()),
                         r.mismatchCount(), r.violations().size(), r.unexpected().size(), r.exitStatus(),
-                        System.currentTimeMillis()));
+                        System.currentTimeMillis(), r.eventCount(), r.violations()));
                 status = Math.max(status, r.exitStatus());
             }
         }
@@ -143,13 +143,14 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     /** Replays one trace, printing each step as it is judged, then the violations and the summary. */
-    private RunReport run(PrintWriter out, TraceSource t, String id, Engine e) {
+    private RunReport run(PrintWriter out, TraceSource t, String id, Engine e, ReplayListener log) {
         Policies pol = Replay.policiesFor(t, policies);
         ObjectMapper m = new ObjectMapper();
         if (!json) {
             out.println(TextReport.header(id, t.file(), pol.values()));
         }
         ReplayListener printer = s -> {
+            log.step(s);
             if (quiet && !s.failed()) {
                 return;
             }
@@ -163,11 +164,6 @@ final class ReplayCommand implements Callable<Integer> {
         }
         out.flush();
         return r;
-    }
-
-    private static void record(KvmsimSystem sys, ActorRef<RunLog.Record> log, RunLog.RunEvent event) {
-        AskPattern.<RunLog.Record, Boolean>ask(log, replyTo -> new RunLog.Record(event, replyTo),
-                KvmsimSystem.askTimeout(), sys.system().scheduler()).toCompletableFuture().join();
     }
 
     static TraceSource open(Path p) {

@@ -1,54 +1,68 @@
 package kvmsim.actors.cli;
 
-import com.typesafe.config.ConfigFactory;
-import java.io.PrintWriter;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.Callable;
-import kvmsim.actors.engine.KvmsimSystem;
-import kvmsim.actors.history.JournalReader;
+import java.util.Map;
+import java.util.TreeMap;
 import kvmsim.actors.history.RunLog;
-import kvmsim.journal.store.JournalLocation;
+import kvmsim.actors.history.StoredRun;
+import kvmsim.domain.common.Policies;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "runs", description = "List the runs in the journal, oldest first.")
-final class RunsCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    JournalOption journal;
+@Command(name = "runs", description = "List the runs in the journal, oldest first: trace, policies, counts, verdict.")
+final class RunsCommand extends ReadCommand {
 
     @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        JournalLocation location = HistoryCommand.open(journal, spec.commandLine().getErr());
-        if (location == null) {
-            return Main.BAD_INPUT;
-        }
-        try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
-            JournalReader reader = new JournalReader(sys.system());
-            List<String> runs = reader.runs();
-            for (String run : runs) {
-                StringBuilder b = new StringBuilder(run);
-                for (JournalReader.Stored s : reader.events(run + RunLog.SUFFIX)) {
-                    if (s.event() instanceof RunLog.RunStarted st) {
-                        b.append("  ").append(Instant.ofEpochMilli(st.startedAtMillis())).append("  ")
-                                .append(st.trace()).append("  engine=").append(st.engine());
-                    } else if (s.event() instanceof RunLog.RunFinished f) {
-                        b.append("  steps=").append(f.steps()).append(" mismatches=").append(f.mismatches())
-                                .append(" violations=").append(f.violations()).append(" exit=").append(f.exitStatus());
-                    }
+    int read(JournalSession session) {
+        List<String> ids = session.runIds();
+        for (String id : ids) {
+            StoredRun run = session.read(id);
+            RunLog.RunFinished f = run.finished();
+            // a format 1 run did not count its events: count them
+            Long events = f != null && run.format() >= 2 ? Long.valueOf(f.events())
+                    : Long.valueOf(session.reader.runEvents(id, null).size());
+            if (json) {
+                ObjectNode n = object("run").put("run", id).put("trace", run.started().trace())
+                        .put("engine", run.started().engine())
+                        .put("started", Instant.ofEpochMilli(run.started().startedAtMillis()).toString())
+                        .put("format", run.format()).put("finished", f != null).put("events", events);
+                n.set("policies", JSON.valueToTree(new TreeMap<>(run.started().policies())));
+                if (f != null) {
+                    n.put("steps", f.steps()).put("mismatches", f.mismatches()).put("violations", f.violations())
+                            .put("unexpected", f.unexpected()).put("exit", f.exitStatus());
                 }
-                out.println(b);
+                out.println(n);
+                continue;
             }
-            out.println(runs.size() + " runs in " + location);
+            StringBuilder b = new StringBuilder(id).append("  ")
+                    .append(Instant.ofEpochMilli(run.started().startedAtMillis())).append("  ")
+                    .append(run.started().trace()).append("  ").append(nonDefault(run.started().policies()));
+            if (f == null) {
+                b.append("  unfinished (").append(run.steps().size()).append(" steps kept, ").append(events)
+                        .append(" events)");
+            } else {
+                b.append("  steps=").append(f.steps()).append(" events=").append(events).append(" violations=")
+                        .append(f.violations()).append(" mismatches=").append(f.mismatches()).append(" exit=")
+                        .append(f.exitStatus());
+            }
+            out.println(b);
         }
-        out.flush();
+        if (!json) {
+            out.println(ids.size() + " runs in " + session.location);
+        }
         return 0;
+    }
+
+    /** The policies a run changed from today's defaults: the ones worth a glance. */
+    static String nonDefault(Map<String, String> policies) {
+        Map<String, String> defaults = Policies.defaults().values();
+        StringBuilder b = new StringBuilder();
+        new TreeMap<>(policies).forEach((k, v) -> {
+            if (!v.equals(defaults.get(k))) {
+                b.append(b.length() == 0 ? "" : ",").append(k).append('=').append(v);
+            }
+        });
+        return b.length() == 0 ? "default-policies" : b.toString();
     }
 }

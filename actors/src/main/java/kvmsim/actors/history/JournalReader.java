@@ -5,6 +5,12 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+import kvmsim.domain.common.EntityId;
+import kvmsim.domain.history.RunHistory;
+import kvmsim.domain.history.StepRecord;
+import kvmsim.domain.kernel.Emitted;
+import kvmsim.domain.kernel.Recorded;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.EventEnvelope;
@@ -33,6 +39,41 @@ public final class JournalReader {
         return new ArrayList<>(new TreeSet<>(await(journal.currentPersistenceIds().runWith(Sink.seq(), system))));
     }
 
+    /**
+     * A run's log; throws {@link JournalFormat.TooNew} for a run written by a newer kvmsim, and
+     * returns null for an id with no log.
+     */
+    public StoredRun run(String runId) {
+        RunLog.RunStarted started = null;
+        RunLog.RunFinished finished = null;
+        List<StepRecord> steps = new ArrayList<>();
+        for (Stored s : events(runId + RunLog.SUFFIX)) {
+            if (s.event() instanceof RunLog.RunStarted st) {
+                started = st;
+                if (JournalFormat.of(st) > JournalFormat.CURRENT) {
+                    throw new JournalFormat.TooNew("run " + runId + " was written in journal format "
+                            + JournalFormat.of(st) + "; this kvmsim reads formats up to " + JournalFormat.CURRENT
+                            + ": read it with a newer kvmsim");
+                }
+            } else if (s.event() instanceof RunLog.StepsJudged j) {
+                steps.addAll(j.steps());
+            } else if (s.event() instanceof RunLog.RunFinished f) {
+                finished = f;
+            }
+        }
+        return started == null ? null : new StoredRun(runId, started, steps, finished);
+    }
+
+    /** A run as the domain's history tools take it: its log and its entities' events in journal order. */
+    public RunHistory history(StoredRun run, LongConsumer progress) {
+        List<Emitted> events = new ArrayList<>();
+        for (Stored s : runEvents(run.id(), null, progress)) {
+            events.add(new Emitted(EntityId.parse(s.persistenceId().substring(run.id().length() + 1)),
+                    (Recorded) s.event()));
+        }
+        return new RunHistory(run.id(), run.started().trace(), run.started().policies(), run.steps(), events);
+    }
+
     /** The run ids that have a run log, oldest first by their first event. */
     public List<String> runs() {
         List<Stored> starts = new ArrayList<>();
@@ -51,8 +92,18 @@ public final class JournalReader {
     }
 
     public List<Stored> events(String persistenceId) {
-        List<EventEnvelope> envs = await(journal.currentEventsByPersistenceId(persistenceId, 0, Long.MAX_VALUE)
-                .runWith(Sink.seq(), system));
+        List<EventEnvelope> envs;
+        try {
+            envs = await(journal.currentEventsByPersistenceId(persistenceId, 0, Long.MAX_VALUE)
+                    .runWith(Sink.seq(), system));
+        } catch (IllegalStateException e) {
+            if (!undecodable(e)) {
+                throw e;
+            }
+            // an event this kvmsim has no class for: most likely written by a newer one
+            throw new JournalFormat.TooNew("cannot read the events of " + persistenceId + " (written by a newer "
+                    + "kvmsim?): " + rootMessage(e));
+        }
         List<Stored> out = new ArrayList<>();
         for (EventEnvelope e : envs) {
             long ordering = e.offset() instanceof Sequence s ? s.value() : 0;
@@ -63,15 +114,42 @@ public final class JournalReader {
 
     /** The events of a run's entities (not its log), oldest first in the journal's global order. */
     public List<Stored> runEvents(String runId, String entityPrefix) {
+        return runEvents(runId, entityPrefix, n -> {
+        });
+    }
+
+    /** As {@link #runEvents(String, String)}, telling {@code progress} how many events it has read so far. */
+    public List<Stored> runEvents(String runId, String entityPrefix, LongConsumer progress) {
         List<Stored> out = new ArrayList<>();
         for (String pid : persistenceIds()) {
             if (pid.startsWith(runId + "/") && !pid.endsWith(RunLog.SUFFIX)
                     && (entityPrefix == null || pid.substring(runId.length() + 1).startsWith(entityPrefix))) {
                 out.addAll(events(pid));
+                progress.accept(out.size());
             }
         }
         out.sort(Comparator.comparingLong(Stored::ordering));
         return out;
+    }
+
+    private static boolean undecodable(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof java.io.NotSerializableException || c.getClass().getName().startsWith("com.fasterxml.jackson")
+                    || c instanceof ClassNotFoundException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
     }
 
     private static <T> T await(java.util.concurrent.CompletionStage<T> stage) {

@@ -1,6 +1,9 @@
 package kvmsim.actors.history;
 
+import java.util.List;
 import java.util.Map;
+import kvmsim.domain.audit.Violation;
+import kvmsim.domain.history.StepRecord;
 import kvmsim.journal.serialization.CborSerializable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -9,18 +12,27 @@ import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 
-/** What a run was: its trace, engine and policies when it started, its verdict when it ended ({@code <run>/log}). */
+/**
+ * What a run was ({@code <run>/log}): its trace, engine, policies and journal format when it
+ * started, its steps as they were judged (in batches), its verdict and violations when it ended.
+ */
 public final class RunLog extends EventSourcedBehavior<RunLog.Record, RunLog.RunEvent, RunLog.State> {
 
     public interface RunEvent extends CborSerializable {
     }
 
-    public record RunStarted(String trace, String engine, Map<String, String> policies, long startedAtMillis)
-            implements RunEvent {
+    /** {@code format} is {@link JournalFormat#CURRENT} when written; 0 when read from a run of format 1, which had no field. */
+    public record RunStarted(String trace, String engine, Map<String, String> policies, long startedAtMillis,
+            int format) implements RunEvent {
     }
 
+    /** Judged steps, oldest first: a replay persists them in batches, not one write per step. */
+    public record StepsJudged(List<StepRecord> steps) implements RunEvent {
+    }
+
+    /** {@code events} and {@code found} (the online check's violations) are absent from format 1 runs. */
     public record RunFinished(int steps, long mismatches, int violations, int unexpected, int exitStatus,
-            long finishedAtMillis) implements RunEvent {
+            long finishedAtMillis, long events, List<Violation> found) implements RunEvent {
     }
 
     public record Record(RunEvent event, ActorRef<Boolean> replyTo) implements CborSerializable {

@@ -34,16 +34,22 @@ public final class TextReport {
         return b.toString();
     }
 
+    /** A violation and, indented under it, the chain of events behind it, each at its trace line. */
+    public static List<String> violation(String file, Violation v, String note) {
+        List<String> out = new ArrayList<>();
+        out.add("violation " + v.invariant() + " at " + v.entity() + ", " + file + ":" + v.line() + note);
+        for (ChainLink l : v.chain()) {
+            out.add("    " + file + ":" + l.line() + "  " + l.entity() + "  " + l.event());
+        }
+        return out;
+    }
+
     /** Each violation with its chain, then the summary lines. */
     public static List<String> footer(RunReport r) {
         List<String> out = new ArrayList<>();
         for (Violation v : r.violations()) {
             boolean expected = !r.unexpected().contains(v);
-            out.add("violation " + v.invariant() + " at " + v.entity() + ", " + r.file() + ":" + v.line()
-                    + (expected ? " (expected by the trace)" : " (UNEXPECTED)"));
-            for (ChainLink l : v.chain()) {
-                out.add("    " + r.file() + ":" + l.line() + "  " + l.entity() + "  " + l.event());
-            }
+            out.addAll(violation(r.file(), v, expected ? " (expected by the trace)" : " (UNEXPECTED)"));
         }
         if (!r.passedThrough().isEmpty()) {
             StringBuilder b = new StringBuilder(r.file() + ": passed through, not modelled:");

@@ -1,0 +1,84 @@
+package kvmsim.actors.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import kvmsim.actors.history.StoredRun;
+import kvmsim.domain.audit.OfflineAudit;
+import kvmsim.domain.audit.Violation;
+import kvmsim.domain.engine.TextReport;
+import kvmsim.domain.history.RunHistory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "audit", description = "Recompute every invariant of a stored run from its events alone, and "
+        + "compare with what the replay found online. Exit 0: no violation and the two agree; 1: a violation, "
+        + "or a disagreement.")
+final class AuditCommand extends ReadCommand {
+
+    @Option(names = "--run", paramLabel = "ID", description = "the run (default: the latest)")
+    String run;
+
+    @Override
+    int read(JournalSession session) {
+        StoredRun stored = session.run(run, "--run");
+        long expectedEvents = stored.finished() == null ? 0 : stored.finished().events();
+        RunHistory history = session.history(stored, progress("reading " + stored.id(), expectedEvents));
+        List<Violation> found;
+        try (Progress p = progress("auditing " + stored.id(), history.events().size())) {
+            found = OfflineAudit.audit(history.events(), p);
+        }
+        Agreement online = agreement(stored, found);
+        String trace = history.trace();
+        if (json) {
+            for (Violation v : found) {
+                ObjectNode n = object("violation").put("run", stored.id()).put("trace", trace);
+                n.setAll((ObjectNode) JSON.valueToTree(v));
+                out.println(n);
+            }
+            ObjectNode sum = object("audit").put("run", stored.id()).put("trace", trace)
+                    .put("events", history.events().size()).put("violations", found.size())
+                    .put("online", online.verdict).put("agrees", online.agrees);
+            sum.set("online_violations", online.stored == null ? null : JSON.valueToTree(online.stored.size()));
+            out.println(sum);
+        } else {
+            out.println("audit of run " + stored.id() + "  trace " + trace + "  policies "
+                    + RunsCommand.nonDefault(history.policies()));
+            for (Violation v : found) {
+                TextReport.violation(trace, v, "").forEach(out::println);
+            }
+            out.println(stored.id() + ": " + history.events().size() + " events audited offline, " + found.size()
+                    + " violations; " + online.verdict);
+            online.differences.forEach(out::println);
+        }
+        return found.isEmpty() && online.agrees ? 0 : 1;
+    }
+
+    private record Agreement(boolean agrees, String verdict, List<Violation> stored, List<String> differences) {
+    }
+
+    // the replay kept its violations (format 2): the same list, in the audit's order, or the differences
+    private static Agreement agreement(StoredRun run, List<Violation> offline) {
+        if (run.finished() == null) {
+            return new Agreement(true, "the replay did not finish, so there is no online result to compare", null,
+                    List.of());
+        }
+        if (run.finished().found() == null) {
+            boolean same = run.finished().violations() == offline.size();
+            return new Agreement(same, (same ? "the same count as" : "a different count from")
+                    + " the replay's online check (" + run.finished().violations()
+                    + "; a format 1 run kept only the count)", null, List.of());
+        }
+        List<Violation> online = new ArrayList<>(run.finished().found());
+        online.sort(OfflineAudit.ORDER);
+        if (online.equals(offline)) {
+            return new Agreement(true, "the same as the replay's online check", online, List.of());
+        }
+        List<String> diffs = new ArrayList<>();
+        online.stream().filter(v -> !offline.contains(v))
+                .forEach(v -> diffs.add("  only online:  " + v.invariant() + " at " + v.entity() + " line " + v.line()));
+        offline.stream().filter(v -> !online.contains(v))
+                .forEach(v -> diffs.add("  only offline: " + v.invariant() + " at " + v.entity() + " line " + v.line()));
+        return new Agreement(false, "DIFFERENT from the replay's online check (" + online.size() + ")", online, diffs);
+    }
+}

@@ -1,0 +1,29 @@
+package kvmsim.actors.history;
+
+/**
+ * The version of what kvmsim writes to a journal, kept in each run's {@code RunStarted}. A reader
+ * refuses a run of a newer format rather than misread it.
+ * <ul>
+ * <li>1: run log with start and finish only (no field: reads as 0);</li>
+ * <li>2: the format recorded, judged steps, event count and the online check's violations.</li>
+ * </ul>
+ */
+public final class JournalFormat {
+
+    public static final int CURRENT = 2;
+
+    private JournalFormat() {
+    }
+
+    /** The format a RunStarted says it was written in. */
+    public static int of(RunLog.RunStarted started) {
+        return Math.max(1, started.format());
+    }
+
+    /** Thrown when a journal holds a run this kvmsim cannot read. */
+    public static final class TooNew extends RuntimeException {
+        public TooNew(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package kvmsim.actors.history;
+
+import java.util.ArrayList;
+import java.util.List;
+import kvmsim.actors.engine.KvmsimSystem;
+import kvmsim.domain.engine.StepResult;
+import kvmsim.domain.history.StepRecord;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/**
+ * Writes a run's log as the replay goes: the start, the judged steps in batches of {@link #BATCH}
+ * (one journal write per batch, so keeping the steps costs the replay little), the finish. Each
+ * write waits for the journal's acknowledgement.
+ */
+public final class RunLogWriter {
+
+    static final int BATCH = 512;
+
+    private final ActorSystem<?> system;
+    private final ActorRef<RunLog.Record> log;
+    private final List<StepRecord> pending = new ArrayList<>();
+
+    public RunLogWriter(ActorSystem<?> system, String runId, String actorName) {
+        this.system = system;
+        this.log = system.systemActorOf(RunLog.create(runId), actorName, Props.empty());
+    }
+
+    public void started(RunLog.RunStarted started) {
+        record(started);
+    }
+
+    public void step(StepResult result) {
+        pending.add(StepRecord.of(result));
+        if (pending.size() >= BATCH) {
+            flush();
+        }
+    }
+
+    public void finished(RunLog.RunFinished finished) {
+        flush();
+        record(finished);
+    }
+
+    private void flush() {
+        if (!pending.isEmpty()) {
+            record(new RunLog.StepsJudged(List.copyOf(pending)));
+            pending.clear();
+        }
+    }
+
+    private void record(RunLog.RunEvent event) {
+        AskPattern.<RunLog.Record, Boolean>ask(log, replyTo -> new RunLog.Record(event, replyTo),
+                KvmsimSystem.askTimeout(), system.scheduler()).toCompletableFuture().join();
+    }
+}

@@ -1,0 +1,15 @@
+package kvmsim.actors.history;
+
+import java.util.List;
+import kvmsim.domain.history.StepRecord;
+
+/**
+ * A run's log as read back: how it started, its judged steps (empty for format 1) and how it
+ * finished ({@code null} if it never did: the replay was killed, or is still going).
+ */
+public record StoredRun(String id, RunLog.RunStarted started, List<StepRecord> steps, RunLog.RunFinished finished) {
+
+    public int format() {
+        return JournalFormat.of(started);
+    }
+}
