@@ -15,11 +15,15 @@ import java.util.stream.Stream;
 import kvmsim.actors.engine.ActorEngine;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.actors.history.JournalReader;
+import kvmsim.domain.audit.OfflineAudit;
+import kvmsim.domain.audit.Violation;
+import kvmsim.domain.common.EntityId;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
 import kvmsim.domain.engine.RunRecorder;
 import kvmsim.domain.engine.RunReport;
 import kvmsim.domain.engine.StepResult;
+import kvmsim.domain.kernel.Emitted;
 import kvmsim.domain.kernel.Recorded;
 import kvmsim.domain.trace.Trace;
 import kvmsim.journal.store.JournalLocation;
@@ -33,7 +37,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * For every example trace: the actor engine on an on-disk H2 journal gives the same step results
  * as the reference engine, and the events read back from the journal, per entity, are exactly the
- * reference engine's. Messages between actors are serialized (serialize-messages = on), so every
+ * reference engine's; auditing those stored events offline finds exactly the violations the replay
+ * found online. Messages between actors are serialized (serialize-messages = on), so every
  * command, reply, event and state also round-trips through Jackson CBOR.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -83,6 +88,15 @@ class EnginesAgreeTest {
                     .add((Recorded) s.event());
         }
         assertFalse(stored.isEmpty());
+        // the offline audit, from the journal's events alone, finds what the replay found online
+        List<Violation> online = new ArrayList<>(act.violations());
+        online.sort(OfflineAudit.ORDER);
+        List<Emitted> journalOrder = new ArrayList<>();
+        for (JournalReader.Stored s : new JournalReader(sys.system()).runEvents(run, null)) {
+            journalOrder.add(new Emitted(EntityId.parse(s.persistenceId().substring(run.length() + 1)),
+                    (Recorded) s.event()));
+        }
+        assertEquals(online, OfflineAudit.audit(journalOrder), "offline audit of the stored run");
         assertEquals(new TreeMap<>(refSteps.events()), stored, "per-entity event streams in the journal");
         // every example drives a VM, or the pKVM hypervisor, which lives in the host entity
         assertTrue(stored.keySet().stream().anyMatch(k -> k.startsWith("vm/") || k.startsWith("host/")));

@@ -12,14 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.Callable;
-import kvmsim.actors.engine.ActorEngine;
+import kvmsim.actors.engine.JournaledReplay;
 import kvmsim.actors.engine.KvmsimSystem;
-import kvmsim.actors.history.JournalFormat;
-import kvmsim.actors.history.RunLog;
-import kvmsim.actors.history.RunLogWriter;
 import kvmsim.domain.audit.Violation;
 import kvmsim.domain.common.Policies;
-import kvmsim.domain.engine.Engine;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
 import kvmsim.domain.engine.ReplayListener;
@@ -107,23 +103,18 @@ final class ReplayCommand implements Callable<Integer> {
         if (location == null) {
             for (int i = 0; i < parsed.size(); i++) {
                 TraceSource t = parsed.get(i);
-                status = Math.max(status, run(out, t, runIdFor(i), new ReferenceEngine(), ReplayListener.NONE).exitStatus());
+                String id = runIdFor(i);
+                status = Math.max(status, run(out, t, id, (pol, listener) -> Replay.run(id, t, pol,
+                        new ReferenceEngine(), failFast, listener)).exitStatus());
             }
             return status;
         }
         try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
             for (int i = 0; i < parsed.size(); i++) {
                 String id = runIdFor(i);
-                RunLogWriter log = new RunLogWriter(sys.system(), id, "run-log-" + i);
                 TraceSource t = parsed.get(i);
-                Policies pol = Replay.policiesFor(t, policies);
-                log.started(new RunLog.RunStarted(t.file(), engine, pol.values(), System.currentTimeMillis(),
-                        JournalFormat.CURRENT));
-                RunReport r = run(out, t, id, new ActorEngine(sys.sharding(), id), log::step);
-                log.finished(new RunLog.RunFinished((int) Math.min(Integer.MAX_VALUE, r.stepCount()),
-                        r.mismatchCount(), r.violations().size(), r.unexpected().size(), r.exitStatus(),
-                        System.currentTimeMillis(), r.eventCount(), r.violations()));
-                status = Math.max(status, r.exitStatus());
+                status = Math.max(status, run(out, t, id, (pol, listener) -> JournaledReplay.run(sys, id, t, pol,
+                        failFast, listener)).exitStatus());
             }
         }
         return status;
@@ -143,20 +134,24 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     /** Replays one trace, printing each step as it is judged, then the violations and the summary. */
-    private RunReport run(PrintWriter out, TraceSource t, String id, Engine e, ReplayListener log) {
+    /** How a trace is run: on the reference engine, or on the actors with a run log in the journal. */
+    private interface Runner {
+        RunReport run(Policies policies, ReplayListener listener);
+    }
+
+    private RunReport run(PrintWriter out, TraceSource t, String id, Runner runner) {
         Policies pol = Replay.policiesFor(t, policies);
         ObjectMapper m = new ObjectMapper();
         if (!json) {
             out.println(TextReport.header(id, t.file(), pol.values()));
         }
         ReplayListener printer = s -> {
-            log.step(s);
             if (quiet && !s.failed()) {
                 return;
             }
             out.println(json ? stepJson(m, id, t.file(), s).toString() : TextReport.step(t.file(), s));
         };
-        RunReport r = Replay.run(id, t, pol, e, failFast, printer);
+        RunReport r = runner.run(pol, printer);
         if (json) {
             footerJson(out, m, r);
         } else {

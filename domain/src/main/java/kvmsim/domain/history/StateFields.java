@@ -48,7 +48,12 @@ public final class StateFields {
                 flatten(path + "[" + i++ + "]", x, out);
             }
         } else if (v instanceof Collection<?> c) {
-            out.put(path, c.stream().map(StateFields::scalar).toList().toString());
+            // a set's own order may be the JVM's whim (Set.copyOf): print it sorted, so it reads the same everywhere
+            List<Object> items = new ArrayList<>(c);
+            if (c instanceof java.util.Set) {
+                items.sort(StateFields::compareKeys);
+            }
+            out.put(path, items.stream().map(StateFields::scalar).toList().toString());
         } else {
             out.put(path, v instanceof Map ? "{}" : scalar(v));
         }

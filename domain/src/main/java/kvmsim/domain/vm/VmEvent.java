@@ -19,13 +19,13 @@ public sealed interface VmEvent extends Event {
 
     record PendingOpsSet(Set<PendingOp> ops) implements VmEvent {
         public PendingOpsSet {
-            ops = Set.copyOf(ops);
+            ops = PendingOp.inBitOrder(ops);
         }
     }
 
     record PendingOpsCleared(Set<PendingOp> ops) implements VmEvent {
         public PendingOpsCleared {
-            ops = Set.copyOf(ops);
+            ops = PendingOp.inBitOrder(ops);
         }
     }
 

@@ -1,7 +1,6 @@
 package kvmsim.domain.vm;
 
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,7 +46,7 @@ public record VmState(String id, boolean created, Arch arch, String type, String
     public VmState {
         vcpus = List.copyOf(new TreeSet<>(vcpus));
         slots = Map.copyOf(slots);
-        pendingOps = pendingOps.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(pendingOps));
+        pendingOps = PendingOp.inBitOrder(pendingOps);
         gpcs = Map.copyOf(gpcs);
     }
 

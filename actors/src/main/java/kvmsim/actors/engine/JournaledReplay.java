@@ -1,0 +1,49 @@
+package kvmsim.actors.engine;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import kvmsim.actors.history.JournalFormat;
+import kvmsim.actors.history.RunLog;
+import kvmsim.actors.history.RunLogWriter;
+import kvmsim.domain.common.Policies;
+import kvmsim.domain.engine.Replay;
+import kvmsim.domain.engine.ReplayListener;
+import kvmsim.domain.engine.RunReport;
+import kvmsim.domain.engine.StepResult;
+import kvmsim.domain.kernel.Recorded;
+import kvmsim.domain.trace.TraceSource;
+
+/**
+ * A replay on the actor engine that leaves a whole run in the journal: the run log's start, the
+ * judged steps, the finish with the online check's violations, around the entities' own events.
+ */
+public final class JournaledReplay {
+
+    private static final AtomicInteger LOGS = new AtomicInteger();
+
+    private JournaledReplay() {
+    }
+
+    public static RunReport run(KvmsimSystem sys, String runId, TraceSource trace, Policies policies, boolean failFast,
+            ReplayListener listener) {
+        RunLogWriter log = new RunLogWriter(sys.system(), runId, "run-log-" + LOGS.incrementAndGet());
+        log.started(new RunLog.RunStarted(trace.file(), "actors", policies.values(), System.currentTimeMillis(),
+                JournalFormat.CURRENT));
+        ReplayListener both = new ReplayListener() {
+            @Override
+            public void step(StepResult result) {
+                log.step(result);
+                listener.step(result);
+            }
+
+            @Override
+            public void event(String entityPath, Recorded recorded) {
+                listener.event(entityPath, recorded);
+            }
+        };
+        RunReport r = Replay.run(runId, trace, policies, new ActorEngine(sys.sharding(), runId), failFast, both);
+        log.finished(new RunLog.RunFinished((int) Math.min(Integer.MAX_VALUE, r.stepCount()), r.mismatchCount(),
+                r.violations().size(), r.unexpected().size(), r.exitStatus(), System.currentTimeMillis(),
+                r.eventCount(), r.violations()));
+        return r;
+    }
+}
