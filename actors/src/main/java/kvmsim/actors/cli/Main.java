@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "An event-sourced model of Linux KVM memory management.",
         subcommands = {ReplayCommand.class, RunsCommand.class, HistoryCommand.class, AuditCommand.class,
                 StateCommand.class, DiffCommand.class, ReportCommand.class, BenchCommand.class,
-                ShootdownBenchCommand.class, ImportStraceCommand.class, ImportBenchCommand.class})
+                ShootdownBenchCommand.class, AuditBenchCommand.class, ImportStraceCommand.class, ImportBenchCommand.class})
 public final class Main implements Runnable {
 
     public static final int BAD_INPUT = 2;
@@ -20,6 +20,9 @@ public final class Main implements Runnable {
     }
 
     public static int execute(String... args) {
+        // bind SLF4J to Logback on this thread before any actor system starts: otherwise the first
+        // log calls race its initialization and SLF4J prints a replay warning on every run
+        org.slf4j.LoggerFactory.getILoggerFactory();
         CommandLine cli = new CommandLine(new Main());
         // picocli's own usage errors are exit 2 already; an unexpected exception must not print a stack trace
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
