@@ -79,7 +79,8 @@ public final class JournalReader {
         List<Stored> starts = new ArrayList<>();
         for (String pid : persistenceIds()) {
             if (pid.endsWith(RunLog.SUFFIX)) {
-                List<Stored> ev = events(pid);
+                // the first event only: a run log holds a batch of judged steps per 512 steps
+                List<Stored> ev = events(pid, 1);
                 if (!ev.isEmpty()) {
                     starts.add(ev.get(0));
                 }
@@ -92,9 +93,14 @@ public final class JournalReader {
     }
 
     public List<Stored> events(String persistenceId) {
+        return events(persistenceId, Long.MAX_VALUE);
+    }
+
+    /** The events of one persistence id up to sequence number {@code toSequenceNr}, oldest first. */
+    public List<Stored> events(String persistenceId, long toSequenceNr) {
         List<EventEnvelope> envs;
         try {
-            envs = await(journal.currentEventsByPersistenceId(persistenceId, 0, Long.MAX_VALUE)
+            envs = await(journal.currentEventsByPersistenceId(persistenceId, 0, toSequenceNr)
                     .runWith(Sink.seq(), system));
         } catch (IllegalStateException e) {
             if (!undecodable(e)) {
