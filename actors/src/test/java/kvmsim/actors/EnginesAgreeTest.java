@@ -75,7 +75,7 @@ class EnginesAgreeTest {
         RunReport ref = Replay.run(run, trace, Replay.policiesFor(trace, Map.of()), new ReferenceEngine(), false,
                 refSteps);
         RunReport act = Replay.run(run, trace, Replay.policiesFor(trace, Map.of()),
-                new ActorEngine(sys.sharding(), run), false, actSteps);
+                new ActorEngine(sys, run), false, actSteps);
 
         assertEquals(0, ref.exitStatus(), "the example itself must pass: "
                 + refSteps.steps().stream().filter(StepResult::failed).toList());
@@ -117,7 +117,7 @@ class EnginesAgreeTest {
         RunReport ref = Replay.run("doc-ref", trace, Replay.policiesFor(trace, policy), new ReferenceEngine(), false,
                 refSteps);
         Replay.run("doc-unconditional", trace, Replay.policiesFor(trace, policy),
-                new ActorEngine(sys.sharding(), "doc-unconditional"), false, actSteps);
+                new ActorEngine(sys, "doc-unconditional"), false, actSteps);
         assertEquals(refSteps.steps(), actSteps.steps());
         List<String> failed = new ArrayList<>();
         refSteps.steps().forEach(s -> s.mismatches().forEach(m -> failed.add(s.op() + " " + m.key() + " expected "

@@ -57,7 +57,7 @@ final class BenchCommand implements Callable<Integer> {
                 ref.add(refRate);
                 String run = "bench-" + System.currentTimeMillis() + "-" + i;
                 t0 = System.nanoTime();
-                RunReport a = Replay.run(run, trace, policies, new ActorEngine(sys.sharding(), run), false);
+                RunReport a = Replay.run(run, trace, policies, new ActorEngine(sys, run), false);
                 double actRate = rate(a, t0);
                 act.add(actRate);
                 out.printf("round %d: reference %.0f steps/s (%d events), actors+H2 %.0f steps/s (%d events)%n", i + 1,

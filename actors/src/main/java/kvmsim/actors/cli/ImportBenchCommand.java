@@ -101,7 +101,7 @@ final class ImportBenchCommand implements Callable<Integer> {
             for (int i = 0; i < actorRounds; i++) {
                 String run = "bench-import-" + System.currentTimeMillis() + "-" + i;
                 long t0 = System.nanoTime();
-                RunReport r = replay(t, run, new ActorEngine(sys.sharding(), run), ReplayListener.NONE);
+                RunReport r = replay(t, run, new ActorEngine(sys, run), ReplayListener.NONE);
                 act.add(r.stepCount() / seconds(t0));
                 out.printf("actors+H2 round %d: %.0f steps/s (%d events persisted)%n", i + 1, act.get(i), r.eventCount());
                 out.flush();

@@ -24,20 +24,11 @@ final class JournalSession implements AutoCloseable {
     }
 
     static JournalSession open(JournalOption journal) {
-        JournalLocation location;
-        try {
-            location = journal.location();
-        } catch (IllegalArgumentException e) {
-            throw new BadInput(e.getMessage());
+        JournalLocation location = journal.location();
+        if (location.kind() == JournalLocation.Kind.H2_FILE && !Files.exists(location.dir().resolve("journal.mv.db"))) {
+            throw new BadInput("--journal " + location + ": no journal there (replay creates it)");
         }
-        if (!location.inMemory() && !Files.exists(location.dir().resolve("journal.mv.db"))) {
-            throw new BadInput("--journal " + journal.spec + ": no journal there (replay creates it)");
-        }
-        try {
-            location.ensureSchema();
-        } catch (Exception e) {
-            throw new BadInput("--journal " + journal.spec + ": cannot open the journal: " + e.getMessage());
-        }
+        JournalOption.checkSchema(location);
         return new JournalSession(location, KvmsimSystem.start(location, ConfigFactory.empty()));
     }
 

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "kvmsim", mixinStandardHelpOptions = true, version = "kvmsim 0.1.0",
         description = "An event-sourced model of Linux KVM memory management.",
         subcommands = {ReplayCommand.class, RunsCommand.class, HistoryCommand.class, AuditCommand.class,
-                StateCommand.class, DiffCommand.class, ReportCommand.class, BenchCommand.class,
+                StateCommand.class, DiffCommand.class, ReportCommand.class, NodeCommand.class, JournalCommand.class, BenchCommand.class,
                 ShootdownBenchCommand.class, AuditBenchCommand.class, ImportStraceCommand.class, ImportBenchCommand.class})
 public final class Main implements Runnable {
 

@@ -65,6 +65,14 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--run", paramLabel = "ID", description = "the run id (default: generated); several traces get ID-1, ID-2, ...")
     String runId;
 
+    @Option(names = "--cluster", paramLabel = "HOST:PORT", description = "run on a running cluster: join it through "
+            + "this node as a driver that hosts no entities (needs the cluster's PostgreSQL --journal)")
+    String cluster;
+
+    @Option(names = "--cluster-host", paramLabel = "HOST", defaultValue = "127.0.0.1",
+            description = "with --cluster: the address this driver listens on and is reached at (default ${DEFAULT-VALUE})")
+    String clusterHost;
+
     @Mixin
     JournalOption journal;
 
@@ -98,6 +106,9 @@ final class ReplayCommand implements Callable<Integer> {
         for (Path p : traces) {
             parsed.add(open(p));
         }
+        if (cluster != null && !engine.equals("actors")) {
+            throw new BadInput("--cluster runs the actor engine; --engine reference runs in this process");
+        }
         JournalLocation location = engine.equals("actors") ? location() : null;
         int status = 0;
         if (location == null) {
@@ -109,7 +120,7 @@ final class ReplayCommand implements Callable<Integer> {
             }
             return status;
         }
-        try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
+        try (KvmsimSystem sys = system(location)) {
             for (int i = 0; i < parsed.size(); i++) {
                 String id = runIdFor(i);
                 TraceSource t = parsed.get(i);
@@ -121,16 +132,35 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     private JournalLocation location() {
-        JournalLocation location;
-        try {
-            location = journal.location();
-            location.ensureSchema();
-        } catch (IllegalArgumentException e) {
-            throw new BadInput(e.getMessage());
-        } catch (Exception e) {
-            throw new BadInput("--journal " + journal.spec + ": cannot open the journal: " + e.getMessage());
+        if (cluster != null) {
+            NodeCommand.hostPort(cluster, "--cluster");
+            return NodeCommand.sharedJournal(journal, "replay --cluster");
         }
+        JournalLocation location = journal.location();
+        JournalOption.checkSchema(location);
         return location;
+    }
+
+    /** This process's own one-node cluster, or a driver node on a running cluster. */
+    private KvmsimSystem system(JournalLocation location) {
+        if (cluster == null) {
+            return KvmsimSystem.start(location, ConfigFactory.empty());
+        }
+        KvmsimSystem sys = KvmsimSystem.startNode(location, new KvmsimSystem.Node(clusterHost, 0, List.of(cluster),
+                List.of("driver")), ConfigFactory.empty());
+        try {
+            if (!sys.awaitReady(java.time.Duration.ofSeconds(60))) {
+                sys.close();
+                throw new BadInput("--cluster " + cluster + ": could not join it, or no node hosts entities "
+                        + "(role entities), within 60 s");
+            }
+        } catch (InterruptedException e) {
+            sys.close();
+            Thread.currentThread().interrupt();
+            throw new BadInput("--cluster " + cluster + ": interrupted while joining");
+        }
+        sys.sharding();
+        return sys;
     }
 
     /** Replays one trace, printing each step as it is judged, then the violations and the summary. */

@@ -63,7 +63,7 @@ final class ShootdownBenchCommand implements Callable<Integer> {
         try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
             for (int n : vcpus) {
                 String run = "shootdown-" + n + "-" + System.currentTimeMillis();
-                ActorEngine actors = new ActorEngine(sys.sharding(), run);
+                ActorEngine actors = new ActorEngine(sys, run);
                 List<Double> act = measure(actors, n, run);
                 List<Double> persist = measurePersist(actors);
                 List<Double> ref = measure(new ReferenceEngine(), n, "ref");

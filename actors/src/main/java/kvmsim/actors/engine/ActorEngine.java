@@ -2,38 +2,58 @@ package kvmsim.actors.engine;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import kvmsim.actors.entity.KvmEntity;
 import kvmsim.actors.entity.Sharding;
+import kvmsim.actors.history.JournalReader;
 import kvmsim.domain.common.EntityId;
 import kvmsim.domain.engine.Engine;
+import kvmsim.domain.kernel.Emitted;
+import kvmsim.domain.kernel.Entities;
 import kvmsim.domain.kernel.EntityCommand;
+import kvmsim.domain.kernel.EntityState;
+import kvmsim.domain.kernel.Recorded;
 import kvmsim.domain.kernel.Reply;
 
 /**
  * The engine of persistent actors: each command is an ask to the sharded entity, which replies once
  * its events are in the journal. A broadcast asks every entity first and then waits for all
  * acknowledgements. The replay driver calls this from its own thread, never from an actor.
+ *
+ * <p>On a cluster a node may die with a command in flight. The driver counts the events each
+ * entity persisted (every reply lists them), so when an answer does not come it asks the entity,
+ * wherever it was recovered, how far its journal goes: at the count, the command never arrived and
+ * is sent again; past it, the command was applied and its reply is rebuilt from the journal. A
+ * command is never applied twice. The one reply that cannot be rebuilt exactly is that of a
+ * command that started a broadcast (the receivers' answers are part of it): the run then stops
+ * with an error, its events intact.
  */
 public final class ActorEngine implements Engine {
 
-    private static final Duration TIMEOUT = KvmsimSystem.askTimeout();
-
+    private final KvmsimSystem sys;
     private final Sharding sharding;
     private final String runId;
+    private final Duration timeout;
+    private final Duration deadline;
+    private final Map<EntityId, Long> persisted = new HashMap<>();
 
-    public ActorEngine(Sharding sharding, String runId) {
-        this.sharding = sharding;
+    public ActorEngine(KvmsimSystem sys, String runId) {
+        this.sys = sys;
+        this.sharding = sys.sharding();
         this.runId = runId;
+        this.timeout = KvmsimSystem.driverTimeout(sys.system());
+        this.deadline = KvmsimSystem.retryDeadline(sys.system());
     }
 
     @Override
     public Reply send(int line, EntityId to, EntityCommand command) {
-        return await(ask(line, to, command));
+        return settle(line, to, command, ask(line, to, command));
     }
 
     @Override
@@ -43,26 +63,91 @@ public final class ActorEngine implements Engine {
             pending.add(ask(line, id, command));
         }
         List<Reply> replies = new ArrayList<>();
-        for (CompletableFuture<Reply> f : pending) {
-            replies.add(await(f));
+        for (int i = 0; i < to.size(); i++) {
+            replies.add(settle(line, to.get(i), command, pending.get(i)));
         }
         return replies;
     }
 
     private CompletableFuture<Reply> ask(int line, EntityId to, EntityCommand command) {
         return sharding.ref(runId, to)
-                .<Reply>ask(replyTo -> new KvmEntity.Handle(line, command, replyTo), TIMEOUT)
+                .<Reply>ask(replyTo -> new KvmEntity.Handle(line, command, replyTo), timeout)
                 .toCompletableFuture();
     }
 
-    private static Reply await(CompletableFuture<Reply> f) {
-        try {
-            return f.get(TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for an entity", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("an entity did not answer: " + e.getMessage(), e);
+    // waits for the reply; when none comes, finds out whether the command was applied, then resends or rebuilds
+    private Reply settle(int line, EntityId to, EntityCommand command, CompletableFuture<Reply> first) {
+        long giveUp = System.nanoTime() + deadline.toNanos();
+        CompletableFuture<Reply> f = first;
+        while (true) {
+            try {
+                Reply r = f.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+                account(to, r);
+                return r;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + to.path(), e);
+            } catch (ExecutionException | TimeoutException e) {
+                if (System.nanoTime() > giveUp) {
+                    throw new IllegalStateException(to.path() + " did not answer for " + deadline.toSeconds()
+                            + " s (kvmsim.retry-deadline): " + e.getMessage(), e);
+                }
+            }
+            KvmEntity.EntityStatus status = status(to, giveUp);
+            long expected = persisted.getOrDefault(to, 0L);
+            if (status.lastSequenceNr() == expected) {
+                f = ask(line, to, command); // it never arrived: the node that had it died
+            } else {
+                Reply r = rebuild(to, expected, status);
+                account(to, r);
+                return r;
+            }
+        }
+    }
+
+    private KvmEntity.EntityStatus status(EntityId to, long giveUp) {
+        while (true) {
+            try {
+                return sharding.ref(runId, to).<KvmEntity.EntityStatus>ask(KvmEntity.Status::new, timeout)
+                        .toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + to.path(), e);
+            } catch (ExecutionException | TimeoutException e) {
+                if (System.nanoTime() > giveUp) {
+                    throw new IllegalStateException(to.path() + " did not answer for " + deadline.toSeconds() + " s "
+                            + "(kvmsim.retry-deadline), not even to say how far its journal goes", e);
+                }
+            }
+        }
+    }
+
+    // the command was applied and its reply lost: the events it persisted are in the journal
+    private Reply rebuild(EntityId to, long expected, KvmEntity.EntityStatus status) {
+        List<Recorded> events = new ArrayList<>();
+        EntityState state = Entities.initial(to);
+        for (JournalReader.Stored s : new JournalReader(sys.system()).events(runId + "/" + to.path())) {
+            Recorded r = (Recorded) s.event();
+            state = Entities.evolve(state, r);
+            if (s.sequenceNr() <= expected) {
+                continue;
+            }
+            events.add(r);
+            if (state.awaiting() != null) {
+                throw new IllegalStateException(to.path() + " applied a command that started a broadcast, and its "
+                        + "node died before the reply came back; that reply holds the receivers' answers and cannot "
+                        + "be rebuilt exactly, so the run stops here (its events are all in the journal)");
+            }
+        }
+        if (!state.equals(status.state()) || events.size() != status.lastSequenceNr() - expected) {
+            throw new IllegalStateException(to.path() + ": the journal and the entity disagree after a lost reply");
+        }
+        return new Reply(null, status.state(), events);
+    }
+
+    private void account(EntityId to, Reply r) {
+        for (Emitted e : r.emitted(to)) {
+            persisted.merge(e.entity(), 1L, Long::sum);
         }
     }
 }

@@ -40,7 +40,7 @@ public final class JournaledReplay {
                 listener.event(entityPath, recorded);
             }
         };
-        RunReport r = Replay.run(runId, trace, policies, new ActorEngine(sys.sharding(), runId), failFast, both);
+        RunReport r = Replay.run(runId, trace, policies, new ActorEngine(sys, runId), failFast, both);
         log.finished(new RunLog.RunFinished((int) Math.min(Integer.MAX_VALUE, r.stepCount()), r.mismatchCount(),
                 r.violations().size(), r.unexpected().size(), r.exitStatus(), System.currentTimeMillis(),
                 r.eventCount(), r.violations()));

@@ -2,22 +2,46 @@ package kvmsim.actors.engine;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import java.time.Duration;
+import java.util.List;
 import kvmsim.actors.entity.Sharding;
 import kvmsim.journal.store.JournalLocation;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 
-/** An ActorSystem on a journal: a one-node cluster with the entities sharded on it. */
+/**
+ * An ActorSystem on a journal. Local (replay, the history commands): a one-node cluster of its own
+ * that hosts every entity. A member ({@code kvmsim node}, {@code replay --cluster}): a node that
+ * joins seed nodes, and hosts entities only if it has the {@link Sharding#ROLE} role.
+ */
 public final class KvmsimSystem implements AutoCloseable {
 
+    /** Where a member listens, whom it joins ({@code host:port} each), and its roles. */
+    public record Node(String host, int port, List<String> seeds, List<String> roles) {
+
+        Config config() {
+            return ConfigFactory.empty()
+                    .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
+                    .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port))
+                    .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(
+                            seeds.stream().map(s -> "pekko://" + NAME + "@" + s).toList()))
+                    .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles));
+        }
+    }
+
+    public static final String NAME = "kvmsim";
+
     private final ActorSystem<Void> system;
+    private final boolean local;
     private Sharding sharding;
 
-    private KvmsimSystem(ActorSystem<Void> system) {
+    private KvmsimSystem(ActorSystem<Void> system, boolean local) {
         this.system = system;
+        this.local = local;
     }
 
     /** The configuration for a journal location, over application.conf. */
@@ -25,20 +49,45 @@ public final class KvmsimSystem implements AutoCloseable {
         return extra.withFallback(journal.config()).withFallback(ConfigFactory.load()).resolve();
     }
 
-    /** Starts the system; the journal's schema must exist (JournalLocation.ensureSchema). */
+    /** Starts a local system; the journal's schema must exist (JournalLocation.ensureSchema). */
     public static KvmsimSystem start(JournalLocation journal, Config extra) {
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "kvmsim", config(journal, extra));
-        return new KvmsimSystem(system);
+        return new KvmsimSystem(ActorSystem.create(Behaviors.empty(), NAME, config(journal, extra)), true);
     }
 
-    /** Joins itself as a one-node cluster and starts sharding (for replay). */
+    /** Starts a cluster member that joins {@code node}'s seeds. */
+    public static KvmsimSystem startNode(JournalLocation journal, Node node, Config extra) {
+        return new KvmsimSystem(ActorSystem.create(Behaviors.empty(), NAME, config(journal,
+                extra.withFallback(node.config()))), false);
+    }
+
+    /** The entities, through Cluster Sharding; a local system first joins itself as a one-node cluster. */
     public Sharding sharding() {
         if (sharding == null) {
-            Cluster cluster = Cluster.get(system);
-            cluster.manager().tell(Join.create(cluster.selfMember().address()));
+            if (local) {
+                Cluster cluster = Cluster.get(system);
+                cluster.manager().tell(Join.create(cluster.selfMember().address()));
+            }
             sharding = new Sharding(system);
         }
         return sharding;
+    }
+
+    /** Waits until this node is Up and some Up member hosts entities; false on timeout. */
+    public boolean awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Cluster cluster = Cluster.get(system);
+        while (System.nanoTime() < deadline) {
+            boolean selfUp = cluster.selfMember().status() == MemberStatus.up();
+            boolean hosts = false;
+            for (var m : cluster.state().getMembers()) {
+                hosts |= m.status() == MemberStatus.up() && m.hasRole(Sharding.ROLE);
+            }
+            if (selfUp && hosts) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return false;
     }
 
     public ActorSystem<Void> system() {
@@ -49,13 +98,29 @@ public final class KvmsimSystem implements AutoCloseable {
     public void close() {
         system.terminate();
         try {
-            system.getWhenTerminated().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            system.getWhenTerminated().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
         } catch (Exception e) {
             // shutting down anyway; the journal has every event that was acknowledged
         }
     }
 
+    /** The default wait for one journal write by the run log. */
     public static Duration askTimeout() {
         return Duration.ofSeconds(30);
+    }
+
+    /** How long the driver waits for one entity's answer before it checks and retries ({@code kvmsim.ask-timeout}). */
+    public static Duration driverTimeout(ActorSystem<?> system) {
+        return system.settings().config().getDuration("kvmsim.ask-timeout");
+    }
+
+    /** How long a broadcaster waits for its receivers before it sends again ({@code kvmsim.broadcast-timeout}). */
+    public static Duration broadcastTimeout(ActorSystem<?> system) {
+        return system.settings().config().getDuration("kvmsim.broadcast-timeout");
+    }
+
+    /** How long the driver keeps retrying one command across node failures ({@code kvmsim.retry-deadline}). */
+    public static Duration retryDeadline(ActorSystem<?> system) {
+        return system.settings().config().getDuration("kvmsim.retry-deadline");
     }
 }

@@ -56,6 +56,18 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
         }
     }
 
+    /**
+     * How far the entity's journal goes: what a driver whose command went unanswered (its node
+     * died) asks, to learn whether the command was applied before it resends it. Answered once no
+     * broadcast is in flight, so the answer is final.
+     */
+    public record Status(ActorRef<EntityStatus> replyTo) implements Msg {
+    }
+
+    /** The entity's last persisted sequence number and its state. */
+    public record EntityStatus(long lastSequenceNr, EntityState state) implements CborSerializable {
+    }
+
     /** A receiver did not answer in time: the broadcast is sent again. */
     public record BroadcastFailed(String reason) implements Msg {
     }
@@ -96,6 +108,8 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
         return newCommandHandlerBuilder().forAnyState()
                 .onCommand(Handle.class, this::onHandle)
                 .onCommand(AcksCollected.class, this::onAcks)
+                .onCommand(Status.class, (state, st) -> state.awaiting() != null ? Effect().stash()
+                        : Effect().none().thenReply(st.replyTo(), s -> new EntityStatus(lastSequenceNumber(ctx), s)))
                 .onCommand(BroadcastFailed.class, (state, f) -> {
                     ctx.getLog().warn("{}: broadcast failed ({}), sending it again", entity.path(), f.reason());
                     if (state.awaiting() != null) {
@@ -155,7 +169,8 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
         List<CompletableFuture<Reply>> asks = new ArrayList<>();
         for (EntityId to : b.to()) {
             asks.add(sharding.ref(runId, to)
-                    .<Reply>ask(replyTo -> new Handle(b.line(), b.request(), replyTo), KvmsimSystem.askTimeout())
+                    .<Reply>ask(replyTo -> new Handle(b.line(), b.request(), replyTo), KvmsimSystem.broadcastTimeout(
+                            ctx.getSystem()))
                     .toCompletableFuture());
         }
         CompletableFuture<List<Reply>> all = CompletableFuture.allOf(asks.toArray(new CompletableFuture<?>[0]))

@@ -12,6 +12,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 /** The four entity types placed with Cluster Sharding; the sharded entity id is the persistence id. */
 public final class Sharding {
 
+    /** The cluster role of the nodes that host entities. */
+    public static final String ROLE = "entities";
+
     private final ClusterSharding sharding;
     private final Map<EntityId.Kind, EntityTypeKey<KvmEntity.Msg>> keys = new EnumMap<>(EntityId.Kind.class);
 
@@ -20,7 +23,8 @@ public final class Sharding {
         for (EntityId.Kind kind : EntityId.Kind.values()) {
             EntityTypeKey<KvmEntity.Msg> key = EntityTypeKey.create(KvmEntity.Msg.class, kind.prefix);
             keys.put(kind, key);
-            sharding.init(Entity.of(key, ctx -> KvmEntity.create(ctx.getEntityId(), this)));
+            // only nodes with the role host entities; a driver without it gets a proxy
+            sharding.init(Entity.of(key, ctx -> KvmEntity.create(ctx.getEntityId(), this)).withRole(ROLE));
         }
     }
 

@@ -2,8 +2,12 @@ package kvmsim.journal.store;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,70 +15,166 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Properties;
 
 /**
- * Where the journal lives: an embedded H2 database in a folder (the default, {@code h2:DIR}) or an
- * in-memory H2 ({@code mem}, gone with the process). Both go through pekko-persistence-jdbc.
+ * Where the journal lives, all through pekko-persistence-jdbc:
+ * <ul>
+ * <li>{@code h2:DIR}: an embedded H2 database in a folder (the default; created on first use);</li>
+ * <li>{@code mem}: an in-memory H2, shared by the systems of one process and gone with it;</li>
+ * <li>{@code postgres://USER[:PASSWORD]@HOST[:PORT]/DB} or {@code jdbc:postgresql://...}: a PostgreSQL
+ * database several nodes share. Its schema is created by {@code kvmsim journal init}, never implicitly.</li>
+ * </ul>
  */
-public record JournalLocation(Path dir, String memName) {
+public record JournalLocation(Kind kind, Path dir, String memName, String url, String user, String password) {
+
+    public enum Kind { H2_FILE, H2_MEM, POSTGRES }
 
     public static final String DEFAULT_DIR = "kvmsim-data";
 
-    /** Parses {@code --journal}: {@code h2:DIR} or {@code mem}. */
+    /** Parses {@code --journal}. */
     public static JournalLocation parse(String spec) {
         if (spec.equals("mem")) {
-            return new JournalLocation(null, "kvmsim");
+            return inMemory("kvmsim");
         }
         if (spec.startsWith("h2:") && spec.length() > 3) {
-            return new JournalLocation(Path.of(spec.substring(3)).toAbsolutePath().normalize(), null);
+            return new JournalLocation(Kind.H2_FILE, Path.of(spec.substring(3)).toAbsolutePath().normalize(), null, null,
+                    null, null);
         }
-        throw new IllegalArgumentException("--journal takes h2:DIR or mem, not '" + spec + "'");
+        if (spec.startsWith("postgres://") || spec.startsWith("postgresql://")) {
+            return postgresUri(spec);
+        }
+        if (spec.startsWith("jdbc:postgresql://")) {
+            return new JournalLocation(Kind.POSTGRES, null, null, spec, env("KVMSIM_JOURNAL_USER", "postgres"),
+                    env("KVMSIM_JOURNAL_PASSWORD", ""));
+        }
+        throw new IllegalArgumentException("--journal takes h2:DIR, mem, postgres://USER[:PASSWORD]@HOST[:PORT]/DB or "
+                + "jdbc:postgresql://..., not '" + spec + "'");
     }
 
     public static JournalLocation inMemory(String name) {
-        return new JournalLocation(null, name);
+        return new JournalLocation(Kind.H2_MEM, null, name, null, null, null);
+    }
+
+    // postgres://user:password@host:port/db -> jdbc:postgresql://host:port/db with that user
+    private static JournalLocation postgresUri(String spec) {
+        URI u;
+        try {
+            u = new URI(spec);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("--journal " + redact(spec) + ": not a URI: " + e.getReason());
+        }
+        String db = u.getPath() == null ? "" : u.getPath().replaceFirst("^/", "");
+        if (u.getHost() == null || db.isEmpty()) {
+            throw new IllegalArgumentException("--journal " + redact(spec)
+                    + ": give a host and a database: postgres://USER[:PASSWORD]@HOST[:PORT]/DB");
+        }
+        String user = env("KVMSIM_JOURNAL_USER", "postgres");
+        String password = env("KVMSIM_JOURNAL_PASSWORD", "");
+        if (u.getRawUserInfo() != null) {
+            String[] parts = u.getRawUserInfo().split(":", 2);
+            user = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
+            if (parts.length == 2) {
+                password = URLDecoder.decode(parts[1], StandardCharsets.UTF_8);
+            }
+        }
+        String url = "jdbc:postgresql://" + u.getHost() + (u.getPort() > 0 ? ":" + u.getPort() : "") + "/" + db
+                + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+        return new JournalLocation(Kind.POSTGRES, null, null, url, user, password);
+    }
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null ? fallback : v;
+    }
+
+    private static String redact(String spec) {
+        return spec.replaceAll("://([^:/@]+):[^@]*@", "://$1:***@");
     }
 
     public boolean inMemory() {
-        return dir == null;
+        return kind == Kind.H2_MEM;
+    }
+
+    public boolean isPostgres() {
+        return kind == Kind.POSTGRES;
+    }
+
+    /** Several processes can share it: what a cluster needs. */
+    public boolean shareable() {
+        return isPostgres();
     }
 
     public String jdbcUrl() {
-        return inMemory() ? "jdbc:h2:mem:" + memName + ";DB_CLOSE_DELAY=-1"
-                : "jdbc:h2:file:" + dir.resolve("journal") + ";DB_CLOSE_DELAY=-1";
+        return switch (kind) {
+            case H2_MEM -> "jdbc:h2:mem:" + memName + ";DB_CLOSE_DELAY=-1";
+            case H2_FILE -> "jdbc:h2:file:" + dir.resolve("journal") + ";DB_CLOSE_DELAY=-1";
+            case POSTGRES -> url;
+        };
     }
 
     @Override
     public String toString() {
-        return inMemory() ? "mem" : "h2:" + dir;
+        return switch (kind) {
+            case H2_MEM -> "mem";
+            case H2_FILE -> "h2:" + dir;
+            case POSTGRES -> url + " (user " + user + ")";
+        };
     }
 
     /** The Pekko configuration that points the jdbc journal, snapshot store and read journal here. */
     public Config config() {
-        return ConfigFactory.parseString("pekko-persistence-jdbc.shared-databases.slick.db.url = \""
-                + jdbcUrl().replace("\\", "\\\\") + "\"");
+        String base = "pekko-persistence-jdbc.shared-databases.slick";
+        Config c = ConfigFactory.empty().withValue(base + ".db.url", ConfigValueFactory.fromAnyRef(jdbcUrl()));
+        if (isPostgres()) {
+            c = c.withValue(base + ".profile", ConfigValueFactory.fromAnyRef("slick.jdbc.PostgresProfile$"))
+                    .withValue(base + ".db.driver", ConfigValueFactory.fromAnyRef("org.postgresql.Driver"))
+                    .withValue(base + ".db.user", ConfigValueFactory.fromAnyRef(user))
+                    .withValue(base + ".db.password", ConfigValueFactory.fromAnyRef(password));
+        }
+        return c;
     }
 
-    /** Creates the folder and the tables (idempotent): the jdbc plugin's own H2 schema. */
+    /** Whether the journal's tables are there (both scripts name them in lower case). */
+    public boolean hasSchema() throws SQLException {
+        try (Connection c = connect(); var rs = c.getMetaData().getTables(null, null, "event_journal", null)) {
+            return rs.next();
+        }
+    }
+
+    /**
+     * Creates the folder (H2) and the tables, idempotently: the jdbc plugin's own script for the
+     * database, with its one CREATE UNIQUE INDEX (and PostgreSQL's CREATE INDEX CONCURRENTLY, which
+     * cannot run in a script) made IF NOT EXISTS.
+     */
     public void ensureSchema() throws IOException, SQLException {
-        if (!inMemory()) {
+        if (kind == Kind.H2_FILE) {
             Files.createDirectories(dir);
         }
+        String script = isPostgres() ? "/schema/postgres/postgres-create-schema.sql" : "/schema/h2/h2-create-schema.sql";
         String sql;
-        try (InputStream in = JournalLocation.class.getResourceAsStream("/schema/h2/h2-create-schema.sql")) {
+        try (InputStream in = JournalLocation.class.getResourceAsStream(script)) {
             if (in == null) {
-                throw new IOException("pekko-persistence-jdbc's H2 schema is not on the classpath");
+                throw new IOException("pekko-persistence-jdbc's schema " + script + " is not on the classpath");
             }
             sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        // the shipped script has one CREATE UNIQUE INDEX without IF NOT EXISTS: make it idempotent
-        sql = sql.replace("CREATE UNIQUE INDEX \"", "CREATE UNIQUE INDEX IF NOT EXISTS \"");
-        try (Connection c = DriverManager.getConnection(jdbcUrl(), "sa", ""); Statement st = c.createStatement()) {
+        sql = sql.replace("CREATE UNIQUE INDEX \"", "CREATE UNIQUE INDEX IF NOT EXISTS \"")
+                .replace("CREATE UNIQUE INDEX event_journal", "CREATE UNIQUE INDEX IF NOT EXISTS event_journal")
+                .replace("CREATE INDEX CONCURRENTLY ", "CREATE INDEX IF NOT EXISTS ");
+        try (Connection c = connect(); Statement st = c.createStatement()) {
             for (String stmt : sql.split(";")) {
                 if (!stmt.isBlank()) {
                     st.execute(stmt);
                 }
             }
         }
+    }
+
+    private Connection connect() throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", isPostgres() ? user : "sa");
+        p.setProperty("password", isPostgres() ? password : "");
+        return DriverManager.getConnection(jdbcUrl(), p);
     }
 }

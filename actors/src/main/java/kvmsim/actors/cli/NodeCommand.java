@@ -1,0 +1,99 @@
+package kvmsim.actors.cli;
+
+import com.typesafe.config.ConfigFactory;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import kvmsim.actors.engine.KvmsimSystem;
+import kvmsim.actors.engine.Membership;
+import kvmsim.journal.store.JournalLocation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "node", description = "Run a cluster node: join the seeds, host a share of the hosts, VMs, vCPUs and "
+        + "memslots of every run, print membership changes. SIGTERM leaves the cluster gracefully: the node's shards "
+        + "are handed to the others before it stops.")
+final class NodeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on and be reached at (default ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--port", defaultValue = "2551", description = "port (default ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--seed", paramLabel = "HOST:PORT", description = "a seed node to join; repeat for several "
+            + "(default: this node, which then starts a new cluster)")
+    List<String> seeds = new ArrayList<>();
+
+    @Option(names = "--roles", split = ",", defaultValue = "entities",
+            description = "cluster roles (default ${DEFAULT-VALUE}: hosts entities)")
+    List<String> roles;
+
+    @Mixin
+    JournalOption journal;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        JournalLocation location;
+        try {
+            location = sharedJournal(journal, "node");
+            for (String s : seeds) {
+                hostPort(s, "--seed");
+            }
+            if (port < 0 || port > 65535) {
+                throw new BadInput("--port takes 0 to 65535, not " + port);
+            }
+        } catch (BadInput e) {
+            err.println(e.getMessage());
+            return Main.BAD_INPUT;
+        }
+        List<String> seedList = seeds.isEmpty() ? List.of(host + ":" + port) : seeds;
+        KvmsimSystem sys = KvmsimSystem.startNode(location, new KvmsimSystem.Node(host, port, seedList, roles),
+                ConfigFactory.empty());
+        sys.sharding();
+        out.println("node pekko://" + KvmsimSystem.NAME + "@" + host + ":" + port + " roles " + roles + " seeds "
+                + seedList + " journal " + location);
+        out.flush();
+        Membership.print(sys.system(), out);
+        sys.system().getWhenTerminated().toCompletableFuture().join();
+        out.println("node " + host + ":" + port + " stopped");
+        out.flush();
+        return 0;
+    }
+
+    /** A journal several processes can share; a cluster must not split its events over private H2 files. */
+    static JournalLocation sharedJournal(JournalOption journal, String what) {
+        JournalLocation location = journal.location();
+        if (!location.shareable()) {
+            throw new BadInput(what + ": the nodes of a cluster share one PostgreSQL journal: --journal "
+                    + "postgres://USER@HOST/DB (not " + location + ")");
+        }
+        JournalOption.checkSchema(location);
+        return location;
+    }
+
+    static void hostPort(String s, String option) {
+        int colon = s.lastIndexOf(':');
+        boolean ok = colon > 0 && colon < s.length() - 1;
+        if (ok) {
+            try {
+                int p = Integer.parseInt(s.substring(colon + 1));
+                ok = p > 0 && p <= 65535;
+            } catch (NumberFormatException e) {
+                ok = false;
+            }
+        }
+        if (!ok) {
+            throw new BadInput(option + " takes HOST:PORT, not '" + s + "'");
+        }
+    }
+}
