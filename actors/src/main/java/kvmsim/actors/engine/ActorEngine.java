@@ -36,12 +36,16 @@ import kvmsim.domain.kernel.Reply;
  */
 public final class ActorEngine implements Engine {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ActorEngine.class);
+
     private final KvmsimSystem sys;
     private final Sharding sharding;
     private final String runId;
     private final Duration timeout;
     private final Duration deadline;
     private final Map<EntityId, Long> persisted = new HashMap<>();
+    private long resent;
+    private long rebuilt;
 
     public ActorEngine(KvmsimSystem sys, String runId) {
         this.sys = sys;
@@ -69,56 +73,77 @@ public final class ActorEngine implements Engine {
         return replies;
     }
 
+    // the reply may take as long as the retry deadline: a VM's flush waits for a dead node's vCPUs
     private CompletableFuture<Reply> ask(int line, EntityId to, EntityCommand command) {
         return sharding.ref(runId, to)
-                .<Reply>ask(replyTo -> new KvmEntity.Handle(line, command, replyTo), timeout)
+                .<Reply>ask(replyTo -> new KvmEntity.Handle(line, command, replyTo), deadline)
                 .toCompletableFuture();
     }
 
-    // waits for the reply; when none comes, finds out whether the command was applied, then resends or rebuilds
+    /**
+     * Waits for the reply. Each time {@code timeout} passes without one, asks the entity how far its
+     * journal goes: at the driver's count the command never arrived (its node died with it) and is
+     * sent again; past it, the command was applied, and the reply is awaited one more period and
+     * then rebuilt from the journal. No answer to that question either means the entity is busy
+     * (a broadcast in flight) or still moving to another node: keep waiting.
+     */
     private Reply settle(int line, EntityId to, EntityCommand command, CompletableFuture<Reply> first) {
         long giveUp = System.nanoTime() + deadline.toNanos();
         CompletableFuture<Reply> f = first;
         while (true) {
-            try {
-                Reply r = f.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            Reply r = await(f, to);
+            if (r != null) {
                 account(to, r);
                 return r;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for " + to.path(), e);
-            } catch (ExecutionException | TimeoutException e) {
-                if (System.nanoTime() > giveUp) {
-                    throw new IllegalStateException(to.path() + " did not answer for " + deadline.toSeconds()
-                            + " s (kvmsim.retry-deadline): " + e.getMessage(), e);
-                }
             }
-            KvmEntity.EntityStatus status = status(to, giveUp);
+            if (System.nanoTime() > giveUp) {
+                throw new IllegalStateException(to.path() + " did not answer for " + deadline.toSeconds()
+                        + " s (kvmsim.retry-deadline)");
+            }
+            KvmEntity.EntityStatus status = status(to);
+            if (status == null) {
+                continue;
+            }
             long expected = persisted.getOrDefault(to, 0L);
             if (status.lastSequenceNr() == expected) {
-                f = ask(line, to, command); // it never arrived: the node that had it died
-            } else {
-                Reply r = rebuild(to, expected, status);
-                account(to, r);
-                return r;
+                LOG.warn("{}: no answer within {} s and the command never arrived (its node died?): sending it again",
+                        to.path(), timeout.toSeconds());
+                f = ask(line, to, command);
+                resent++;
+                continue;
             }
+            r = await(f, to);
+            if (r == null) {
+                LOG.warn("{}: the command was applied but its reply was lost: rebuilding it from the journal", to.path());
+                r = rebuild(to, expected, status);
+                rebuilt++;
+            }
+            account(to, r);
+            return r;
         }
     }
 
-    private KvmEntity.EntityStatus status(EntityId to, long giveUp) {
-        while (true) {
-            try {
-                return sharding.ref(runId, to).<KvmEntity.EntityStatus>ask(KvmEntity.Status::new, timeout)
-                        .toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for " + to.path(), e);
-            } catch (ExecutionException | TimeoutException e) {
-                if (System.nanoTime() > giveUp) {
-                    throw new IllegalStateException(to.path() + " did not answer for " + deadline.toSeconds() + " s "
-                            + "(kvmsim.retry-deadline), not even to say how far its journal goes", e);
-                }
-            }
+    // the reply within one timeout period; null if none came (or the ask failed: the reply is lost)
+    private Reply await(CompletableFuture<Reply> f, EntityId to) {
+        try {
+            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + to.path(), e);
+        } catch (ExecutionException | TimeoutException e) {
+            return null;
+        }
+    }
+
+    private KvmEntity.EntityStatus status(EntityId to) {
+        try {
+            return sharding.ref(runId, to).<KvmEntity.EntityStatus>ask(KvmEntity.Status::new, timeout)
+                    .toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + to.path(), e);
+        } catch (ExecutionException | TimeoutException e) {
+            return null;
         }
     }
 
@@ -143,6 +168,16 @@ public final class ActorEngine implements Engine {
             throw new IllegalStateException(to.path() + ": the journal and the entity disagree after a lost reply");
         }
         return new Reply(null, status.state(), events);
+    }
+
+    /** Commands sent again because they never arrived (their node died with them). */
+    public long resent() {
+        return resent;
+    }
+
+    /** Replies rebuilt from the journal because the command was applied and the reply lost. */
+    public long rebuilt() {
+        return rebuilt;
     }
 
     private void account(EntityId to, Reply r) {

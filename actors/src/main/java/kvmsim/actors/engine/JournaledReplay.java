@@ -25,6 +25,12 @@ public final class JournaledReplay {
 
     public static RunReport run(KvmsimSystem sys, String runId, TraceSource trace, Policies policies, boolean failFast,
             ReplayListener listener) {
+        return run(new ActorEngine(sys, runId), sys, runId, trace, policies, failFast, listener);
+    }
+
+    /** As above on a given engine (whose counters of resent and rebuilt commands a caller wants to read). */
+    public static RunReport run(ActorEngine engine, KvmsimSystem sys, String runId, TraceSource trace,
+            Policies policies, boolean failFast, ReplayListener listener) {
         RunLogWriter log = new RunLogWriter(sys.system(), runId, "run-log-" + LOGS.incrementAndGet());
         log.started(new RunLog.RunStarted(trace.file(), "actors", policies.values(), System.currentTimeMillis(),
                 JournalFormat.CURRENT));
@@ -40,7 +46,7 @@ public final class JournaledReplay {
                 listener.event(entityPath, recorded);
             }
         };
-        RunReport r = Replay.run(runId, trace, policies, new ActorEngine(sys, runId), failFast, both);
+        RunReport r = Replay.run(runId, trace, policies, engine, failFast, both);
         log.finished(new RunLog.RunFinished((int) Math.min(Integer.MAX_VALUE, r.stepCount()), r.mismatchCount(),
                 r.violations().size(), r.unexpected().size(), r.exitStatus(), System.currentTimeMillis(),
                 r.eventCount(), r.violations()));

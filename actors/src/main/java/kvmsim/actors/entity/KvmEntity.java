@@ -1,7 +1,9 @@
 package kvmsim.actors.entity;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.domain.common.EntityId;
@@ -49,10 +51,14 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
     public record Handle(int line, EntityCommand command, ActorRef<Reply> replyTo) implements Msg {
     }
 
-    /** Every receiver of the broadcast acknowledged; replies in receiver order. */
-    public record AcksCollected(List<Reply> replies) implements Msg {
-        public AcksCollected {
-            replies = List.copyOf(replies);
+    /**
+     * One round of a broadcast came back: the replies of the receivers that answered, by their
+     * index in the broadcast's receiver list, and why the others did not ({@code failure}, or null).
+     * {@code round} ties it to the broadcast it belongs to: a late round of an earlier one is dropped.
+     */
+    public record AcksReceived(long round, Map<Integer, Reply> replies, String failure) implements Msg {
+        public AcksReceived {
+            replies = Map.copyOf(replies);
         }
     }
 
@@ -68,9 +74,6 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
     public record EntityStatus(long lastSequenceNr, EntityState state) implements CborSerializable {
     }
 
-    /** A receiver did not answer in time: the broadcast is sent again. */
-    public record BroadcastFailed(String reason) implements Msg {
-    }
 
     private final ActorContext<Msg> ctx;
     private final Sharding sharding;
@@ -80,6 +83,12 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
     // because after a crash nobody waits for the reply any more
     private Handle waiting;
     private List<Recorded> started = List.of();
+    // the broadcast in flight: its number, and the receivers that acknowledged, by index. A receiver
+    // acknowledges a repeated request without acting, so an answer is kept from the round that had it:
+    // the reply must carry the events the receiver persisted, not the empty repeat
+    private long broadcastRound;
+    private long currentBroadcast;
+    private final Map<Integer, Reply> acked = new HashMap<>();
 
     private KvmEntity(ActorContext<Msg> ctx, Sharding sharding, String persistenceId) {
         super(PersistenceId.ofUniqueId(persistenceId));
@@ -107,16 +116,9 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
     public CommandHandler<Msg, Recorded, EntityState> commandHandler() {
         return newCommandHandlerBuilder().forAnyState()
                 .onCommand(Handle.class, this::onHandle)
-                .onCommand(AcksCollected.class, this::onAcks)
+                .onCommand(AcksReceived.class, this::onAcks)
                 .onCommand(Status.class, (state, st) -> state.awaiting() != null ? Effect().stash()
                         : Effect().none().thenReply(st.replyTo(), s -> new EntityStatus(lastSequenceNumber(ctx), s)))
-                .onCommand(BroadcastFailed.class, (state, f) -> {
-                    ctx.getLog().warn("{}: broadcast failed ({}), sending it again", entity.path(), f.reason());
-                    if (state.awaiting() != null) {
-                        sendBroadcast(state.awaiting());
-                    }
-                    return Effect().none();
-                })
                 .build();
     }
 
@@ -126,7 +128,8 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
         }
         Decision d = Entities.decide(state, h.command());
         if (d.rejected() || d.events().isEmpty()) {
-            return Effect().none().thenReply(h.replyTo(), s -> new Reply(d.errno(), s, List.of()));
+            List<Recorded> again = recorded(h.line(), d.again());
+            return Effect().none().thenReply(h.replyTo(), s -> new Reply(d.errno(), s, again));
         }
         List<Recorded> recorded = recorded(h.line(), d.events());
         return Effect().persist(recorded).thenRun(s -> {
@@ -136,20 +139,30 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
             } else {
                 waiting = h;
                 started = recorded;
-                sendBroadcast(b);
+                startBroadcast(b);
             }
         });
     }
 
-    private Effect<Recorded, EntityState> onAcks(EntityState state, AcksCollected a) {
+    private Effect<Recorded, EntityState> onAcks(EntityState state, AcksReceived a) {
         Broadcast b = state.awaiting();
-        if (b == null || a.replies().size() != b.to().size()) {
+        if (b == null || a.round() != currentBroadcast) {
             return Effect().none(); // a late answer to a broadcast that already completed
         }
+        acked.putAll(a.replies());
+        if (acked.size() < b.to().size()) {
+            ctx.getLog().warn("{}: {} of {} receivers did not answer ({}), asking them again", entity.path(),
+                    b.to().size() - acked.size(), b.to().size(), a.failure());
+            sendBroadcast(b);
+            return Effect().none();
+        }
+        List<Reply> replies = new ArrayList<>();
         List<Ack> acks = new ArrayList<>();
         for (int i = 0; i < b.to().size(); i++) {
-            acks.add(Ack.of(b.to().get(i), a.replies().get(i)));
+            replies.add(acked.get(i));
+            acks.add(Ack.of(b.to().get(i), acked.get(i)));
         }
+        acked.clear();
         Decision d = Entities.decide(state, b.completion(acks));
         List<Recorded> recorded = recorded(b.line(), d.events());
         Handle h = waiting;
@@ -159,24 +172,46 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
         return Effect().persist(recorded).thenRun(s -> {
             if (h != null) {
                 Reply startedReply = new Reply(null, s, before);
-                h.replyTo().tell(Reply.afterBroadcast(entity, startedReply, b.to(), a.replies(),
+                h.replyTo().tell(Reply.afterBroadcast(entity, startedReply, b.to(), replies,
                         new Reply(d.errno(), s, recorded)));
             }
         }).thenUnstashAll();
     }
 
+    private void startBroadcast(Broadcast b) {
+        currentBroadcast = ++broadcastRound;
+        acked.clear();
+        sendBroadcast(b);
+    }
+
+    // asks the receivers that have not answered yet; one AcksReceived comes back when all of them
+    // answered or one failed
     private void sendBroadcast(Broadcast b) {
+        long round = currentBroadcast;
+        List<Integer> missing = new ArrayList<>();
         List<CompletableFuture<Reply>> asks = new ArrayList<>();
-        for (EntityId to : b.to()) {
-            asks.add(sharding.ref(runId, to)
-                    .<Reply>ask(replyTo -> new Handle(b.line(), b.request(), replyTo), KvmsimSystem.broadcastTimeout(
-                            ctx.getSystem()))
-                    .toCompletableFuture());
+        for (int i = 0; i < b.to().size(); i++) {
+            if (!acked.containsKey(i)) {
+                missing.add(i);
+                asks.add(sharding.ref(runId, b.to().get(i))
+                        .<Reply>ask(replyTo -> new Handle(b.line(), b.request(), replyTo), KvmsimSystem.broadcastTimeout(
+                                ctx.getSystem()))
+                        .toCompletableFuture());
+            }
         }
-        CompletableFuture<List<Reply>> all = CompletableFuture.allOf(asks.toArray(new CompletableFuture<?>[0]))
-                .thenApply(x -> asks.stream().map(CompletableFuture::join).toList());
-        ctx.pipeToSelf(all, (replies, error) -> error == null ? new AcksCollected(replies)
-                : new BroadcastFailed(String.valueOf(error.getMessage())));
+        CompletableFuture<AcksReceived> round0 = CompletableFuture.allOf(asks.toArray(new CompletableFuture<?>[0]))
+                .handle((x, error) -> {
+                    Map<Integer, Reply> answered = new HashMap<>();
+                    for (int k = 0; k < asks.size(); k++) {
+                        CompletableFuture<Reply> f = asks.get(k);
+                        if (f.isDone() && !f.isCompletedExceptionally()) {
+                            answered.put(missing.get(k), f.join());
+                        }
+                    }
+                    return new AcksReceived(round, answered, error == null ? null : String.valueOf(error.getMessage()));
+                });
+        ctx.pipeToSelf(round0, (m, error) -> m != null ? m
+                : new AcksReceived(round, Map.of(), String.valueOf(error.getMessage())));
     }
 
     private static List<Recorded> recorded(int line, List<Event> events) {
@@ -191,7 +226,7 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
     public SignalHandler<EntityState> signalHandler() {
         return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
             if (state.awaiting() != null) {
-                sendBroadcast(state.awaiting()); // recovered mid-broadcast: finish it
+                startBroadcast(state.awaiting()); // recovered mid-broadcast: finish it
             }
         }).build();
     }

@@ -28,6 +28,11 @@ public final class Sharding {
         }
     }
 
+    /** The sharding type of an entity kind: for asking a region which entities it hosts. */
+    public EntityTypeKey<KvmEntity.Msg> typeKey(EntityId.Kind kind) {
+        return keys.get(kind);
+    }
+
     public EntityRef<KvmEntity.Msg> ref(String runId, EntityId id) {
         return sharding.entityRefFor(keys.get(id.kind()), runId + "/" + id.path());
     }

@@ -70,8 +70,10 @@ public final class Entities {
     /** decide, then evolve each event: what both engines do with a command. */
     public static Handled handle(EntityState s, EntityCommand c, int line) {
         Decision d = decide(s, c);
-        if (d.rejected()) {
-            return new Handled(new Reply(d.errno(), s, java.util.List.of()), s);
+        if (d.rejected() || !d.again().isEmpty()) {
+            java.util.List<Recorded> again = new java.util.ArrayList<>();
+            d.again().forEach(e -> again.add(new Recorded(line, e)));
+            return new Handled(new Reply(d.errno(), s, again), s);
         }
         EntityState next = s;
         java.util.List<Recorded> recorded = new java.util.ArrayList<>();

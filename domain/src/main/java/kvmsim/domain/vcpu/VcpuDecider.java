@@ -52,7 +52,9 @@ public final class VcpuDecider {
     // and waits for it; one outside guest mode services the request in vcpu_enter_guest()
     private static Decision tlbFlushRequest(VcpuState s, TlbFlushRequest r) {
         if (r.seq() <= s.flushRequestsSeen()) {
-            return Decision.ok(); // already acknowledged: a broadcast resumed after recovery
+            // asked again (a broadcast round timed out, or its sender recovered): the same answer as then
+            return r.seq() == s.flushRequestsSeen() && s.lastFlushAck() != null ? Decision.again(s.lastFlushAck())
+                    : Decision.ok();
         }
         if (s.inGuest()) {
             return Decision.accept(new TlbFlushed(r.seq(), s.tlb().size()));
@@ -100,9 +102,9 @@ public final class VcpuDecider {
         } else if (e instanceof TlbFilled f) {
             return s.withFilled(f.gfn(), new TlbEntry(f.writable()));
         } else if (e instanceof TlbFlushed f) {
-            return s.withTlb(Map.of(), Math.max(f.seq(), s.flushRequestsSeen()), false);
+            return s.withFlushAck(Map.of(), Math.max(f.seq(), s.flushRequestsSeen()), false, f);
         } else if (e instanceof TlbFlushDeferred d) {
-            return s.withTlb(s.tlb(), d.seq(), true);
+            return s.withFlushAck(s.tlb(), d.seq(), true, d);
         }
         throw new IllegalArgumentException("unhandled vcpu event " + e);
     }

@@ -14,14 +14,14 @@ import kvmsim.domain.kernel.EntityState;
  */
 public record VcpuState(String vm, long id, boolean created, boolean initialised, long target, long features,
         boolean hasRunOnce, boolean inGuest, Map<Long, TlbEntry> tlb, long flushRequestsSeen,
-        boolean flushPending) implements EntityState {
+        boolean flushPending, VcpuEvent lastFlushAck) implements EntityState {
 
     public VcpuState {
         tlb = Map.copyOf(tlb);
     }
 
     public static VcpuState initial(String vm, long id) {
-        return new VcpuState(vm, id, false, false, 0, 0, false, false, Map.of(), 0, false);
+        return new VcpuState(vm, id, false, false, 0, 0, false, false, Map.of(), 0, false, null);
     }
 
     public TlbEntry tlbEntry(long gfn) {
@@ -31,11 +31,17 @@ public record VcpuState(String vm, long id, boolean created, boolean initialised
     VcpuState withRun(boolean created, boolean initialised, long target, long features, boolean hasRunOnce,
             boolean inGuest) {
         return new VcpuState(vm, id, created, initialised, target, features, hasRunOnce, inGuest, tlb,
-                flushRequestsSeen, flushPending);
+                flushRequestsSeen, flushPending, lastFlushAck);
     }
 
     VcpuState withTlb(Map<Long, TlbEntry> t, long seen, boolean pending) {
-        return new VcpuState(vm, id, created, initialised, target, features, hasRunOnce, inGuest, t, seen, pending);
+        return new VcpuState(vm, id, created, initialised, target, features, hasRunOnce, inGuest, t, seen, pending,
+                lastFlushAck);
+    }
+
+    /** After answering flush request {@code seen} with {@code ack}: a repeat of that request gets the same answer. */
+    VcpuState withFlushAck(Map<Long, TlbEntry> t, long seen, boolean pending, VcpuEvent ack) {
+        return new VcpuState(vm, id, created, initialised, target, features, hasRunOnce, inGuest, t, seen, pending, ack);
     }
 
     VcpuState withFilled(long gfn, TlbEntry e) {

@@ -1,0 +1,306 @@
+package kvmsim.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import kvmsim.actors.engine.ActorEngine;
+import kvmsim.actors.engine.JournaledReplay;
+import kvmsim.actors.engine.KvmsimSystem;
+import kvmsim.actors.history.JournalReader;
+import kvmsim.domain.common.EntityId;
+import kvmsim.domain.common.Policies;
+import kvmsim.domain.engine.FleetTraceGenerator;
+import kvmsim.domain.engine.ReferenceEngine;
+import kvmsim.domain.engine.Replay;
+import kvmsim.domain.engine.ReplayListener;
+import kvmsim.domain.engine.RunRecorder;
+import kvmsim.domain.engine.RunReport;
+import kvmsim.domain.engine.StepResult;
+import kvmsim.domain.kernel.Recorded;
+import kvmsim.domain.trace.Trace;
+import kvmsim.journal.store.JournalLocation;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Three nodes in separate ActorSystems on loopback ports, a driver node without entities, and a
+ * real PostgreSQL journal the setup starts itself. A node is killed by terminating its system
+ * without coordinated shutdown: it does not leave, the others find it unreachable and the split
+ * brain resolver downs it. Runs with -Pheavy (which .ci/run runs); KVMSIM_REQUIRE_POSTGRES makes a
+ * machine without PostgreSQL fail rather than skip.
+ */
+@Tag("multinode")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterTest {
+
+    static final Config TEST = ConfigFactory.parseString("""
+            kvmsim.ask-timeout = 30s
+            kvmsim.broadcast-timeout = 2s
+            kvmsim.retry-deadline = 3m
+            pekko.cluster.split-brain-resolver.stable-after = 3s
+            pekko.coordinated-shutdown.run-by-actor-system-terminate = off
+            """);
+
+    private LocalPostgres pg;
+    private JournalLocation journal;
+    private final List<KvmsimSystem> nodes = new ArrayList<>();
+    private String seed;
+    private KvmsimSystem driver;
+
+    @BeforeAll
+    void start() throws Exception {
+        Path bin = LocalPostgres.binaries();
+        if (bin == null && System.getenv("KVMSIM_REQUIRE_POSTGRES") != null) {
+            throw new AssertionError("KVMSIM_REQUIRE_POSTGRES is set and no PostgreSQL could be found or installed");
+        }
+        Assumptions.assumeTrue(bin != null, "no PostgreSQL on this machine, and it cannot be installed");
+        pg = LocalPostgres.start(bin);
+        journal = JournalLocation.parse(pg.uri());
+        journal.ensureSchema();
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        seed = "127.0.0.1:" + port;
+        for (int i = 0; i < 3; i++) {
+            KvmsimSystem n = KvmsimSystem.startNode(journal, new KvmsimSystem.Node("127.0.0.1", i == 0 ? port : 0,
+                    List.of(seed), List.of("entities")), TEST);
+            n.sharding();
+            nodes.add(n);
+        }
+        driver = driver(TEST);
+        awaitUpMembers(driver, 4);
+    }
+
+    private KvmsimSystem driver(Config config) throws Exception {
+        KvmsimSystem d = KvmsimSystem.startNode(journal, new KvmsimSystem.Node("127.0.0.1", 0, List.of(seed),
+                List.of("driver")), config);
+        assertTrue(d.awaitReady(Duration.ofSeconds(60)), "the driver joined");
+        d.sharding();
+        return d;
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (driver != null) {
+            driver.close();
+        }
+        nodes.forEach(KvmsimSystem::close);
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aTraceGivesTheSameResultsAndEventStreamsOnOneNodeAndOnThree() throws Exception {
+        Trace trace = FleetTraceGenerator.generate(12, 4, 4, 6);
+        RunRecorder three = new RunRecorder();
+        RunReport r3 = JournaledReplay.run(driver, "three", trace, Policies.defaults(), false, three);
+        RunRecorder one = new RunRecorder();
+        RunReport r1;
+        try (KvmsimSystem single = KvmsimSystem.start(journal, TEST)) {
+            r1 = JournaledReplay.run(single, "one", trace, Policies.defaults(), false, one);
+        }
+        RunRecorder ref = new RunRecorder();
+        Replay.run("ref", trace, Policies.defaults(), new ReferenceEngine(), false, ref);
+        assertEquals(0, r3.exitStatus());
+        assertEquals(one.steps(), three.steps());
+        assertEquals(ref.steps(), three.steps());
+        assertEquals(r1.eventCount(), r3.eventCount());
+        assertEquals(stored("one"), stored("three"), "per-entity event streams in the journal");
+        assertEquals(new TreeMap<>(ref.events()), stored("three"));
+
+        // the entities really were spread: every node hosts some, and VMs broadcast to vCPUs elsewhere
+        Map<String, Integer> placed = placement("three");
+        List<Integer> perNode = new ArrayList<>(List.of(0, 0, 0));
+        placed.values().forEach(n -> perNode.set(n, perNode.get(n) + 1));
+        assertTrue(perNode.stream().allMatch(n -> n > 0), "entities per node " + perNode);
+        long crossNode = placed.entrySet().stream().filter(e -> e.getKey().startsWith("vcpu/"))
+                .filter(e -> !e.getValue().equals(placed.get("vm/" + e.getKey().split("/")[1]))).count();
+        assertTrue(crossNode > 0, "some vCPUs live on another node than their VM");
+    }
+
+    @Test
+    @Order(2)
+    void aBroadcastToVcpusOnThreeNodesCompletesAndOneToADeadNodesVcpuCompletesAfterItMoves() throws Exception {
+        // one VM, twelve vCPUs: dirty logging starts (a flush to all twelve), then the log is read (another)
+        Trace trace = FleetTraceGenerator.generate(1, 12, 1, 1);
+        int getDirtyLog = trace.steps().get(trace.steps().size() - 1).line();
+        KvmsimSystem[] killed = {null};
+        RunRecorder rec = new RunRecorder();
+        ReplayListener killBeforeTheLastFlush = new ReplayListener() {
+            @Override
+            public void step(StepResult s) {
+                rec.step(s);
+                if (s.line() == getDirtyLog - 1) {
+                    try {
+                        Map<String, Integer> placed = placement("bcast");
+                        assertEquals(3, placed.entrySet().stream().filter(e -> e.getKey().startsWith("vcpu/"))
+                                .map(Map.Entry::getValue).distinct().count(), "the first flush reached three nodes");
+                        int vmNode = placed.get("vm/vm0");
+                        int victim = placed.entrySet().stream().filter(e -> e.getKey().startsWith("vcpu/"))
+                                .map(Map.Entry::getValue).filter(n -> n != vmNode && n != 0).findFirst().orElseThrow();
+                        killed[0] = nodes.get(victim);
+                        kill(killed[0]);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+
+            @Override
+            public void event(String path, Recorded r) {
+                rec.event(path, r);
+            }
+        };
+        RunReport r = JournaledReplay.run(driver, "bcast", trace, Policies.defaults(), false, killBeforeTheLastFlush);
+        RunRecorder ref = new RunRecorder();
+        Replay.run("ref", trace, Policies.defaults(), new ReferenceEngine(), false, ref);
+        assertEquals(new TreeMap<>(ref.events()), new TreeMap<>(rec.events()),
+                "the driver saw each flush once, also from the vCPUs asked twice");
+        assertEquals(0, r.exitStatus(), rec.steps().stream().filter(StepResult::failed).toList().toString());
+        assertEquals(ref.steps(), rec.steps());
+        assertEquals(new TreeMap<>(ref.events()), stored("bcast"), "every vCPU flushed twice, once each");
+        Map<String, Integer> after = placement("bcast");
+        assertFalse(after.containsValue(nodes.indexOf(killed[0])), "nothing is left on the dead node");
+        nodes.remove(killed[0]);
+    }
+
+    @Test
+    @Order(3)
+    void aNodeKilledMidRunLosesNoEventAndDuplicatesNone() throws Exception {
+        // a fresh node replaces the one the previous test killed; the driver gives up waiting after 4 s
+        // and finds out whether its command arrived, so the commands lost with the dead node are resent
+        KvmsimSystem fresh = KvmsimSystem.startNode(journal, new KvmsimSystem.Node("127.0.0.1", 0, List.of(seed),
+                List.of("entities")), TEST);
+        fresh.sharding();
+        nodes.add(fresh);
+        KvmsimSystem impatient = driver(ConfigFactory.parseString("kvmsim.ask-timeout = 4s").withFallback(TEST));
+        awaitUpMembers(impatient, 5);
+        // the kill comes after the first pass; the second meets every entity again, the dead node's too
+        Trace trace = FleetTraceGenerator.generate(12, 4, 4, 6, 1);
+        int half = FleetTraceGenerator.generate(12, 4, 4, 6).steps().size();
+        RunRecorder rec = new RunRecorder();
+        int[] victimEntities = {0};
+        KvmsimSystem victim = nodes.get(2);
+        ReplayListener killHalfway = new ReplayListener() {
+            @Override
+            public void step(StepResult s) {
+                rec.step(s);
+                if (s.line() == half) {
+                    try {
+                        victimEntities[0] = (int) placement("killed").values().stream().filter(n -> n == 2).count();
+                        kill(victim);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+
+            @Override
+            public void event(String path, Recorded r) {
+                rec.event(path, r);
+            }
+        };
+        ActorEngine engine = new ActorEngine(impatient, "killed");
+        try {
+            RunReport r = JournaledReplay.run(engine, impatient, "killed", trace, Policies.defaults(), false,
+                    killHalfway);
+            assertEquals(0, r.exitStatus());
+            assertTrue(engine.resent() + engine.rebuilt() > 0, "commands were lost with the node and settled");
+        } finally {
+            impatient.close();
+        }
+        assertTrue(victimEntities[0] > 0, "the killed node hosted entities of the run");
+        RunRecorder ref = new RunRecorder();
+        Replay.run("ref", trace, Policies.defaults(), new ReferenceEngine(), false, ref);
+        assertEquals(ref.steps(), rec.steps());
+        assertEquals(new TreeMap<>(ref.events()), stored("killed"), "no event lost, none twice");
+        nodes.remove(victim);
+        assertNotEquals(0, placement("killed").size());
+    }
+
+    private static void kill(KvmsimSystem node) throws Exception {
+        node.system().terminate();
+        node.system().getWhenTerminated().toCompletableFuture().get();
+    }
+
+    /** The run's events in the journal, per entity path. */
+    private Map<String, List<Recorded>> stored(String run) {
+        Map<String, List<Recorded>> out = new TreeMap<>();
+        for (JournalReader.Stored s : new JournalReader(driver.system()).runEvents(run, null)) {
+            out.computeIfAbsent(s.persistenceId().substring(run.length() + 1), k -> new ArrayList<>())
+                    .add((Recorded) s.event());
+        }
+        return out;
+    }
+
+    /** Which live node (index in {@link #nodes}) hosts each active entity of the run. */
+    private Map<String, Integer> placement(String run) throws Exception {
+        Map<String, Integer> out = new HashMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            KvmsimSystem n = nodes.get(i);
+            if (n.system().whenTerminated().isCompleted()) {
+                continue;
+            }
+            for (EntityId.Kind kind : EntityId.Kind.values()) {
+                var key = n.sharding().typeKey(kind);
+                ShardRegion.CurrentShardRegionState st = AskPattern.<ClusterShardingQuery,
+                        ShardRegion.CurrentShardRegionState>ask(ClusterSharding.get(n.system()).shardState(),
+                        replyTo -> new GetShardRegionState(key, replyTo), Duration.ofSeconds(10),
+                        n.system().scheduler()).toCompletableFuture().get();
+                for (ShardRegion.ShardState shard : st.getShards()) {
+                    for (String id : shard.getEntityIds()) {
+                        if (id.startsWith(run + "/")) {
+                            out.put(id.substring(run.length() + 1), i);
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void awaitUpMembers(KvmsimSystem sys, int count) throws InterruptedException {
+        Cluster cluster = Cluster.get(sys.system());
+        for (int i = 0; i < 600; i++) {
+            long up = 0;
+            for (var m : cluster.state().getMembers()) {
+                up += m.status() == MemberStatus.up() ? 1 : 0;
+            }
+            if (up == count) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the cluster did not reach " + count + " members up");
+    }
+}
