@@ -248,6 +248,25 @@ class ClusterTest {
         assertNotEquals(0, placement("killed").size());
     }
 
+    @Test
+    @Order(4)
+    void aDatabaseWithoutTheTablesIsRefusedUntilJournalInit() throws Exception {
+        try (var c = java.sql.DriverManager.getConnection(journal.jdbcUrl(), "postgres", "");
+                var st = c.createStatement()) {
+            st.execute("CREATE DATABASE bare");
+        }
+        String bare = pg.uri().replace("/kvmsim", "/bare");
+        CliTest.Result before = CliTest.kvmsim("runs", "--journal", bare);
+        assertEquals(2, before.status());
+        assertTrue(before.err().contains("no kvmsim tables there; create them once with: kvmsim journal init"),
+                before.err());
+        assertEquals(0, CliTest.kvmsim("journal", "init", "--journal", bare).status());
+        assertEquals(0, CliTest.kvmsim("journal", "init", "--journal", bare).status(), "init is idempotent");
+        CliTest.Result after = CliTest.kvmsim("runs", "--journal", bare);
+        assertEquals(0, after.status(), after.err());
+        assertTrue(after.out().startsWith("0 runs in jdbc:postgresql://"), after.out());
+    }
+
     private static void kill(KvmsimSystem node) throws Exception {
         node.system().terminate();
         node.system().getWhenTerminated().toCompletableFuture().get();

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "An event-sourced model of Linux KVM memory management.",
         subcommands = {ReplayCommand.class, RunsCommand.class, HistoryCommand.class, AuditCommand.class,
                 StateCommand.class, DiffCommand.class, ReportCommand.class, NodeCommand.class, JournalCommand.class, BenchCommand.class,
-                ShootdownBenchCommand.class, AuditBenchCommand.class, ImportStraceCommand.class, ImportBenchCommand.class})
+                ShootdownBenchCommand.class, AuditBenchCommand.class, ClusterBenchCommand.class, ImportStraceCommand.class, ImportBenchCommand.class})
 public final class Main implements Runnable {
 
     public static final int BAD_INPUT = 2;
