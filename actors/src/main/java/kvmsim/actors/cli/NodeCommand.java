@@ -5,6 +5,9 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.actors.engine.Membership;
 import kvmsim.journal.store.JournalLocation;
@@ -64,9 +67,14 @@ final class NodeCommand implements Callable<Integer> {
                 + seedList + " journal " + location);
         out.flush();
         Membership.print(sys.system(), out);
+        // said from the shutdown itself: on SIGTERM the JVM may halt before this thread runs again
+        CoordinatedShutdown.get(sys.system()).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+                "kvmsim-node-stopped", () -> {
+                    out.println("node " + host + ":" + port + " stopped");
+                    out.flush();
+                    return CompletableFuture.completedFuture(Done.getInstance());
+                });
         sys.system().getWhenTerminated().toCompletableFuture().join();
-        out.println("node " + host + ":" + port + " stopped");
-        out.flush();
         return 0;
     }
 
