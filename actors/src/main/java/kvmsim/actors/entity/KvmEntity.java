@@ -38,8 +38,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * <p>When a decision leaves the entity waiting on a broadcast (a VM's remote TLB flush), the
  * entity sends the request to every receiver through Cluster Sharding, stashes whatever else
  * arrives, and answers the command that started it only after every receiver acknowledged and the
- * completion is persisted. An entity recovered mid-broadcast (its state still says it waits)
- * sends the request again; receivers acknowledge a request they already handled without acting.
+ * completion is persisted. Receivers that do not answer within {@code kvmsim.broadcast-timeout}
+ * (their node died) are asked again until they answer from wherever they were recovered. An entity
+ * recovered mid-broadcast (its state still says it waits) sends the request again. A receiver asked
+ * again for a request it already handled acts no more and answers as it did then.
  */
 public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorded, EntityState> {
 
@@ -74,7 +76,6 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
     public record EntityStatus(long lastSequenceNr, EntityState state) implements CborSerializable {
     }
 
-
     private final ActorContext<Msg> ctx;
     private final Sharding sharding;
     private final String runId;
@@ -83,9 +84,9 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
     // because after a crash nobody waits for the reply any more
     private Handle waiting;
     private List<Recorded> started = List.of();
-    // the broadcast in flight: its number, and the receivers that acknowledged, by index. A receiver
-    // acknowledges a repeated request without acting, so an answer is kept from the round that had it:
-    // the reply must carry the events the receiver persisted, not the empty repeat
+    // the broadcast in flight: its number, and the receivers that answered, by index. A round that
+    // times out asks only the others again, and each receiver's first answer is the one that goes
+    // into the reply: it lists the events the receiver persisted, once
     private long broadcastRound;
     private long currentBroadcast;
     private final Map<Integer, Reply> acked = new HashMap<>();

@@ -8,7 +8,8 @@ import kvmsim.domain.common.EntityId;
  * {@link #to()}, collect one acknowledgement from each, then hand them back to the waiting entity
  * as {@link #completion(List)}. The waiting entity's state says so ({@link EntityState#awaiting()}),
  * so the engine that persisted the request carries the broadcast out, and one that recovers the
- * entity mid-broadcast carries it out again: receivers must treat a repeated request as done.
+ * entity mid-broadcast carries it out again: receivers must treat a repeated request as done, and
+ * answer it as they did the first time ({@link Decision#again}).
  */
 public interface Broadcast {
 
