@@ -36,7 +36,11 @@ final class HistoryCommand extends ReadCommand {
         StoredRun stored = session.run(run, "--run");
         String id = stored.id();
         int shown = 0;
-        List<JournalReader.Stored> events = session.reader.runEvents(id, entity);
+        List<JournalReader.Stored> events;
+        try (Progress p = progress("reading " + id, stored.finished() == null || entity != null ? 0
+                : stored.finished().events())) {
+            events = session.reader.runEvents(id, entity, p);
+        }
         if (entity != null && events.isEmpty()) {
             throw new BadInput("--entity " + entity + ": run " + id + " has no entity under that path");
         }
