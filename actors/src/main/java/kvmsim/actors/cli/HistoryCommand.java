@@ -2,6 +2,7 @@ package kvmsim.actors.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import kvmsim.actors.history.JournalFormat;
 import kvmsim.actors.history.JournalReader;
 import kvmsim.actors.history.StoredRun;
 import kvmsim.domain.kernel.Recorded;
@@ -40,6 +41,8 @@ final class HistoryCommand extends ReadCommand {
         try (Progress p = progress("reading " + id, stored.finished() == null || entity != null ? 0
                 : stored.finished().events())) {
             events = session.reader.runEvents(id, entity, p);
+        } catch (JournalFormat.TooNew e) {
+            throw new BadInput(session.location + ": " + e.getMessage());
         }
         if (entity != null && events.isEmpty()) {
             throw new BadInput("--entity " + entity + ": run " + id + " has no entity under that path");
