@@ -43,6 +43,9 @@ public final class ActorEngine implements Engine {
     private final String runId;
     private final Duration timeout;
     private final Duration deadline;
+    // a command whose entity keeps saying it never arrived is sent at most this many more times
+    private static final int MAX_RESENDS = 5;
+
     private final Map<EntityId, Long> persisted = new HashMap<>();
     private long resent;
     private long rebuilt;
@@ -73,10 +76,13 @@ public final class ActorEngine implements Engine {
         return replies;
     }
 
-    // the reply may take as long as the retry deadline: a VM's flush waits for a dead node's vCPUs
+    // the reply may take as long as the retry deadline: a VM's flush waits for a dead node's vCPUs.
+    // The command carries the count of events the driver saw the entity persist: a copy that finds
+    // the journal further on is dropped, so a resend that crosses its original is never applied twice
     private CompletableFuture<Reply> ask(int line, EntityId to, EntityCommand command) {
+        long expected = persisted.getOrDefault(to, 0L);
         return sharding.ref(runId, to)
-                .<Reply>ask(replyTo -> new KvmEntity.Handle(line, command, replyTo), deadline)
+                .<Reply>ask(replyTo -> new KvmEntity.Handle(line, command, replyTo, expected), deadline)
                 .toCompletableFuture();
     }
 
@@ -89,9 +95,9 @@ public final class ActorEngine implements Engine {
      */
     private Reply settle(int line, EntityId to, EntityCommand command, CompletableFuture<Reply> first) {
         long giveUp = System.nanoTime() + deadline.toNanos();
-        CompletableFuture<Reply> f = first;
+        List<CompletableFuture<Reply>> copies = new ArrayList<>(List.of(first));
         while (true) {
-            Reply r = await(f, to);
+            Reply r = await(copies, to);
             if (r != null) {
                 account(to, r);
                 return r;
@@ -106,13 +112,17 @@ public final class ActorEngine implements Engine {
             }
             long expected = persisted.getOrDefault(to, 0L);
             if (status.lastSequenceNr() == expected) {
+                if (copies.size() > MAX_RESENDS) {
+                    throw new IllegalStateException(to.path() + " answers how far its journal goes but not the "
+                            + "command, sent " + copies.size() + " times: it fails to handle it");
+                }
                 LOG.warn("{}: no answer within {} s and the command never arrived (its node died?): sending it again",
                         to.path(), timeout.toSeconds());
-                f = ask(line, to, command);
+                copies.add(ask(line, to, command));
                 resent++;
                 continue;
             }
-            r = await(f, to);
+            r = await(copies, to);
             if (r == null) {
                 LOG.warn("{}: the command was applied but its reply was lost: rebuilding it from the journal", to.path());
                 r = rebuild(to, expected, status);
@@ -123,10 +133,13 @@ public final class ActorEngine implements Engine {
         }
     }
 
-    // the reply within one timeout period; null if none came (or the ask failed: the reply is lost)
-    private Reply await(CompletableFuture<Reply> f, EntityId to) {
+    // the first reply of any copy within one timeout period; null if none came (or every ask
+    // failed: the reply is lost)
+    private Reply await(List<CompletableFuture<Reply>> copies, EntityId to) {
+        CompletableFuture<Reply> any = new CompletableFuture<>();
+        copies.forEach(c -> c.thenAccept(any::complete));
         try {
-            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return any.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for " + to.path(), e);

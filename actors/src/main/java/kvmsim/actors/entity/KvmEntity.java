@@ -49,8 +49,18 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
     public sealed interface Msg extends CborSerializable {
     }
 
-    /** A domain command from a trace line, answered with a Reply. */
-    public record Handle(int line, EntityCommand command, ActorRef<Reply> replyTo) implements Msg {
+    /**
+     * A domain command from a trace line, answered with a Reply. {@code expectedSeq} is the number
+     * of events the sender knows the entity persisted: a command that finds the journal elsewhere
+     * is a copy of one already applied (a resend that crossed the original) and is dropped without
+     * a reply; the sender then learns from {@link Status} that it was applied. -1: not checked (a
+     * broadcast's request, which receivers answer idempotently).
+     */
+    public record Handle(int line, EntityCommand command, ActorRef<Reply> replyTo, long expectedSeq) implements Msg {
+
+        public Handle(int line, EntityCommand command, ActorRef<Reply> replyTo) {
+            this(line, command, replyTo, -1);
+        }
     }
 
     /**
@@ -127,6 +137,11 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
         if (state.awaiting() != null) {
             return Effect().stash(); // one ioctl at a time: the next waits until the flush completed
         }
+        if (h.expectedSeq() >= 0 && h.expectedSeq() != lastSequenceNumber(ctx)) {
+            ctx.getLog().warn("{}: dropped a copy of a command already applied (journal at {}, sender expected {})",
+                    entity.path(), lastSequenceNumber(ctx), h.expectedSeq());
+            return Effect().none();
+        }
         Decision d = Entities.decide(state, h.command());
         if (d.rejected() || d.events().isEmpty()) {
             List<Recorded> again = recorded(h.line(), d.again());
@@ -185,8 +200,8 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
         sendBroadcast(b);
     }
 
-    // asks the receivers that have not answered yet; one AcksReceived comes back when all of them
-    // answered or one failed
+    // asks the receivers that have not answered yet; one AcksReceived comes back once every one of
+    // those asks has answered or timed out
     private void sendBroadcast(Broadcast b) {
         long round = currentBroadcast;
         List<Integer> missing = new ArrayList<>();
