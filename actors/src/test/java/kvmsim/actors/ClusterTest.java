@@ -2,7 +2,6 @@ package kvmsim.actors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -155,6 +154,7 @@ class ClusterTest {
         Trace trace = FleetTraceGenerator.generate(1, 12, 1, 1);
         int getDirtyLog = trace.steps().get(trace.steps().size() - 1).line();
         KvmsimSystem[] killed = {null};
+        List<String> onVictim = new ArrayList<>();
         RunRecorder rec = new RunRecorder();
         ReplayListener killBeforeTheLastFlush = new ReplayListener() {
             @Override
@@ -169,6 +169,11 @@ class ClusterTest {
                         int victim = placed.entrySet().stream().filter(e -> e.getKey().startsWith("vcpu/"))
                                 .map(Map.Entry::getValue).filter(n -> n != vmNode && n != 0).findFirst().orElseThrow();
                         killed[0] = nodes.get(victim);
+                        placed.forEach((entity, n) -> {
+                            if (n == victim) {
+                                onVictim.add(entity);
+                            }
+                        });
                         kill(killed[0]);
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
@@ -189,9 +194,11 @@ class ClusterTest {
         assertEquals(0, r.exitStatus(), rec.steps().stream().filter(StepResult::failed).toList().toString());
         assertEquals(ref.steps(), rec.steps());
         assertEquals(new TreeMap<>(ref.events()), stored("bcast"), "every vCPU flushed twice, once each");
-        Map<String, Integer> after = placement("bcast");
-        assertFalse(after.containsValue(nodes.indexOf(killed[0])), "nothing is left on the dead node");
         nodes.remove(killed[0]);
+        Map<String, Integer> after = placement("bcast");
+        assertFalse(onVictim.isEmpty());
+        assertTrue(after.keySet().containsAll(onVictim), "the dead node's vCPUs " + onVictim + " live on "
+                + "the survivors now: " + after);
     }
 
     @Test
@@ -209,7 +216,7 @@ class ClusterTest {
         Trace trace = FleetTraceGenerator.generate(12, 4, 4, 6, 1);
         int half = FleetTraceGenerator.generate(12, 4, 4, 6).steps().size();
         RunRecorder rec = new RunRecorder();
-        int[] victimEntities = {0};
+        List<String> onVictim = new ArrayList<>();
         KvmsimSystem victim = nodes.get(2);
         ReplayListener killHalfway = new ReplayListener() {
             @Override
@@ -217,7 +224,11 @@ class ClusterTest {
                 rec.step(s);
                 if (s.line() == half) {
                     try {
-                        victimEntities[0] = (int) placement("killed").values().stream().filter(n -> n == 2).count();
+                        placement("killed").forEach((entity, n) -> {
+                            if (n == 2) {
+                                onVictim.add(entity);
+                            }
+                        });
                         kill(victim);
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
@@ -239,13 +250,17 @@ class ClusterTest {
         } finally {
             impatient.close();
         }
-        assertTrue(victimEntities[0] > 0, "the killed node hosted entities of the run");
+        assertFalse(onVictim.isEmpty(), "the killed node hosted entities of the run");
         RunRecorder ref = new RunRecorder();
         Replay.run("ref", trace, Policies.defaults(), new ReferenceEngine(), false, ref);
         assertEquals(ref.steps(), rec.steps());
         assertEquals(new TreeMap<>(ref.events()), stored("killed"), "no event lost, none twice");
         nodes.remove(victim);
-        assertNotEquals(0, placement("killed").size());
+        // the second pass met every VM and vCPU again: those the dead node had live on the survivors now
+        Map<String, Integer> after = placement("killed");
+        List<String> metAgain = onVictim.stream().filter(e -> e.startsWith("vm/") || e.startsWith("vcpu/")).toList();
+        assertFalse(metAgain.isEmpty(), "the dead node had VMs or vCPUs: " + onVictim);
+        assertTrue(after.keySet().containsAll(metAgain), metAgain + " on the survivors: " + after.keySet());
     }
 
     @Test

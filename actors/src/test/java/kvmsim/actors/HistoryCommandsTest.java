@@ -177,6 +177,15 @@ class HistoryCommandsTest {
             assertEquals(1, b.get("fromLane").asInt());
             assertEquals("[2,3]", b.get("toLanes").toString(), "a shootdown reaches every vCPU");
         }
+        // a window still knows each broadcast's receivers, and numbers marks as the journal does
+        Path window = html.resolveSibling("window.html");
+        assertEquals(0, kvmsim("report", "--journal", journal, "--run", "hc-a-2", "--html", window.toString(), "--from",
+                "16", "--to", "16").status());
+        JsonNode w = ReportBrowserTest.data(Files.readString(window));
+        assertEquals(1, w.get("columns").size());
+        assertEquals(1, w.get("broadcasts").size());
+        assertEquals(2, w.get("broadcasts").get(0).get("toLanes").size());
+        assertTrue(w.get("marks").get(0).get("seq").asInt() > 1, w.get("marks").toString());
     }
 
     @Test
@@ -258,6 +267,11 @@ class HistoryCommandsTest {
         Result backwards = kvmsim("history", "--journal", h2, "--from", "9", "--to", "3");
         assertEquals(2, backwards.status());
         assertEquals("--from 9 is after --to 3\n", backwards.err());
+        Result partial = kvmsim("history", "--journal", h2, "--run", "hc-a-1", "--entity", "vm/vm");
+        assertEquals(2, partial.status(), "vm/vm names no entity: paths match segment by segment");
+        Result again = kvmsim("replay", "-q", "--journal", h2, "--run", "hc-a-1", LEAK);
+        assertEquals(2, again.status());
+        assertTrue(again.err().startsWith("--run hc-a-1: that run is already in "), again.err());
         Result noEntity = kvmsim("state", "--journal", h2, "--run", "hc-a-1", "--at", "20", "--entity", "vcpu/vm9");
         assertEquals(2, noEntity.status());
         assertTrue(noEntity.err().startsWith("--entity vcpu/vm9: no entity"), noEntity.err());

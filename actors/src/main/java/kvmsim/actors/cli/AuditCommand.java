@@ -60,8 +60,8 @@ final class AuditCommand extends ReadCommand {
     // the replay kept its violations (format 2): the same list, in the audit's order, or the differences
     private static Agreement agreement(StoredRun run, List<Violation> offline) {
         if (run.finished() == null) {
-            return new Agreement(true, "the replay did not finish, so there is no online result to compare", null,
-                    List.of());
+            return new Agreement(true, "the replay did not finish" + (run.failed() == null ? ""
+                    : " (" + run.failed().reason() + ")") + ", so there is no online result to compare", null, List.of());
         }
         if (run.finished().found() == null) {
             boolean same = run.finished().violations() == offline.size();

@@ -55,6 +55,10 @@ final class NodeCommand implements Callable<Integer> {
             if (port < 0 || port > 65535) {
                 throw new BadInput("--port takes 0 to 65535, not " + port);
             }
+            if (port == 0 && seeds.isEmpty()) {
+                throw new BadInput("--port 0 (any free port) needs --seed: a node that starts a cluster must be "
+                        + "reachable at a port the others know");
+            }
         } catch (BadInput e) {
             err.println(e.getMessage());
             return Main.BAD_INPUT;
@@ -63,14 +67,15 @@ final class NodeCommand implements Callable<Integer> {
         KvmsimSystem sys = KvmsimSystem.startNode(location, new KvmsimSystem.Node(host, port, seedList, roles),
                 ConfigFactory.empty());
         sys.sharding();
-        out.println("node pekko://" + KvmsimSystem.NAME + "@" + host + ":" + port + " roles " + roles + " seeds "
-                + seedList + " journal " + location);
+        out.println("node " + sys.system().address() + " roles " + roles + " seeds " + seedList + " journal "
+                + location);
         out.flush();
         Membership.print(sys.system(), out);
         // said from the shutdown itself: on SIGTERM the JVM may halt before this thread runs again
         CoordinatedShutdown.get(sys.system()).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
                 "kvmsim-node-stopped", () -> {
-                    out.println("node " + host + ":" + port + " stopped");
+                    out.println("node " + sys.system().address().getHost().get() + ":"
+                            + sys.system().address().getPort().get() + " stopped");
                     out.flush();
                     return CompletableFuture.completedFuture(Done.getInstance());
                 });

@@ -121,8 +121,18 @@ final class ReplayCommand implements Callable<Integer> {
             return status;
         }
         try (KvmsimSystem sys = system(location)) {
+            List<String> ids = new ArrayList<>();
+            List<String> stored = new kvmsim.actors.history.JournalReader(sys.system()).runs();
             for (int i = 0; i < parsed.size(); i++) {
-                String id = runIdFor(i);
+                ids.add(runIdFor(i));
+                if (stored.contains(ids.get(i))) {
+                    // its entities already hold events: a second replay would land on them
+                    throw new BadInput("--run " + ids.get(i) + ": that run is already in " + location
+                            + "; give a new id");
+                }
+            }
+            for (int i = 0; i < parsed.size(); i++) {
+                String id = ids.get(i);
                 TraceSource t = parsed.get(i);
                 status = Math.max(status, run(out, t, id, (pol, listener) -> JournaledReplay.run(sys, id, t, pol,
                         failFast, listener)).exitStatus());

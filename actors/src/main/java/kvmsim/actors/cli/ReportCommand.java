@@ -49,10 +49,8 @@ final class ReportCommand extends ReadCommand {
         RunHistory full = session.history(stored, progress("reading " + stored.id(), expected));
         // violations come from the whole run (a chain may start before --from), then are windowed
         List<Violation> violations = OfflineAudit.audit(full.events()).stream().filter(v -> inWindow(v.line())).toList();
-        RunHistory window = new RunHistory(full.id(), full.trace(), full.policies(),
-                full.steps().stream().filter(s -> inWindow(s.line())).toList(),
-                full.events().stream().filter(e -> inWindow(e.recorded().line())).toList());
-        Timeline t = Timeline.of(window, violations);
+        Timeline t = Timeline.of(full, violations, from == null ? Integer.MIN_VALUE : from,
+                to == null ? Integer.MAX_VALUE : to);
         write(TimelineHtml.render(t));
         if (json) {
             out.println(object("report").put("run", stored.id()).put("file", html.toString())

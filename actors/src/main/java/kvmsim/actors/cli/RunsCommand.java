@@ -26,7 +26,8 @@ final class RunsCommand extends ReadCommand {
                 ObjectNode n = object("run").put("run", id).put("trace", run.started().trace())
                         .put("engine", run.started().engine())
                         .put("started", Instant.ofEpochMilli(run.started().startedAtMillis()).toString())
-                        .put("format", run.format()).put("finished", f != null).put("events", events);
+                        .put("format", run.format()).put("finished", f != null).put("events", events)
+                        .put("failed", run.failed() == null ? null : run.failed().reason());
                 n.set("policies", JSON.valueToTree(new TreeMap<>(run.started().policies())));
                 if (f != null) {
                     n.put("steps", f.steps()).put("mismatches", f.mismatches()).put("violations", f.violations())
@@ -38,7 +39,9 @@ final class RunsCommand extends ReadCommand {
             StringBuilder b = new StringBuilder(id).append("  ")
                     .append(Instant.ofEpochMilli(run.started().startedAtMillis())).append("  ")
                     .append(run.started().trace()).append("  ").append(nonDefault(run.started().policies()));
-            if (f == null) {
+            if (run.failed() != null) {
+                b.append("  FAILED after ").append(run.steps().size()).append(" steps: ").append(run.failed().reason());
+            } else if (f == null) {
                 b.append("  unfinished (").append(run.steps().size()).append(" steps kept, ").append(events)
                         .append(" events)");
             } else {

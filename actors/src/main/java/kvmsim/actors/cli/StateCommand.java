@@ -113,7 +113,7 @@ final class StateCommand extends ReadCommand {
         }
         SortedMap<EntityId, V> out = new TreeMap<>();
         all.forEach((id, v) -> {
-            if (id.path().startsWith(entity)) {
+            if (EntityId.isUnder(id.path(), entity)) {
                 out.put(id, v);
             }
         });

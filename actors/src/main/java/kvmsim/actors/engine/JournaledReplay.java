@@ -46,7 +46,13 @@ public final class JournaledReplay {
                 listener.event(entityPath, recorded);
             }
         };
-        RunReport r = Replay.run(runId, trace, policies, engine, failFast, both);
+        RunReport r;
+        try {
+            r = Replay.run(runId, trace, policies, engine, failFast, both);
+        } catch (RuntimeException e) {
+            log.failed(String.valueOf(e.getMessage()));
+            throw e;
+        }
         log.finished(new RunLog.RunFinished((int) Math.min(Integer.MAX_VALUE, r.stepCount()), r.mismatchCount(),
                 r.violations().size(), r.unexpected().size(), r.exitStatus(), System.currentTimeMillis(),
                 r.eventCount(), r.violations()));

@@ -46,6 +46,7 @@ public final class JournalReader {
     public StoredRun run(String runId) {
         RunLog.RunStarted started = null;
         RunLog.RunFinished finished = null;
+        RunLog.RunFailed failed = null;
         List<StepRecord> steps = new ArrayList<>();
         for (Stored s : events(runId + RunLog.SUFFIX)) {
             if (s.event() instanceof RunLog.RunStarted st) {
@@ -59,9 +60,11 @@ public final class JournalReader {
                 steps.addAll(j.steps());
             } else if (s.event() instanceof RunLog.RunFinished f) {
                 finished = f;
+            } else if (s.event() instanceof RunLog.RunFailed f) {
+                failed = f;
             }
         }
-        return started == null ? null : new StoredRun(runId, started, steps, finished);
+        return started == null ? null : new StoredRun(runId, started, steps, finished, failed);
     }
 
     /** A run as the domain's history tools take it: its log and its entities' events in journal order. */
@@ -129,7 +132,7 @@ public final class JournalReader {
         List<Stored> out = new ArrayList<>();
         for (String pid : persistenceIds()) {
             if (pid.startsWith(runId + "/") && !pid.endsWith(RunLog.SUFFIX)
-                    && (entityPrefix == null || pid.substring(runId.length() + 1).startsWith(entityPrefix))) {
+                    && (entityPrefix == null || EntityId.isUnder(pid.substring(runId.length() + 1), entityPrefix))) {
                 out.addAll(events(pid));
                 progress.accept(out.size());
             }

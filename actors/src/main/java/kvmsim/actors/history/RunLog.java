@@ -35,6 +35,10 @@ public final class RunLog extends EventSourcedBehavior<RunLog.Record, RunLog.Run
             long finishedAtMillis, long events, List<Violation> found) implements RunEvent {
     }
 
+    /** The replay stopped on an error (an entity that never answered, a reply that could not be rebuilt). */
+    public record RunFailed(String reason, long failedAtMillis) implements RunEvent {
+    }
+
     public record Record(RunEvent event, ActorRef<Boolean> replyTo) implements CborSerializable {
     }
 

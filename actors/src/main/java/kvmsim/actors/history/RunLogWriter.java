@@ -44,6 +44,12 @@ public final class RunLogWriter {
         record(finished);
     }
 
+    /** The replay stopped on an error: the steps judged so far are kept, then why it stopped. */
+    public void failed(String reason) {
+        flush();
+        record(new RunLog.RunFailed(reason, System.currentTimeMillis()));
+    }
+
     private void flush() {
         if (!pending.isEmpty()) {
             record(new RunLog.StepsJudged(List.copyOf(pending)));

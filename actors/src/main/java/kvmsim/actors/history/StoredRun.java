@@ -4,10 +4,11 @@ import java.util.List;
 import kvmsim.domain.history.StepRecord;
 
 /**
- * A run's log as read back: how it started, its judged steps (empty for format 1) and how it
- * finished ({@code null} if it never did: the replay was killed, or is still going).
+ * A run's log as read back: how it started, its judged steps (empty for format 1), how it finished
+ * ({@code null} if it never did: the replay was killed, failed, or is still going) and why it failed.
  */
-public record StoredRun(String id, RunLog.RunStarted started, List<StepRecord> steps, RunLog.RunFinished finished) {
+public record StoredRun(String id, RunLog.RunStarted started, List<StepRecord> steps, RunLog.RunFinished finished,
+        RunLog.RunFailed failed) {
 
     public int format() {
         return JournalFormat.of(started);

@@ -37,6 +37,14 @@ public record EntityId(Kind kind, String key) implements Comparable<EntityId> {
         return kind.prefix + "/" + key;
     }
 
+    /**
+     * Whether {@code path} is the entity {@code prefix} names or lies under it, segment by segment:
+     * {@code vm/vm1} names vm1 and not vm10; {@code vcpu/vm0} every vCPU of vm0; {@code vm/} every VM.
+     */
+    public static boolean isUnder(String path, String prefix) {
+        return path.equals(prefix) || path.startsWith(prefix.endsWith("/") ? prefix : prefix + "/");
+    }
+
     /** Parses {@link #path()}. */
     public static EntityId parse(String path) {
         int slash = path.indexOf('/');

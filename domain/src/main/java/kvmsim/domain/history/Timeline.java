@@ -41,13 +41,24 @@ public record Timeline(String run, String trace, Map<String, String> policies, L
     }
 
     public static Timeline of(RunHistory run, List<Violation> violations) {
+        return of(run, violations, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The steps from trace line {@code from} to {@code to} only. The whole run is still folded, so a
+     * broadcast in the window knows its receivers and a mark's number is its sequence number in
+     * the entity's journal.
+     */
+    public static Timeline of(RunHistory run, List<Violation> violations, int from, int to) {
         TreeSet<Integer> lines = new TreeSet<>();
         Map<Integer, StepRecord> steps = new HashMap<>();
         run.steps().forEach(s -> {
-            lines.add(s.line());
-            steps.put(s.line(), s);
+            if (s.line() >= from && s.line() <= to) {
+                lines.add(s.line());
+                steps.put(s.line(), s);
+            }
         });
-        run.events().forEach(e -> lines.add(e.recorded().line()));
+        run.events().stream().map(e -> e.recorded().line()).filter(l -> l >= from && l <= to).forEach(lines::add);
         List<Column> columns = new ArrayList<>();
         Map<Integer, Integer> columnOf = new HashMap<>();
         for (int line : lines) {
@@ -56,7 +67,7 @@ public record Timeline(String run, String trace, Map<String, String> policies, L
             columns.add(new Column(line, s == null ? "" : s.op(), s == null ? "" : s.answer()));
         }
         TreeSet<EntityId> entities = new TreeSet<>(LANE_ORDER);
-        run.events().forEach(e -> entities.add(e.entity()));
+        run.events().stream().filter(e -> columnOf.containsKey(e.recorded().line())).forEach(e -> entities.add(e.entity()));
         List<String> lanes = new ArrayList<>();
         Map<EntityId, Integer> laneOf = new HashMap<>();
         for (EntityId id : entities) {
@@ -70,21 +81,24 @@ public record Timeline(String run, String trace, Map<String, String> policies, L
         Map<EntityId, Long> seqs = new HashMap<>();
         StateFold fold = new StateFold();
         for (Emitted e : run.events()) {
-            int column = columnOf.get(e.recorded().line());
+            long seq = seqs.merge(e.entity(), 1L, Long::sum);
+            EntityState before = fold.state(e.entity());
+            Broadcast was = before == null ? null : before.awaiting();
+            Broadcast now = fold.apply(e).awaiting();
+            Integer column = columnOf.get(e.recorded().line());
+            if (column == null) {
+                continue; // outside the window: folded, not drawn
+            }
             int lane = laneOf.get(e.entity());
             int stack = stacks.merge(((long) column << 32) | lane, 1, Integer::sum) - 1;
-            long seq = seqs.merge(e.entity(), 1L, Long::sum);
             String text = e.recorded().event().toString();
             Mark m = new Mark(marks.size(), column, lane, stack, seq, e.recorded().event().getClass().getSimpleName(),
                     text);
             marks.add(m);
             markOf.putIfAbsent(key(e.recorded().line(), e.entity().path(), text), m.id());
-            EntityState before = fold.state(e.entity());
-            Broadcast was = before == null ? null : before.awaiting();
-            Broadcast now = fold.apply(e).awaiting();
             if (now != null && was == null) {
-                List<Integer> to = now.to().stream().filter(laneOf::containsKey).map(laneOf::get).toList();
-                broadcasts.add(new Shootdown(m.id(), column, lane, to, now.request().getClass().getSimpleName()));
+                List<Integer> receivers = now.to().stream().filter(laneOf::containsKey).map(laneOf::get).toList();
+                broadcasts.add(new Shootdown(m.id(), column, lane, receivers, now.request().getClass().getSimpleName()));
             }
         }
         List<Flagged> flagged = new ArrayList<>();

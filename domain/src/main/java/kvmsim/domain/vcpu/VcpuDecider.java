@@ -102,7 +102,9 @@ public final class VcpuDecider {
         } else if (e instanceof TlbFilled f) {
             return s.withFilled(f.gfn(), new TlbEntry(f.writable()));
         } else if (e instanceof TlbFlushed f) {
-            return s.withFlushAck(Map.of(), Math.max(f.seq(), s.flushRequestsSeen()), false, f);
+            // a deferred flush serviced on entry: the request was answered "deferred", and stays so
+            VcpuEvent ack = s.flushPending() ? s.lastFlushAck() : f;
+            return s.withFlushAck(Map.of(), Math.max(f.seq(), s.flushRequestsSeen()), false, ack);
         } else if (e instanceof TlbFlushDeferred d) {
             return s.withFlushAck(s.tlb(), d.seq(), true, d);
         }

@@ -42,5 +42,9 @@ class FlushRequestRepeatTest {
         VcpuState deferred = fold(outside, new VcpuEvent.TlbFlushDeferred(3));
         assertEquals(List.of(new VcpuEvent.TlbFlushDeferred(3)),
                 VcpuDecider.decide(deferred, new VcpuCommand.TlbFlushRequest(3)).again());
+        // serviced on the next entry: the request's answer was "deferred", and still is
+        VcpuState serviced = fold(deferred, new VcpuEvent.TlbFlushed(3, 0), new VcpuEvent.VcpuEnteredGuest());
+        assertEquals(List.of(new VcpuEvent.TlbFlushDeferred(3)),
+                VcpuDecider.decide(serviced, new VcpuCommand.TlbFlushRequest(3)).again());
     }
 }

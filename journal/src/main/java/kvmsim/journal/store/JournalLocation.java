@@ -118,7 +118,7 @@ public record JournalLocation(Kind kind, Path dir, String memName, String url, S
         return switch (kind) {
             case H2_MEM -> "mem";
             case H2_FILE -> "h2:" + dir;
-            case POSTGRES -> url + " (user " + user + ")";
+            case POSTGRES -> url.replaceAll("(?i)([?&]password=)[^&]*", "$1***") + " (user " + user + ")";
         };
     }
 
