@@ -38,6 +38,9 @@ class ClusterCliTest {
         assertEquals(2, noDb.status());
         assertEquals("--journal postgres://user:***@dbhost: give a host and a database: "
                 + "postgres://USER[:PASSWORD]@HOST[:PORT]/DB\n", noDb.err(), "and the password is not printed");
+        CliTest.Result port0 = kvmsim("node", "--port", "0", "--journal", "mem");
+        assertEquals(2, port0.status());
+        assertTrue(port0.err().startsWith("--port 0 (any free port) needs --seed"), port0.err());
         CliTest.Result scheme = kvmsim("runs", "--journal", "mysql://x/y");
         assertEquals(2, scheme.status());
         assertTrue(scheme.err().startsWith("--journal takes h2:DIR, mem, postgres://"), scheme.err());
@@ -66,5 +69,7 @@ class ClusterCliTest {
         assertFalse(l.toString().contains("s@cret"));
         assertEquals("slick.jdbc.PostgresProfile$", l.config().getString("pekko-persistence-jdbc.shared-databases.slick.profile"));
         assertFalse(JournalLocation.parse("h2:/tmp/x").shareable());
+        assertEquals("jdbc:postgresql://h/db?user=u&password=*** (user postgres)",
+                JournalLocation.parse("jdbc:postgresql://h/db?user=u&password=secret").toString());
     }
 }

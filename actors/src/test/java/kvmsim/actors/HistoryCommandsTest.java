@@ -245,6 +245,15 @@ class HistoryCommandsTest {
         assertTrue(audit.out().contains("the replay did not finish"), audit.out());
 
         try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
+            RunLogWriter failed = new RunLogWriter(sys.system(), "broken", "log-broken");
+            failed.started(new RunLog.RunStarted(LEAK, "actors", Map.of(), 2, 2));
+            failed.failed("vm/vm0 did not answer for 300 s (kvmsim.retry-deadline)");
+        }
+        Result listed = kvmsim("runs", "--journal", journal);
+        assertTrue(listed.out().contains("broken  1970-01-01T00:00:00.002Z  " + LEAK + "  default-policies  FAILED after 0 "
+                + "steps: vm/vm0 did not answer for 300 s (kvmsim.retry-deadline)"), listed.out());
+
+        try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
             new RunLogWriter(sys.system(), "future", "log-future").started(
                     new RunLog.RunStarted(LEAK, "actors", Map.of(), 1, 99));
         }

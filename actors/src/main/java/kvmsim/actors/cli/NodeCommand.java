@@ -48,7 +48,6 @@ final class NodeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         JournalLocation location;
         try {
-            location = sharedJournal(journal, "node");
             for (String s : seeds) {
                 hostPort(s, "--seed");
             }
@@ -59,6 +58,7 @@ final class NodeCommand implements Callable<Integer> {
                 throw new BadInput("--port 0 (any free port) needs --seed: a node that starts a cluster must be "
                         + "reachable at a port the others know");
             }
+            location = sharedJournal(journal, "node");
         } catch (BadInput e) {
             err.println(e.getMessage());
             return Main.BAD_INPUT;
