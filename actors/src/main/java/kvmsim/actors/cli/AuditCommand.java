@@ -9,19 +9,19 @@ import kvmsim.domain.audit.Violation;
 import kvmsim.domain.engine.TextReport;
 import kvmsim.domain.history.RunHistory;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 @Command(name = "audit", description = "Recompute every invariant of a stored run from its events alone, and "
         + "compare with what the replay found online. Exit 0: no violation and the two agree; 1: a violation, "
         + "or a disagreement.")
 final class AuditCommand extends ReadCommand {
 
-    @Option(names = "--run", paramLabel = "ID", description = "the run (default: the latest)")
-    String run;
+    @Mixin
+    RunOption run;
 
     @Override
     int read(JournalSession session) {
-        StoredRun stored = session.run(run, "--run");
+        StoredRun stored = run.read(session);
         long expectedEvents = stored.finished() == null ? 0 : stored.finished().events();
         RunHistory history = session.history(stored, progress("reading " + stored.id(), expectedEvents));
         List<Violation> found;

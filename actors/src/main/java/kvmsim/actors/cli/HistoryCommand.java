@@ -7,34 +7,30 @@ import kvmsim.actors.history.JournalReader;
 import kvmsim.actors.history.StoredRun;
 import kvmsim.domain.kernel.Recorded;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "history", description = "The events of a run, oldest first: of every entity, or of those under "
         + "--entity, for the steps between --from and --to.")
 final class HistoryCommand extends ReadCommand {
 
-    @Option(names = "--run", paramLabel = "ID", description = "the run (default: the latest)")
-    String run;
+    @Mixin
+    RunOption run;
 
     @Option(names = "--entity", paramLabel = "PATH", description = "an entity or a prefix: vm/vm0, vcpu/vm0/0, slot/vm0, host/host0")
     String entity;
 
-    @Option(names = "--from", paramLabel = "N", description = "the first trace line to show (default: the first)")
-    Integer from;
-
-    @Option(names = "--to", paramLabel = "M", description = "the last trace line to show (default: the last)")
-    Integer to;
+    @Mixin
+    LineWindow window;
 
     @Override
     void validate() {
-        if (from != null && to != null && from > to) {
-            throw new BadInput("--from " + from + " is after --to " + to);
-        }
+        window.validate();
     }
 
     @Override
     int read(JournalSession session) {
-        StoredRun stored = session.run(run, "--run");
+        StoredRun stored = run.read(session);
         String id = stored.id();
         int shown = 0;
         List<JournalReader.Stored> events;
@@ -49,7 +45,7 @@ final class HistoryCommand extends ReadCommand {
         }
         for (JournalReader.Stored s : events) {
             Recorded r = (Recorded) s.event();
-            if ((from != null && r.line() < from) || (to != null && r.line() > to)) {
+            if (!window.contains(r.line())) {
                 continue;
             }
             shown++;
@@ -66,8 +62,8 @@ final class HistoryCommand extends ReadCommand {
         }
         if (!json) {
             out.println(shown + " events of run " + id + (entity == null ? "" : " under " + entity)
-                    + (from == null && to == null ? "" : " in lines " + (from == null ? "" : from) + ".."
-                            + (to == null ? "" : to)));
+                    + (window.whole() ? "" : " in lines " + (window.from == null ? "" : window.from) + ".."
+                            + (window.to == null ? "" : window.to)));
         }
         return 0;
     }

@@ -13,6 +13,7 @@ import kvmsim.domain.audit.Violation;
 import kvmsim.domain.history.RunHistory;
 import kvmsim.domain.history.Timeline;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "report", description = "Write a self-contained HTML timeline of a run: a lane per entity, a mark "
@@ -22,20 +23,15 @@ final class ReportCommand extends ReadCommand {
     @Option(names = "--html", paramLabel = "FILE", required = true, description = "the HTML file to write")
     Path html;
 
-    @Option(names = "--run", paramLabel = "ID", description = "the run (default: the latest)")
-    String run;
+    @Mixin
+    RunOption run;
 
-    @Option(names = "--from", paramLabel = "N", description = "the first trace line to draw (default: the first)")
-    Integer from;
-
-    @Option(names = "--to", paramLabel = "M", description = "the last trace line to draw (default: the last)")
-    Integer to;
+    @Mixin
+    LineWindow window;
 
     @Override
     void validate() {
-        if (from != null && to != null && from > to) {
-            throw new BadInput("--from " + from + " is after --to " + to);
-        }
+        window.validate();
         Path dir = html.toAbsolutePath().getParent();
         if (dir != null && !Files.isDirectory(dir)) {
             throw new BadInput("--html " + html + ": no such directory " + dir);
@@ -44,13 +40,12 @@ final class ReportCommand extends ReadCommand {
 
     @Override
     int read(JournalSession session) {
-        StoredRun stored = session.run(run, "--run");
+        StoredRun stored = run.read(session);
         long expected = stored.finished() == null ? 0 : stored.finished().events();
         RunHistory full = session.history(stored, progress("reading " + stored.id(), expected));
         // violations come from the whole run (a chain may start before --from), then are windowed
-        List<Violation> violations = OfflineAudit.audit(full.events()).stream().filter(v -> inWindow(v.line())).toList();
-        Timeline t = Timeline.of(full, violations, from == null ? Integer.MIN_VALUE : from,
-                to == null ? Integer.MAX_VALUE : to);
+        List<Violation> violations = OfflineAudit.audit(full.events()).stream().filter(v -> window.contains(v.line())).toList();
+        Timeline t = Timeline.of(full, violations, window.first(), window.last());
         write(TimelineHtml.render(t));
         if (json) {
             out.println(object("report").put("run", stored.id()).put("file", html.toString())
@@ -62,10 +57,6 @@ final class ReportCommand extends ReadCommand {
                     t.violations().size());
         }
         return 0;
-    }
-
-    private boolean inWindow(int line) {
-        return (from == null || line >= from) && (to == null || line <= to);
     }
 
     // written beside the target, then moved over it: a reader never sees half a report

@@ -14,6 +14,7 @@ import kvmsim.domain.history.StateFold;
 import kvmsim.domain.history.StepRecord;
 import kvmsim.domain.kernel.EntityState;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "state", description = "The state of a run's entities just after a step, rebuilt by folding the "
@@ -21,8 +22,8 @@ import picocli.CommandLine.Option;
         + "as replay and history print it.")
 final class StateCommand extends ReadCommand {
 
-    @Option(names = "--run", paramLabel = "ID", description = "the run (default: the latest)")
-    String run;
+    @Mixin
+    RunOption run;
 
     @Option(names = "--at", paramLabel = "N", description = "the trace line of the step to stop after")
     Integer at;
@@ -48,7 +49,7 @@ final class StateCommand extends ReadCommand {
 
     @Override
     int read(JournalSession session) {
-        StoredRun stored = session.run(run, "--run");
+        StoredRun stored = run.read(session);
         long expected = stored.finished() == null ? 0 : stored.finished().events();
         RunHistory history = session.history(stored, progress("reading " + stored.id(), expected));
         return at != null ? printAt(history, stored) : printDiff(history, stored);
