@@ -122,10 +122,11 @@ final class ReplayCommand implements Callable<Integer> {
         }
         try (KvmsimSystem sys = system(location)) {
             List<String> ids = new ArrayList<>();
-            List<String> stored = new kvmsim.actors.history.JournalReader(sys.system()).runs();
+            kvmsim.actors.history.JournalReader reader = new kvmsim.actors.history.JournalReader(sys.system());
             for (int i = 0; i < parsed.size(); i++) {
                 ids.add(runIdFor(i));
-                if (stored.contains(ids.get(i))) {
+                // one query for the run's log, not a scan of every persistence id in a shared journal
+                if (!reader.events(ids.get(i) + kvmsim.actors.history.RunLog.SUFFIX, 1).isEmpty()) {
                     // its entities already hold events: a second replay would land on them
                     throw new BadInput("--run " + ids.get(i) + ": that run is already in " + location
                             + "; give a new id");
