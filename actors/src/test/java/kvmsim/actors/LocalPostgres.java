@@ -36,14 +36,10 @@ final class LocalPostgres implements AutoCloseable {
 
     /** The server's binaries, installing Debian's postgresql if allowed; null when there are none. */
     static Path binaries() throws Exception {
-        Path found = find();
-        if (found == null && isRoot() && new File("/usr/bin/apt-get").canExecute()) {
-            Process p = new ProcessBuilder("apt-get", "install", "-y", "--no-install-recommends", "postgresql")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            p.waitFor(600, TimeUnit.SECONDS);
-            found = find();
+        if (find() == null) {
+            DebianPackage.installIfAllowed("postgresql");
         }
-        return found;
+        return find();
     }
 
     private static Path find() {
@@ -56,13 +52,9 @@ final class LocalPostgres implements AutoCloseable {
                 .max(Comparator.comparing(Path::toString)).orElse(null);
     }
 
-    static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
-    }
-
     static LocalPostgres start(Path bin) throws Exception {
         Path dir = Files.createTempDirectory("kvmsim-pg");
-        boolean root = isRoot();
+        boolean root = DebianPackage.runningAsRoot();
         if (root) {
             run(List.of("chown", "postgres:postgres", dir.toString()), false);
         }
