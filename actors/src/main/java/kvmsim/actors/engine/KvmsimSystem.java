@@ -104,12 +104,10 @@ public final class KvmsimSystem implements AutoCloseable {
         }
     }
 
-    /** The default wait for one journal write by the run log. */
-    public static Duration askTimeout() {
-        return Duration.ofSeconds(30);
-    }
-
-    /** How long the driver waits for one entity's answer before it checks and retries ({@code kvmsim.ask-timeout}). */
+    /**
+     * How long the driver waits for one entity's answer before it checks and retries, and for one
+     * write of the run log ({@code kvmsim.ask-timeout}).
+     */
     public static Duration driverTimeout(ActorSystem<?> system) {
         return system.settings().config().getDuration("kvmsim.ask-timeout");
     }

@@ -59,6 +59,6 @@ public final class RunLogWriter {
 
     private void record(RunLog.RunEvent event) {
         AskPattern.<RunLog.Record, Boolean>ask(log, replyTo -> new RunLog.Record(event, replyTo),
-                KvmsimSystem.askTimeout(), system.scheduler()).toCompletableFuture().join();
+                KvmsimSystem.driverTimeout(system), system.scheduler()).toCompletableFuture().join();
     }
 }
