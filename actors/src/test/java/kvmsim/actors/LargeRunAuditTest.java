@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.util.List;
 import kvmsim.actors.engine.JournaledReplay;
 import kvmsim.actors.engine.KvmsimSystem;
-import kvmsim.domain.common.Policies;
+import kvmsim.domain.policy.Policies;
 import kvmsim.domain.engine.Arm64TraceGenerator;
 import kvmsim.domain.engine.ReplayListener;
 import kvmsim.domain.engine.RunReport;

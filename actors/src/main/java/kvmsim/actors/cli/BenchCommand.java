@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import kvmsim.actors.engine.ActorEngine;
 import kvmsim.actors.engine.KvmsimSystem;
-import kvmsim.domain.common.Policies;
+import kvmsim.domain.policy.Policies;
 import kvmsim.domain.engine.Arm64TraceGenerator;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;

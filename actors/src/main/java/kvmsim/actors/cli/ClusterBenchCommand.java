@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 import kvmsim.actors.engine.JournaledReplay;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.actors.entity.Sharding;
-import kvmsim.domain.common.Policies;
+import kvmsim.domain.policy.Policies;
 import kvmsim.domain.engine.FleetTraceGenerator;
 import kvmsim.domain.engine.ReplayListener;
 import kvmsim.domain.engine.RunReport;

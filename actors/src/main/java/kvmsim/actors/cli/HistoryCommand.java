@@ -5,7 +5,7 @@ import java.util.List;
 import kvmsim.actors.history.JournalFormat;
 import kvmsim.actors.history.JournalReader;
 import kvmsim.actors.history.StoredRun;
-import kvmsim.domain.kernel.Recorded;
+import kvmsim.domain.entity.Recorded;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import kvmsim.actors.engine.ActorEngine;
 import kvmsim.actors.engine.KvmsimSystem;
-import kvmsim.domain.common.Arch;
+import kvmsim.domain.abi.Arch;
 import kvmsim.domain.engine.Engine;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;

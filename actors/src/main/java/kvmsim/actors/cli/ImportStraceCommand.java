@@ -13,7 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
-import kvmsim.domain.common.Arch;
+import kvmsim.domain.abi.Arch;
 import kvmsim.journal.io.LineReader;
 import kvmsim.journal.strace.StraceFormatException;
 import kvmsim.journal.strace.StraceImporter;

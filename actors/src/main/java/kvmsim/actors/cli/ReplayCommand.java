@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 import kvmsim.actors.engine.JournaledReplay;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.domain.audit.Violation;
-import kvmsim.domain.common.Policies;
+import kvmsim.domain.policy.Policies;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
 import kvmsim.domain.engine.ReplayListener;

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import kvmsim.actors.history.RunLog;
 import kvmsim.actors.history.StoredRun;
-import kvmsim.domain.common.Policies;
+import kvmsim.domain.policy.Policies;
 import picocli.CommandLine.Command;
 
 @Command(name = "runs", description = "List the runs in the journal, oldest first: trace, policies, counts, verdict.")

@@ -12,14 +12,14 @@ import java.util.concurrent.TimeoutException;
 import kvmsim.actors.entity.KvmEntity;
 import kvmsim.actors.entity.Sharding;
 import kvmsim.actors.history.JournalReader;
-import kvmsim.domain.common.EntityId;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.engine.Engine;
-import kvmsim.domain.kernel.Emitted;
+import kvmsim.domain.entity.Emitted;
 import kvmsim.domain.kernel.Entities;
-import kvmsim.domain.kernel.EntityCommand;
-import kvmsim.domain.kernel.EntityState;
-import kvmsim.domain.kernel.Recorded;
-import kvmsim.domain.kernel.Reply;
+import kvmsim.domain.entity.EntityCommand;
+import kvmsim.domain.entity.EntityState;
+import kvmsim.domain.entity.Recorded;
+import kvmsim.domain.entity.Reply;
 
 /**
  * The engine of persistent actors: each command is an ask to the sharded entity, which replies once

@@ -2,7 +2,7 @@ package kvmsim.actors.entity;
 
 import java.util.EnumMap;
 import java.util.Map;
-import kvmsim.domain.common.EntityId;
+import kvmsim.domain.entity.EntityId;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;

@@ -3,7 +3,7 @@ package kvmsim.domain.audit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import kvmsim.domain.common.EntityId;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.host.HostEvent;
 import kvmsim.domain.vm.VmEvent;
 

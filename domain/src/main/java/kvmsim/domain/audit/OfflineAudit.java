@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.LongConsumer;
-import kvmsim.domain.kernel.Emitted;
+import kvmsim.domain.entity.Emitted;
 
 /**
  * Audits a stored run from its events alone: the same {@link Auditor} the replay runs online, fed

@@ -5,12 +5,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import kvmsim.domain.common.EntityId;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.host.HostEvent;
-import kvmsim.domain.pkvm.HostStage2;
-import kvmsim.domain.pkvm.KvmPte;
-import kvmsim.domain.pkvm.OwnerEncoding;
-import kvmsim.domain.pkvm.PkvmState;
+import kvmsim.domain.host.pkvm.HostStage2;
+import kvmsim.domain.host.pkvm.KvmPte;
+import kvmsim.domain.host.pkvm.OwnerEncoding;
+import kvmsim.domain.host.pkvm.PkvmState;
 
 /**
  * The pKVM invariants (design.md; kvm-semantics.md 4.3), from the host's events alone:

@@ -1,9 +1,9 @@
 package kvmsim.domain.engine;
 
 import java.util.List;
-import kvmsim.domain.common.EntityId;
-import kvmsim.domain.kernel.EntityCommand;
-import kvmsim.domain.kernel.Reply;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.EntityCommand;
+import kvmsim.domain.entity.Reply;
 
 /** Where entities live: in memory (the reference engine) or in persistent actors (the actor engine). */
 public interface Engine {

@@ -2,14 +2,14 @@ package kvmsim.domain.engine;
 
 import java.util.ArrayList;
 import java.util.List;
-import kvmsim.domain.common.Arch;
+import kvmsim.domain.abi.Arch;
 import kvmsim.domain.host.HostFeatures;
 import kvmsim.domain.trace.Expect;
 import kvmsim.domain.trace.Step;
 import kvmsim.domain.trace.StepMeta;
 import kvmsim.domain.trace.Trace;
 import kvmsim.domain.vcpu.GuestAccessKind;
-import kvmsim.domain.vm.SlotGeometry;
+import kvmsim.domain.memslot.SlotGeometry;
 
 /**
  * A fleet of x86 VMs for cluster runs: {@code vms} VMs on hosts of {@code vmsPerHost} each, every VM

@@ -4,13 +4,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import kvmsim.domain.common.EntityId;
-import kvmsim.domain.kernel.Ack;
-import kvmsim.domain.kernel.Broadcast;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.Ack;
+import kvmsim.domain.entity.Broadcast;
 import kvmsim.domain.kernel.Entities;
-import kvmsim.domain.kernel.EntityCommand;
-import kvmsim.domain.kernel.EntityState;
-import kvmsim.domain.kernel.Reply;
+import kvmsim.domain.entity.EntityCommand;
+import kvmsim.domain.entity.EntityState;
+import kvmsim.domain.entity.Reply;
 
 /**
  * One thread, in memory: the oracle the actor engine is tested against. A command that starts a

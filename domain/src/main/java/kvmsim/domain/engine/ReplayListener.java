@@ -1,6 +1,6 @@
 package kvmsim.domain.engine;
 
-import kvmsim.domain.kernel.Recorded;
+import kvmsim.domain.entity.Recorded;
 
 /**
  * Receives a replay as it happens: each step's result once it is judged, and each event an

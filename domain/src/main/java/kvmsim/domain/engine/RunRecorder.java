@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import kvmsim.domain.kernel.Recorded;
+import kvmsim.domain.entity.Recorded;
 
 /** A listener that keeps every step result and every event by entity path: for tests and small traces. */
 public final class RunRecorder implements ReplayListener {

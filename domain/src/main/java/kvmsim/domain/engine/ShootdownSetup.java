@@ -2,7 +2,7 @@ package kvmsim.domain.engine;
 
 import java.util.ArrayList;
 import java.util.List;
-import kvmsim.domain.common.Arch;
+import kvmsim.domain.abi.Arch;
 import kvmsim.domain.host.HostFeatures;
 import kvmsim.domain.trace.Expect;
 import kvmsim.domain.trace.Step;

@@ -2,7 +2,7 @@ package kvmsim.domain.engine;
 
 import java.util.List;
 import kvmsim.domain.audit.Violation;
-import kvmsim.domain.common.Errno;
+import kvmsim.domain.abi.Errno;
 import kvmsim.domain.vcpu.GuestExit;
 
 /**

@@ -10,9 +10,9 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import kvmsim.domain.common.EntityId;
-import kvmsim.domain.kernel.Emitted;
-import kvmsim.domain.kernel.Event;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.Emitted;
+import kvmsim.domain.entity.Event;
 
 /**
  * Where two stored runs part ways, step by step (by trace line): the kernel's answer and the

@@ -2,7 +2,7 @@ package kvmsim.domain.history;
 
 import java.util.List;
 import java.util.Map;
-import kvmsim.domain.kernel.Emitted;
+import kvmsim.domain.entity.Emitted;
 
 /**
  * A stored run as read back: its trace and policies, the steps as they were judged (empty for a

@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.TreeSet;
 import kvmsim.domain.audit.ChainLink;
 import kvmsim.domain.audit.Violation;
-import kvmsim.domain.common.EntityId;
-import kvmsim.domain.kernel.Broadcast;
-import kvmsim.domain.kernel.Emitted;
-import kvmsim.domain.kernel.EntityState;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.Broadcast;
+import kvmsim.domain.entity.Emitted;
+import kvmsim.domain.entity.EntityState;
 
 /**
  * A run laid out for the HTML report: one column per step, one lane per entity (a host, then each

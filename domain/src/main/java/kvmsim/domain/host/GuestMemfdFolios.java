@@ -4,12 +4,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import kvmsim.domain.common.Errno;
-import kvmsim.domain.gpc.DirectMapPolicy;
+import kvmsim.domain.abi.Errno;
+import kvmsim.domain.policy.DirectMapPolicy;
 import kvmsim.domain.host.HostCommand.*;
 import kvmsim.domain.host.HostEvent.*;
-import kvmsim.domain.kernel.Decision;
-import kvmsim.domain.kernel.Event;
+import kvmsim.domain.entity.Decision;
+import kvmsim.domain.entity.Event;
 
 /**
  * guest_memfd folios and their direct-map entries (virt/kvm/guest_memfd.c with Roy's RFC, seed 001).

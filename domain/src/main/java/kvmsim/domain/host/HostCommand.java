@@ -1,7 +1,7 @@
 package kvmsim.domain.host;
 
-import kvmsim.domain.common.Arch;
-import kvmsim.domain.kernel.EntityCommand;
+import kvmsim.domain.abi.Arch;
+import kvmsim.domain.entity.EntityCommand;
 
 /** What can be asked of the host kernel / VMM process. Addresses are VMM virtual addresses (hva). */
 public sealed interface HostCommand extends EntityCommand {
@@ -84,11 +84,11 @@ public sealed interface HostCommand extends EntityCommand {
     }
 
     /** gpc_map() of a guest_memfd pfn: gpc_map_gmem() under the policy. */
-    record GpcMapFolio(long pfn, kvmsim.domain.gpc.DirectMapPolicy policy) implements FolioCommand {
+    record GpcMapFolio(long pfn, kvmsim.domain.policy.DirectMapPolicy policy) implements FolioCommand {
     }
 
     /** gpc_unmap() of a guest_memfd pfn. */
-    record GpcUnmapFolio(long pfn, kvmsim.domain.gpc.DirectMapPolicy policy) implements FolioCommand {
+    record GpcUnmapFolio(long pfn, kvmsim.domain.policy.DirectMapPolicy policy) implements FolioCommand {
     }
 
     /** A read or write through a gfn_to_pfn cache's kernel mapping (khva), with no lock. */
@@ -100,7 +100,7 @@ public sealed interface HostCommand extends EntityCommand {
     }
 
     /** handle_host_mem_abort(): the host touched {@code pfn} and its stage-2 has no mapping that allows it. */
-    record HostMemAbort(long pfn, kvmsim.domain.pkvm.Access access) implements PkvmCommand {
+    record HostMemAbort(long pfn, kvmsim.domain.host.pkvm.Access access) implements PkvmCommand {
     }
 
     /** kvm_pgtable_stage2_set_owner() on the host stage-2. */
@@ -108,7 +108,7 @@ public sealed interface HostCommand extends EntityCommand {
     }
 
     /** A page-range hypercall of the host (or the hypervisor's pin/unpin) on [pfn, pfn+nrPages). */
-    record PkvmCall(kvmsim.domain.pkvm.Hvc hvc, long pfn, long nrPages) implements PkvmCommand {
+    record PkvmCall(kvmsim.domain.host.pkvm.Hvc hvc, long pfn, long nrPages) implements PkvmCommand {
     }
 
     /** __pkvm_host_share_guest(pfn, gfn, 1, vcpu, RWX). */

@@ -3,14 +3,14 @@ package kvmsim.domain.host;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
-import kvmsim.domain.common.Errno;
-import kvmsim.domain.common.Pages;
+import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.Pages;
 import kvmsim.domain.host.HostCommand.*;
 import kvmsim.domain.host.HostEvent.*;
-import kvmsim.domain.kernel.Decision;
-import kvmsim.domain.kernel.Event;
-import kvmsim.domain.pkvm.HostMemory;
-import kvmsim.domain.pkvm.MemProtect;
+import kvmsim.domain.entity.Decision;
+import kvmsim.domain.entity.Event;
+import kvmsim.domain.host.pkvm.HostMemory;
+import kvmsim.domain.host.pkvm.MemProtect;
 
 /** decide/evolve for the host kernel and the VMM process. */
 public final class HostDecider {

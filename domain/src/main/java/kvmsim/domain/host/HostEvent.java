@@ -1,8 +1,8 @@
 package kvmsim.domain.host;
 
 import java.util.List;
-import kvmsim.domain.common.Arch;
-import kvmsim.domain.kernel.Event;
+import kvmsim.domain.abi.Arch;
+import kvmsim.domain.entity.Event;
 
 /** Facts about the host kernel and the VMM process. */
 public sealed interface HostEvent extends Event {
@@ -130,7 +130,7 @@ public sealed interface HostEvent extends Event {
     }
 
     /** __hyp_set_page_state_range(): the hypervisor's view of these pages. */
-    record HypPageStateSet(long pfn, long nrPages, kvmsim.domain.pkvm.PageState state) implements PkvmEvent {
+    record HypPageStateSet(long pfn, long nrPages, kvmsim.domain.host.pkvm.PageState state) implements PkvmEvent {
     }
 
     /** The FF-A proxy's record of the pages the host shares with the secure world (ffa.c). */

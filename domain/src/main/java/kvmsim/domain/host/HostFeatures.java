@@ -1,7 +1,7 @@
 package kvmsim.domain.host;
 
 import java.util.List;
-import kvmsim.domain.common.Arch;
+import kvmsim.domain.abi.Arch;
 
 /**
  * What the host kernel and CPU offer (trace-format.md, HOST). The defaults describe a mainline

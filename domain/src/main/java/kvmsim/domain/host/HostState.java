@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import kvmsim.domain.common.Arch;
-import kvmsim.domain.common.Pages;
-import kvmsim.domain.kernel.EntityState;
-import kvmsim.domain.pkvm.OwnerEncoding;
-import kvmsim.domain.pkvm.PkvmState;
+import kvmsim.domain.abi.Arch;
+import kvmsim.domain.abi.Pages;
+import kvmsim.domain.entity.EntityState;
+import kvmsim.domain.host.pkvm.OwnerEncoding;
+import kvmsim.domain.host.pkvm.PkvmState;
 
 /**
  * The host kernel and the VMM process on it: the VMM's VMAs, RLIMIT_MEMLOCK and mm->locked_vm,

@@ -1,24 +1,26 @@
 package kvmsim.domain.kernel;
 
+import kvmsim.domain.entity.Gateway;
+import kvmsim.domain.entity.Reply;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
-import kvmsim.domain.common.EntityId;
-import kvmsim.domain.common.Pages;
-import kvmsim.domain.gpc.Gpc;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.abi.Pages;
+import kvmsim.domain.vm.Gpc;
 import kvmsim.domain.host.Folio;
 import kvmsim.domain.host.HostPage;
 import kvmsim.domain.host.HostState;
 import kvmsim.domain.memslot.MemslotState;
-import kvmsim.domain.pkvm.PkvmState;
+import kvmsim.domain.host.pkvm.PkvmState;
 import kvmsim.domain.trace.CheckItem;
 import kvmsim.domain.trace.Step;
-import kvmsim.domain.vm.SlotGeometry;
+import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.vm.VmState;
 import kvmsim.domain.vcpu.TlbEntry;
 import kvmsim.domain.vcpu.VcpuCommand;
 import kvmsim.domain.vcpu.VcpuState;
-import kvmsim.domain.x86.Spte;
+import kvmsim.domain.memslot.Spte;
 
 /** Reads the state a CHECK names. {@code violations} is the auditor's, not an entity's: the engine answers it. */
 public final class Checks {
@@ -54,7 +56,7 @@ public final class Checks {
         if (p == null) {
             return NO_PKVM;
         }
-        if (Long.compareUnsigned(pfn, kvmsim.domain.pkvm.KvmPte.IA_LIMIT >>> 12) >= 0) {
+        if (Long.compareUnsigned(pfn, kvmsim.domain.host.pkvm.KvmPte.IA_LIMIT >>> 12) >= 0) {
             return BEYOND_IPA; // the host stage-2 translates nothing there
         }
         switch (key) {
@@ -84,7 +86,7 @@ public final class Checks {
         if (c.host() != null) {
             return readPkvm(Entity.host(gw, c.host()), c.pfn(), key);
         }
-        Reply vmReply = gw.send(kvmsim.domain.common.EntityId.vm(c.vm()), new kvmsim.domain.vm.VmCommand.Query());
+        Reply vmReply = gw.send(kvmsim.domain.entity.EntityId.vm(c.vm()), new kvmsim.domain.vm.VmCommand.Query());
         if (!vmReply.ok()) {
             return NO_SUCH_VM;
         }

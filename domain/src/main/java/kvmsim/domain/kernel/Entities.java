@@ -1,6 +1,12 @@
 package kvmsim.domain.kernel;
 
-import kvmsim.domain.common.EntityId;
+import kvmsim.domain.entity.Decision;
+import kvmsim.domain.entity.EntityCommand;
+import kvmsim.domain.entity.EntityState;
+import kvmsim.domain.entity.Event;
+import kvmsim.domain.entity.Recorded;
+import kvmsim.domain.entity.Reply;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.host.HostDecider;
 import kvmsim.domain.host.HostEvent;

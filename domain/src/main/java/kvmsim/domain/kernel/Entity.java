@@ -1,8 +1,10 @@
 package kvmsim.domain.kernel;
 
+import kvmsim.domain.entity.Gateway;
+import kvmsim.domain.entity.Reply;
 import java.util.ArrayList;
 import java.util.List;
-import kvmsim.domain.common.EntityId;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.host.HostState;
 import kvmsim.domain.memslot.MemslotCommand;
@@ -60,7 +62,7 @@ public final class Entity {
             return Outcome.of(vcpuQuery.errno());
         }
         if (!vcpuQuery.stateAs(VcpuState.class).inGuest()) {
-            return Outcome.of(kvmsim.domain.common.Errno.ENOEXEC); // kvmsim: a guest step needs a vCPU inside KVM_RUN
+            return Outcome.of(kvmsim.domain.abi.Errno.ENOEXEC); // kvmsim: a guest step needs a vCPU inside KVM_RUN
         }
         return null;
     }

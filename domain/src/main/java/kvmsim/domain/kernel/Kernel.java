@@ -1,32 +1,34 @@
 package kvmsim.domain.kernel;
 
-import kvmsim.domain.arm64.GuestAbort;
-import kvmsim.domain.arm64.LockedMemslots;
-import kvmsim.domain.arm64.MmuPendingOps;
-import kvmsim.domain.arm64.PendingOp;
-import kvmsim.domain.arm64.VcpuIoctls;
-import kvmsim.domain.common.Arch;
-import kvmsim.domain.common.EntityId;
-import kvmsim.domain.common.Errno;
-import kvmsim.domain.common.Pages;
-import kvmsim.domain.common.Policies;
-import kvmsim.domain.gmem.GuestMemfd;
-import kvmsim.domain.gmem.SetMemoryAttributes;
-import kvmsim.domain.gpc.DirectMapPolicy;
-import kvmsim.domain.gpc.PfnCache;
+import kvmsim.domain.entity.Gateway;
+import kvmsim.domain.entity.Reply;
+import kvmsim.domain.kernel.arm64.GuestAbort;
+import kvmsim.domain.kernel.arm64.LockedMemslots;
+import kvmsim.domain.kernel.arm64.MmuPendingOps;
+import kvmsim.domain.vm.PendingOp;
+import kvmsim.domain.kernel.arm64.VcpuIoctls;
+import kvmsim.domain.abi.Arch;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.Pages;
+import kvmsim.domain.policy.Policies;
+import kvmsim.domain.kernel.gmem.GuestMemfd;
+import kvmsim.domain.kernel.gmem.SetMemoryAttributes;
+import kvmsim.domain.policy.DirectMapPolicy;
+import kvmsim.domain.kernel.gpc.PfnCache;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.memslot.MemslotState;
-import kvmsim.domain.pkvm.OwnerEncoding;
+import kvmsim.domain.host.pkvm.OwnerEncoding;
 import kvmsim.domain.trace.Step;
-import kvmsim.domain.vm.DirtyLogIoctls;
-import kvmsim.domain.vm.KvmReadWriteGuest;
+import kvmsim.domain.kernel.kvm.DirtyLogIoctls;
+import kvmsim.domain.kernel.kvm.KvmReadWriteGuest;
 import kvmsim.domain.vm.KvmSetMemoryRegion;
-import kvmsim.domain.vm.SlotGeometry;
+import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.vm.VmCommand;
-import kvmsim.domain.vm.VmIoctls;
+import kvmsim.domain.kernel.kvm.VmIoctls;
 import kvmsim.domain.vm.VmState;
-import kvmsim.domain.x86.PageFault;
-import kvmsim.domain.x86.X86Mmu;
+import kvmsim.domain.kernel.x86.PageFault;
+import kvmsim.domain.kernel.x86.X86Mmu;
 
 /**
  * Carries one trace step out against the entities: the order of operations of the kernel code

@@ -3,7 +3,7 @@ package kvmsim.domain.kernel;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import kvmsim.domain.common.Errno;
+import kvmsim.domain.abi.Errno;
 import kvmsim.domain.vcpu.GuestExit;
 
 /**

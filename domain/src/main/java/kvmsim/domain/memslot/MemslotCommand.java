@@ -1,9 +1,6 @@
 package kvmsim.domain.memslot;
 
-import kvmsim.domain.arm64.LockMode;
-import kvmsim.domain.kernel.EntityCommand;
-import kvmsim.domain.vm.MemslotChange;
-import kvmsim.domain.vm.SlotGeometry;
+import kvmsim.domain.entity.EntityCommand;
 
 public sealed interface MemslotCommand extends EntityCommand {
 
@@ -43,7 +40,7 @@ public sealed interface MemslotCommand extends EntityCommand {
     }
 
     /** x86: install or replace the SPTE of gfn (make_spte(), fast_pf_fix_direct_spte()). */
-    record SetSpte(long gfn, kvmsim.domain.x86.Spte spte) implements MemslotCommand {
+    record SetSpte(long gfn, kvmsim.domain.memslot.Spte spte) implements MemslotCommand {
     }
 
     /** kvm_age_gfn() without A/D bits: the present SPTEs of [firstGfn, firstGfn+count) become access-tracked. */

@@ -4,15 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import kvmsim.domain.arm64.Arm64Abi;
-import kvmsim.domain.arm64.LockMode;
-import kvmsim.domain.common.Errno;
-import kvmsim.domain.kernel.Decision;
-import kvmsim.domain.kernel.Event;
+import kvmsim.domain.abi.Arm64Abi;
+import kvmsim.domain.abi.Errno;
+import kvmsim.domain.entity.Decision;
+import kvmsim.domain.entity.Event;
 import kvmsim.domain.memslot.MemslotCommand.*;
 import kvmsim.domain.memslot.MemslotEvent.*;
-import kvmsim.domain.vm.MemslotChange;
-import kvmsim.domain.vm.SlotGeometry;
 
 /** decide/evolve for one memslot. */
 public final class MemslotDecider {

@@ -1,10 +1,7 @@
 package kvmsim.domain.memslot;
 
-import kvmsim.domain.arm64.LockMode;
-import kvmsim.domain.kernel.Event;
+import kvmsim.domain.entity.Event;
 import java.util.List;
-import kvmsim.domain.vm.SlotGeometry;
-import kvmsim.domain.x86.Spte;
 
 public sealed interface MemslotEvent extends Event {
 

@@ -2,11 +2,8 @@ package kvmsim.domain.memslot;
 
 import java.util.Map;
 import java.util.TreeMap;
-import kvmsim.domain.arm64.LockMode;
-import kvmsim.domain.common.Pages;
-import kvmsim.domain.kernel.EntityState;
-import kvmsim.domain.vm.SlotGeometry;
-import kvmsim.domain.x86.Spte;
+import kvmsim.domain.abi.Pages;
+import kvmsim.domain.entity.EntityState;
 
 /**
  * struct kvm_memory_slot and what hangs off it: the arm64 lock (memslot->arch.flags, whose pinned

@@ -4,11 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import kvmsim.domain.common.Errno;
-import kvmsim.domain.kernel.Decision;
+import kvmsim.domain.abi.Errno;
+import kvmsim.domain.entity.Decision;
 import kvmsim.domain.memslot.MemslotCommand.*;
 import kvmsim.domain.memslot.MemslotEvent.*;
-import kvmsim.domain.x86.Spte;
 
 /** The x86 half of the memslot decider: the slot's SPTEs and its dirty bitmap, changed together. */
 final class X86Sptes {

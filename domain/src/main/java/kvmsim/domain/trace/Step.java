@@ -2,7 +2,7 @@ package kvmsim.domain.trace;
 
 import java.util.List;
 import java.util.Map;
-import kvmsim.domain.common.Arch;
+import kvmsim.domain.abi.Arch;
 import kvmsim.domain.host.HostFeatures;
 import kvmsim.domain.vcpu.GuestAccessKind;
 
@@ -199,7 +199,7 @@ public sealed interface Step {
     }
 
     /** PKVM_HOST_SHARE_HYP and the other page-range hypercalls of pKVM, on [pfn, pfn + nrPages). */
-    record PkvmHypercall(StepMeta meta, String host, kvmsim.domain.pkvm.Hvc hvc, long pfn, long nrPages)
+    record PkvmHypercall(StepMeta meta, String host, kvmsim.domain.host.pkvm.Hvc hvc, long pfn, long nrPages)
             implements Step {
         public String op() {
             return hvc.op();
@@ -220,7 +220,7 @@ public sealed interface Step {
         }
     }
 
-    record HostMemAbort(StepMeta meta, String host, long pfn, kvmsim.domain.pkvm.Access access) implements Step {
+    record HostMemAbort(StepMeta meta, String host, long pfn, kvmsim.domain.host.pkvm.Access access) implements Step {
         public String op() {
             return "HOST_MEM_ABORT";
         }

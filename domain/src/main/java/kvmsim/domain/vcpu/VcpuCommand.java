@@ -1,6 +1,6 @@
 package kvmsim.domain.vcpu;
 
-import kvmsim.domain.kernel.EntityCommand;
+import kvmsim.domain.entity.EntityCommand;
 
 public sealed interface VcpuCommand extends EntityCommand {
 

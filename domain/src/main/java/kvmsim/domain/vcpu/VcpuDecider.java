@@ -3,10 +3,10 @@ package kvmsim.domain.vcpu;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import kvmsim.domain.arm64.Arm64Abi;
-import kvmsim.domain.common.Errno;
-import kvmsim.domain.kernel.Decision;
-import kvmsim.domain.kernel.Event;
+import kvmsim.domain.abi.Arm64Abi;
+import kvmsim.domain.abi.Errno;
+import kvmsim.domain.entity.Decision;
+import kvmsim.domain.entity.Event;
 import kvmsim.domain.vcpu.VcpuCommand.*;
 import kvmsim.domain.vcpu.VcpuEvent.*;
 
@@ -36,8 +36,8 @@ public final class VcpuDecider {
                 return Decision.reject(Errno.ENOEXEC); // kvmsim: a guest step needs a vCPU inside KVM_RUN
             }
             List<Event> events = new ArrayList<>();
-            if (a.fill() != null && !a.fill().equals(s.tlbEntry(kvmsim.domain.common.Pages.pageOf(a.gpa())))) {
-                events.add(new TlbFilled(kvmsim.domain.common.Pages.pageOf(a.gpa()), a.fill().writable()));
+            if (a.fill() != null && !a.fill().equals(s.tlbEntry(kvmsim.domain.abi.Pages.pageOf(a.gpa())))) {
+                events.add(new TlbFilled(kvmsim.domain.abi.Pages.pageOf(a.gpa()), a.fill().writable()));
             }
             events.add(new GuestAccessed(a.kind(), a.gpa(), a.slot(), a.hvaPage(), a.exit(), a.faulted(),
                     a.tlbHit()));

@@ -1,6 +1,6 @@
 package kvmsim.domain.vcpu;
 
-import kvmsim.domain.kernel.Event;
+import kvmsim.domain.entity.Event;
 
 public sealed interface VcpuEvent extends Event {
 

@@ -2,7 +2,7 @@ package kvmsim.domain.vcpu;
 
 import java.util.Map;
 import java.util.TreeMap;
-import kvmsim.domain.kernel.EntityState;
+import kvmsim.domain.entity.EntityState;
 
 /**
  * struct kvm_vcpu. A vCPU in guest mode is inside KVM_RUN and so holds vcpu->mutex; it stays there

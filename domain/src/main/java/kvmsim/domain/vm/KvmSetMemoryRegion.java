@@ -1,8 +1,11 @@
 package kvmsim.domain.vm;
 
-import kvmsim.domain.common.Arch;
-import kvmsim.domain.common.Errno;
-import kvmsim.domain.common.Pages;
+import kvmsim.domain.abi.KvmLimits;
+import kvmsim.domain.memslot.MemslotChange;
+import kvmsim.domain.memslot.SlotGeometry;
+import kvmsim.domain.abi.Arch;
+import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.Pages;
 
 /**
  * The generic checks of __kvm_set_memory_region(), in the kernel's order, up to the point where the

@@ -1,13 +1,13 @@
 package kvmsim.domain.vm;
 
 import java.util.List;
-import kvmsim.domain.common.EntityId;
-import kvmsim.domain.common.Errno;
-import kvmsim.domain.kernel.Ack;
-import kvmsim.domain.kernel.Broadcast;
-import kvmsim.domain.kernel.EntityCommand;
-import kvmsim.domain.kernel.Gateway;
-import kvmsim.domain.kernel.Reply;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.abi.Errno;
+import kvmsim.domain.entity.Ack;
+import kvmsim.domain.entity.Broadcast;
+import kvmsim.domain.entity.EntityCommand;
+import kvmsim.domain.entity.Gateway;
+import kvmsim.domain.entity.Reply;
 import kvmsim.domain.vcpu.VcpuCommand;
 import kvmsim.domain.vcpu.VcpuEvent;
 

@@ -1,10 +1,11 @@
 package kvmsim.domain.vm;
 
+import kvmsim.domain.memslot.MemslotChange;
+import kvmsim.domain.memslot.SlotGeometry;
 import java.util.Set;
-import kvmsim.domain.arm64.PendingOp;
-import kvmsim.domain.common.Arch;
+import kvmsim.domain.abi.Arch;
 import kvmsim.domain.host.HostFeatures;
-import kvmsim.domain.kernel.EntityCommand;
+import kvmsim.domain.entity.EntityCommand;
 
 public sealed interface VmCommand extends EntityCommand {
 

@@ -1,15 +1,17 @@
 package kvmsim.domain.vm;
 
+import kvmsim.domain.abi.KvmLimits;
+import kvmsim.domain.memslot.MemslotChange;
+import kvmsim.domain.memslot.SlotGeometry;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import kvmsim.domain.arm64.PendingOp;
-import kvmsim.domain.common.Arch;
-import kvmsim.domain.common.Errno;
-import kvmsim.domain.kernel.Decision;
+import kvmsim.domain.abi.Arch;
+import kvmsim.domain.abi.Errno;
+import kvmsim.domain.entity.Decision;
 import kvmsim.domain.vm.VmCommand.*;
 import kvmsim.domain.vm.VmEvent.*;
 
@@ -121,7 +123,7 @@ public final class VmDecider {
         if (e instanceof VmCreated c) {
             return new VmState(s.id(), true, c.arch(), c.type(), c.host(), c.mteSupported(), c.fwb(), c.smm(),
                     c.adBits(), false, 0, List.of(), Map.of(), Set.of(), 0, null, 0,
-                    kvmsim.domain.gmem.MemoryAttributes.NONE, Map.of());
+                    kvmsim.domain.vm.MemoryAttributes.NONE, Map.of());
         } else if (e instanceof VcpuAdded v) {
             List<Long> vcpus = new ArrayList<>(s.vcpus());
             vcpus.add(v.vcpu());

@@ -1,9 +1,10 @@
 package kvmsim.domain.vm;
 
+import kvmsim.domain.memslot.MemslotChange;
+import kvmsim.domain.memslot.SlotGeometry;
 import java.util.Set;
-import kvmsim.domain.arm64.PendingOp;
-import kvmsim.domain.common.Arch;
-import kvmsim.domain.kernel.Event;
+import kvmsim.domain.abi.Arch;
+import kvmsim.domain.entity.Event;
 
 public sealed interface VmEvent extends Event {
 

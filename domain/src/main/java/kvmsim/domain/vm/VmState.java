@@ -1,17 +1,15 @@
 package kvmsim.domain.vm;
 
+import kvmsim.domain.memslot.SlotGeometry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import kvmsim.domain.arm64.PendingOp;
-import kvmsim.domain.common.Arch;
-import kvmsim.domain.common.EntityId;
-import kvmsim.domain.gmem.MemoryAttributes;
-import kvmsim.domain.gpc.Gpc;
-import kvmsim.domain.kernel.Broadcast;
-import kvmsim.domain.kernel.EntityState;
+import kvmsim.domain.abi.Arch;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.Broadcast;
+import kvmsim.domain.entity.EntityState;
 
 /**
  * struct kvm, as far as kvmsim models it: its vCPU ids, its memslot table, enabled caps, the arm64

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Set;
-import kvmsim.domain.arm64.PendingOp;
-import kvmsim.domain.common.Arch;
-import kvmsim.domain.common.EntityId;
+import kvmsim.domain.vm.PendingOp;
+import kvmsim.domain.abi.Arch;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.host.HostEvent;
-import kvmsim.domain.kernel.Event;
-import kvmsim.domain.kernel.Recorded;
+import kvmsim.domain.entity.Event;
+import kvmsim.domain.entity.Recorded;
 import kvmsim.domain.vcpu.GuestAccessKind;
 import kvmsim.domain.vcpu.GuestExit;
 import kvmsim.domain.vcpu.VcpuEvent;

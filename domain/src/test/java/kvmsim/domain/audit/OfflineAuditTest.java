@@ -8,14 +8,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import kvmsim.domain.common.EntityId;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.engine.Arm64TraceGenerator;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
 import kvmsim.domain.engine.ReplayListener;
 import kvmsim.domain.engine.RunReport;
-import kvmsim.domain.kernel.Emitted;
-import kvmsim.domain.kernel.Recorded;
+import kvmsim.domain.entity.Emitted;
+import kvmsim.domain.entity.Recorded;
 import kvmsim.domain.trace.Trace;
 import org.junit.jupiter.api.Test;
 

@@ -15,7 +15,7 @@ class FleetTraceGeneratorTest {
     void everyStepSucceedsAndEveryEntityPersists() {
         Trace t = FleetTraceGenerator.generate(20, 4, 4, 10);
         RunRecorder rec = new RunRecorder();
-        RunReport r = Replay.run("fleet", t, kvmsim.domain.common.Policies.defaults(), new ReferenceEngine(), false, rec);
+        RunReport r = Replay.run("fleet", t, kvmsim.domain.policy.Policies.defaults(), new ReferenceEngine(), false, rec);
         assertEquals(0, r.exitStatus());
         assertTrue(rec.steps().stream().allMatch(s -> s.errno() == null), "every call returns 0");
         Set<String> kinds = new TreeSet<>();

@@ -3,7 +3,7 @@ package kvmsim.domain.vcpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
-import kvmsim.domain.kernel.Decision;
+import kvmsim.domain.entity.Decision;
 import org.junit.jupiter.api.Test;
 
 /**

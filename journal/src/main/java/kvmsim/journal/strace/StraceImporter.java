@@ -15,8 +15,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import kvmsim.domain.common.Arch;
-import kvmsim.domain.common.Errno;
+import kvmsim.domain.abi.Arch;
+import kvmsim.domain.abi.Errno;
 import kvmsim.journal.io.LineReader;
 
 /**

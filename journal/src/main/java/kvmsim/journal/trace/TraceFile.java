@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
-import kvmsim.domain.common.Arch;
+import kvmsim.domain.abi.Arch;
 import kvmsim.domain.trace.Step;
 import kvmsim.domain.trace.TraceSource;
 import kvmsim.journal.io.LineReader;

@@ -6,19 +6,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import java.util.List;
 import java.util.Map;
-import kvmsim.domain.common.Arch;
-import kvmsim.domain.gmem.MemoryAttributes;
-import kvmsim.domain.gpc.DirectMapPolicy;
-import kvmsim.domain.gpc.Gpc;
+import kvmsim.domain.abi.Arch;
+import kvmsim.domain.vm.MemoryAttributes;
+import kvmsim.domain.policy.DirectMapPolicy;
+import kvmsim.domain.vm.Gpc;
 import kvmsim.domain.host.Folio;
 import kvmsim.domain.host.GmemInode;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.host.HostEvent;
 import kvmsim.domain.host.HostFeatures;
 import kvmsim.domain.host.HostState;
-import kvmsim.domain.kernel.EntityState;
-import kvmsim.domain.kernel.Event;
-import kvmsim.domain.vm.SlotGeometry;
+import kvmsim.domain.entity.EntityState;
+import kvmsim.domain.entity.Event;
+import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.vm.VmEvent;
 import kvmsim.domain.vm.VmState;
 import org.junit.jupiter.api.Test;
@@ -47,7 +47,7 @@ class GmemSerializationTest {
             assertEquals(e, roundTrip(e, Event.class));
         }
         HostCommand c = new HostCommand.GpcMapFolio(0x40000, DirectMapPolicy.EXCLUSIVE);
-        assertEquals(c, roundTrip(c, kvmsim.domain.kernel.EntityCommand.class));
+        assertEquals(c, roundTrip(c, kvmsim.domain.entity.EntityCommand.class));
     }
 
     @Test

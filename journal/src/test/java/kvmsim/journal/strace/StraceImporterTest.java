@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import kvmsim.domain.common.Arch;
+import kvmsim.domain.abi.Arch;
 import kvmsim.domain.trace.Step;
 import kvmsim.domain.trace.Trace;
 import kvmsim.journal.io.LineReader;

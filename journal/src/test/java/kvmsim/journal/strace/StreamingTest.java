@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import kvmsim.domain.common.Arch;
+import kvmsim.domain.abi.Arch;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
 import kvmsim.domain.engine.ReplayListener;

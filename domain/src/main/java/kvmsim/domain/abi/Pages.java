@@ -1,0 +1,27 @@
+package kvmsim.domain.abi;
+
+/** Page arithmetic: kvmsim models a 4K granule everywhere. */
+public final class Pages {
+    public static final long PAGE_SHIFT = 12;
+    public static final long PAGE_SIZE = 1L << PAGE_SHIFT;
+
+    private Pages() {
+    }
+
+    public static boolean aligned(long value) {
+        return (value & (PAGE_SIZE - 1)) == 0;
+    }
+
+    public static long pageOf(long address) {
+        return address >>> PAGE_SHIFT;
+    }
+
+    public static long count(long bytes) {
+        return bytes >>> PAGE_SHIFT;
+    }
+
+    /** a + b overflows as an unsigned 64-bit sum. */
+    public static boolean addOverflows(long a, long b) {
+        return Long.compareUnsigned(a + b, a) < 0;
+    }
+}

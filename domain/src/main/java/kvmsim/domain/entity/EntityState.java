@@ -1,0 +1,10 @@
+package kvmsim.domain.entity;
+
+/** The state of one entity; each entity package has its own record. */
+public interface EntityState {
+
+    /** The broadcast this entity persisted the start of and still waits on; null when none. */
+    default Broadcast awaiting() {
+        return null;
+    }
+}

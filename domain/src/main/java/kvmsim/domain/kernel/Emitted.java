@@ -1,7 +1,0 @@
-package kvmsim.domain.kernel;
-
-import kvmsim.domain.common.EntityId;
-
-/** An event with the entity that persisted it: one entry of a command's trail across entities. */
-public record Emitted(EntityId entity, Recorded recorded) {
-}

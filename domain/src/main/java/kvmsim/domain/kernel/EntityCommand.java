@@ -1,5 +1,0 @@
-package kvmsim.domain.kernel;
-
-/** A command to one entity; each entity package has its own sealed hierarchy. */
-public interface EntityCommand {
-}

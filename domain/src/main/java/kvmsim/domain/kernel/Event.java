@@ -1,5 +1,0 @@
-package kvmsim.domain.kernel;
-
-/** A fact about one entity; each entity package has its own sealed hierarchy. */
-public interface Event {
-}

@@ -1,0 +1,57 @@
+package kvmsim.domain.memslot;
+
+/**
+ * A shadow-present leaf SPTE (arch/x86/kvm/mmu/spte.h), with the bits dirty logging depends on.
+ * Its constructor enforces check_spte_writable_invariants() and the access-tracking rule, so the
+ * model cannot build an SPTE the kernel would WARN about: W implies MMU-writable implies
+ * Host-writable, and an access-tracked SPTE has R, W and X cleared.
+ *
+ * @param writable PT_WRITABLE_MASK: the hardware may write through it
+ * @param mmuWritable shadow_mmu_writable_mask: KVM may make it writable without mmu_lock
+ * @param hostWritable shadow_host_writable_mask: the host mapping of the page is writable
+ * @param accessTracked mark_spte_for_access_track() without A/D bits: RWX saved and cleared
+ */
+public record Spte(boolean writable, boolean mmuWritable, boolean hostWritable, boolean accessTracked) {
+
+    public Spte {
+        if (writable && !mmuWritable) {
+            throw new IllegalArgumentException("SPTE is Writable but not MMU-writable");
+        }
+        if (mmuWritable && !hostWritable) {
+            throw new IllegalArgumentException("SPTE is MMU-writable but not Host-writable");
+        }
+        if (accessTracked && writable) {
+            throw new IllegalArgumentException("an access-tracked SPTE is not Writable");
+        }
+    }
+
+    /** make_spte() with ACC_ALL for a TDP fault: writable exactly when the host mapping is. */
+    public static Spte make(boolean hostWritable) {
+        return new Spte(hostWritable, hostWritable, hostWritable, false);
+    }
+
+    /** mark_spte_for_access_track(): W is lost (not saved), MMU-writable and Host-writable stay. */
+    public Spte markForAccessTrack() {
+        return new Spte(false, mmuWritable, hostWritable, true);
+    }
+
+    /** restore_acc_track_spte(): R and X come back, W does not. */
+    public Spte restoreAccTrack() {
+        return new Spte(false, mmuWritable, hostWritable, false);
+    }
+
+    /** spte_write_protect() / the wrprot of dirty logging: W cleared, MMU-writable kept. */
+    public Spte writeProtected() {
+        return new Spte(false, mmuWritable, hostWritable, accessTracked);
+    }
+
+    /** fast_page_fault(): W added to an MMU-writable SPTE. */
+    public Spte madeWritable() {
+        return new Spte(true, mmuWritable, hostWritable, false);
+    }
+
+    /** is_access_allowed(): the hardware would complete this access without faulting. */
+    public boolean allows(boolean write) {
+        return !accessTracked && (!write || writable);
+    }
+}
