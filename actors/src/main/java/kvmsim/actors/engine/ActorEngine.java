@@ -47,6 +47,9 @@ public final class ActorEngine implements Engine {
     private static final int MAX_RESENDS = 5;
 
     private final Map<EntityId, Long> persisted = new HashMap<>();
+    // every entity's state as its replies told it: the driver is the only sender, so reading a
+    // state asks nobody
+    private final Map<EntityId, EntityState> known = new HashMap<>();
     private long resent;
     private long rebuilt;
 
@@ -134,10 +137,18 @@ public final class ActorEngine implements Engine {
     }
 
     // the first reply of any copy within one timeout period; null if none came (or every ask
-    // failed: the reply is lost)
+    // failed: the reply is lost). One copy is waited on directly; several hand their replies to one
+    // future on the actor system's dispatcher (a callback chained without an executor would run on
+    // the common pool, which on 2 cores starts a thread per callback)
     private Reply await(List<CompletableFuture<Reply>> copies, EntityId to) {
-        CompletableFuture<Reply> any = new CompletableFuture<>();
-        copies.forEach(c -> c.thenAccept(any::complete));
+        CompletableFuture<Reply> any = copies.size() == 1 ? copies.get(0) : new CompletableFuture<>();
+        if (copies.size() > 1) {
+            copies.forEach(c -> c.whenCompleteAsync((r, e) -> {
+                if (r != null) {
+                    any.complete(r);
+                }
+            }, sys.system().executionContext()));
+        }
         try {
             return any.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -180,7 +191,7 @@ public final class ActorEngine implements Engine {
         if (!state.equals(status.state()) || events.size() != status.lastSequenceNr() - expected) {
             throw new IllegalStateException(to.path() + ": the journal and the entity disagree after a lost reply");
         }
-        return new Reply(null, status.state(), events);
+        return new Reply(null, events);
     }
 
     /** Commands sent again because they never arrived (their node died with them). */
@@ -193,9 +204,15 @@ public final class ActorEngine implements Engine {
         return rebuilt;
     }
 
+    @Override
+    public EntityState state(EntityId id) {
+        return known.getOrDefault(id, Entities.initial(id));
+    }
+
     private void account(EntityId to, Reply r) {
         for (Emitted e : r.emitted(to)) {
             persisted.merge(e.entity(), 1L, Long::sum);
+            known.put(e.entity(), Entities.evolve(state(e.entity()), e.recorded()));
         }
     }
 }

@@ -6,16 +6,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import kvmsim.actors.engine.KvmsimSystem;
-import kvmsim.domain.entity.EntityId;
-import kvmsim.domain.entity.Ack;
 import kvmsim.domain.entity.Broadcast;
-import kvmsim.domain.entity.Decision;
-import kvmsim.domain.kernel.Entities;
 import kvmsim.domain.entity.EntityCommand;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.EntityProtocol;
+import kvmsim.domain.entity.EntityProtocol.Answer;
+import kvmsim.domain.entity.EntityProtocol.Answered;
+import kvmsim.domain.entity.EntityProtocol.Broadcasting;
+import kvmsim.domain.entity.EntityProtocol.Completion;
+import kvmsim.domain.entity.EntityProtocol.Delivery;
+import kvmsim.domain.entity.EntityProtocol.Drop;
+import kvmsim.domain.entity.EntityProtocol.Persist;
+import kvmsim.domain.entity.EntityProtocol.Round;
+import kvmsim.domain.entity.EntityProtocol.Stash;
 import kvmsim.domain.entity.EntityState;
-import kvmsim.domain.entity.Event;
 import kvmsim.domain.entity.Recorded;
 import kvmsim.domain.entity.Reply;
+import kvmsim.domain.kernel.Entities;
 import kvmsim.journal.serialization.CborSerializable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -90,16 +97,12 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
     private final Sharding sharding;
     private final String runId;
     private final EntityId entity;
-    // the command whose reply waits on the broadcast in flight, and what it persisted: not state,
-    // because after a crash nobody waits for the reply any more
+    // the command whose reply waits on the broadcast in flight, and the round's answers so far:
+    // not state, because after a crash nobody waits for the reply any more
     private Handle waiting;
-    private List<Recorded> started = List.of();
-    // the broadcast in flight: its number, and the receivers that answered, by index. A round that
-    // times out asks only the others again, and each receiver's first answer is the one that goes
-    // into the reply: it lists the events the receiver persisted, once
-    private long broadcastRound;
-    private long currentBroadcast;
-    private final Map<Integer, Reply> acked = new HashMap<>();
+    private Round round;
+    // rounds are numbered so that a late answer of an earlier broadcast is dropped
+    private long roundNumber;
 
     private KvmEntity(ActorContext<Msg> ctx, Sharding sharding, String persistenceId) {
         super(PersistenceId.ofUniqueId(persistenceId));
@@ -133,90 +136,75 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
                 .build();
     }
 
+    // EntityProtocol.onCommand, as Pekko effects
     private Effect<Recorded, EntityState> onHandle(EntityState state, Handle h) {
-        if (state.awaiting() != null) {
-            return Effect().stash(); // one ioctl at a time: the next waits until the flush completed
-        }
-        if (h.expectedSeq() >= 0 && h.expectedSeq() != lastSequenceNumber(ctx)) {
-            ctx.getLog().warn("{}: dropped a copy of a command already applied (journal at {}, sender expected {})",
-                    entity.path(), lastSequenceNumber(ctx), h.expectedSeq());
-            return Effect().none();
-        }
-        Decision d = Entities.decide(state, h.command());
-        if (d.rejected() || d.events().isEmpty()) {
-            List<Recorded> again = recorded(h.line(), d.again());
-            return Effect().none().thenReply(h.replyTo(), s -> new Reply(d.errno(), s, again));
-        }
-        List<Recorded> recorded = recorded(h.line(), d.events());
-        return Effect().persist(recorded).thenRun(s -> {
-            Broadcast b = s.awaiting();
-            if (b == null) {
-                h.replyTo().tell(new Reply(null, s, recorded));
-            } else {
-                waiting = h;
-                started = recorded;
-                startBroadcast(b);
+        Delivery d = new Delivery(h.line(), h.command(), h.expectedSeq());
+        return switch (EntityProtocol.onCommand(Entities.DECIDER, state, lastSequenceNumber(ctx), d)) {
+            case Stash s -> Effect().stash(); // one ioctl at a time: the next waits until the flush completed
+            case Drop drop -> {
+                ctx.getLog().warn("{}: dropped a copy of a command already applied (journal at {}, sender expected {})",
+                        entity.path(), drop.journalAt(), drop.expected());
+                yield Effect().none();
             }
-        });
+            case Answer a -> Effect().none().thenReply(h.replyTo(), s -> a.reply());
+            case Persist p -> Effect().persist(p.events()).thenRun(s -> {
+                switch (EntityProtocol.afterPersist(s, p.events())) {
+                    case Answered a -> h.replyTo().tell(a.reply());
+                    case Broadcasting b -> {
+                        waiting = h;
+                        startRound(b.round());
+                    }
+                }
+            });
+        };
     }
 
     private Effect<Recorded, EntityState> onAcks(EntityState state, AcksReceived a) {
-        Broadcast b = state.awaiting();
-        if (b == null || a.round() != currentBroadcast) {
+        if (state.awaiting() == null || round == null || a.round() != roundNumber) {
             return Effect().none(); // a late answer to a broadcast that already completed
         }
-        acked.putAll(a.replies());
-        if (acked.size() < b.to().size()) {
+        round = round.with(a.replies());
+        if (!round.complete()) {
             ctx.getLog().warn("{}: {} of {} receivers did not answer ({}), asking them again", entity.path(),
-                    b.to().size() - acked.size(), b.to().size(), a.failure());
-            sendBroadcast(b);
+                    round.missing().size(), round.broadcast().to().size(), a.failure());
+            askMissing();
             return Effect().none();
         }
-        List<Reply> replies = new ArrayList<>();
-        List<Ack> acks = new ArrayList<>();
-        for (int i = 0; i < b.to().size(); i++) {
-            replies.add(acked.get(i));
-            acks.add(Ack.of(b.to().get(i), acked.get(i)));
-        }
-        acked.clear();
-        Decision d = Entities.decide(state, b.completion(acks));
-        List<Recorded> recorded = recorded(b.line(), d.events());
+        Round done = round;
         Handle h = waiting;
-        List<Recorded> before = started;
+        round = null;
         waiting = null;
-        started = List.of();
-        return Effect().persist(recorded).thenRun(s -> {
+        Completion c = EntityProtocol.complete(Entities.DECIDER, state, done);
+        return Effect().persist(c.events()).thenRun(s -> {
             if (h != null) {
-                Reply startedReply = new Reply(null, s, before);
-                h.replyTo().tell(Reply.afterBroadcast(entity, startedReply, b.to(), replies,
-                        new Reply(d.errno(), s, recorded)));
+                h.replyTo().tell(EntityProtocol.replyAfterBroadcast(entity, done, c));
             }
         }).thenUnstashAll();
     }
 
-    private void startBroadcast(Broadcast b) {
-        currentBroadcast = ++broadcastRound;
-        acked.clear();
-        sendBroadcast(b);
+    private void startRound(Round r) {
+        round = r;
+        roundNumber++;
+        askMissing();
     }
 
     // asks the receivers that have not answered yet; one AcksReceived comes back once every one of
     // those asks has answered or timed out
-    private void sendBroadcast(Broadcast b) {
-        long round = currentBroadcast;
-        List<Integer> missing = new ArrayList<>();
+    private void askMissing() {
+        long number = roundNumber;
+        Broadcast b = round.broadcast();
+        List<Integer> missing = round.missing();
         List<CompletableFuture<Reply>> asks = new ArrayList<>();
-        for (int i = 0; i < b.to().size(); i++) {
-            if (!acked.containsKey(i)) {
-                missing.add(i);
-                asks.add(sharding.ref(runId, b.to().get(i))
-                        .<Reply>ask(replyTo -> new Handle(b.line(), b.request(), replyTo), KvmsimSystem.broadcastTimeout(
-                                ctx.getSystem()))
-                        .toCompletableFuture());
-            }
+        for (int i : missing) {
+            asks.add(sharding.ref(runId, b.to().get(i))
+                    .<Reply>ask(replyTo -> new Handle(b.line(), b.request(), replyTo),
+                            KvmsimSystem.broadcastTimeout(ctx.getSystem()))
+                    .toCompletableFuture());
         }
-        CompletableFuture<AcksReceived> round0 = CompletableFuture.allOf(asks.toArray(new CompletableFuture<?>[0]))
-                .handle((x, error) -> {
+        // handle() runs where the last ask completes, then pipeToSelf hands the result to the actor:
+        // no thread of its own
+        CompletableFuture<AcksReceived> all = CompletableFuture.allOf(asks.toArray(new CompletableFuture<?>[0]))
+                .handleAsync((x, error) -> {
                     Map<Integer, Reply> answered = new HashMap<>();
                     for (int k = 0; k < asks.size(); k++) {
                         CompletableFuture<Reply> f = asks.get(k);
@@ -224,25 +212,17 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
                             answered.put(missing.get(k), f.join());
                         }
                     }
-                    return new AcksReceived(round, answered, error == null ? null : String.valueOf(error.getMessage()));
-                });
-        ctx.pipeToSelf(round0, (m, error) -> m != null ? m
-                : new AcksReceived(round, Map.of(), String.valueOf(error.getMessage())));
-    }
-
-    private static List<Recorded> recorded(int line, List<Event> events) {
-        List<Recorded> out = new ArrayList<>();
-        for (Event e : events) {
-            out.add(new Recorded(line, e));
-        }
-        return out;
+                    return new AcksReceived(number, answered, error == null ? null : String.valueOf(error.getMessage()));
+                }, ctx.getExecutionContext());
+        ctx.pipeToSelf(all, (m, error) -> m != null ? m
+                : new AcksReceived(number, Map.of(), String.valueOf(error.getMessage())));
     }
 
     @Override
     public SignalHandler<EntityState> signalHandler() {
         return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
             if (state.awaiting() != null) {
-                startBroadcast(state.awaiting()); // recovered mid-broadcast: finish it
+                startRound(Round.start(state.awaiting(), List.of())); // recovered mid-broadcast: finish it
             }
         }).build();
     }

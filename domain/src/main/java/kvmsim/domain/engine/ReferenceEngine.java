@@ -1,21 +1,29 @@
 package kvmsim.domain.engine;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import kvmsim.domain.entity.EntityId;
-import kvmsim.domain.entity.Ack;
-import kvmsim.domain.entity.Broadcast;
-import kvmsim.domain.kernel.Entities;
 import kvmsim.domain.entity.EntityCommand;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.EntityProtocol;
+import kvmsim.domain.entity.EntityProtocol.Answer;
+import kvmsim.domain.entity.EntityProtocol.Answered;
+import kvmsim.domain.entity.EntityProtocol.Broadcasting;
+import kvmsim.domain.entity.EntityProtocol.Completion;
+import kvmsim.domain.entity.EntityProtocol.Delivery;
+import kvmsim.domain.entity.EntityProtocol.Drop;
+import kvmsim.domain.entity.EntityProtocol.Persist;
+import kvmsim.domain.entity.EntityProtocol.Round;
+import kvmsim.domain.entity.EntityProtocol.Stash;
 import kvmsim.domain.entity.EntityState;
+import kvmsim.domain.entity.Recorded;
 import kvmsim.domain.entity.Reply;
+import kvmsim.domain.kernel.Entities;
 
 /**
- * One thread, in memory: the oracle the actor engine is tested against. A command that starts a
- * broadcast is answered only after every receiver acknowledged and the completion was handled, as
- * in the actor engine, but synchronously and in receiver order.
+ * One thread, in memory: the oracle the actor engine is tested against. It runs the same entity
+ * protocol as the persistent actors, synchronously: a command that starts a broadcast is answered
+ * only after every receiver, asked in receiver order, acknowledged and the completion was handled.
  */
 public final class ReferenceEngine implements Engine {
 
@@ -23,38 +31,43 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public Reply send(int line, EntityId to, EntityCommand command) {
-        Reply started = handle(line, to, command);
-        Broadcast b = started.state().awaiting();
-        if (b == null) {
-            return started;
-        }
-        List<Reply> acks = new ArrayList<>();
-        List<Ack> ackList = new ArrayList<>();
-        for (EntityId receiver : b.to()) {
-            Reply r = send(b.line(), receiver, b.request());
-            acks.add(r);
-            ackList.add(Ack.of(receiver, r));
-        }
-        Reply completed = handle(b.line(), to, b.completion(ackList));
-        return Reply.afterBroadcast(to, started, b.to(), acks, completed);
+        return switch (EntityProtocol.onCommand(Entities.DECIDER, state(to), 0, new Delivery(line, command))) {
+            case Answer a -> a.reply();
+            case Persist p -> switch (EntityProtocol.afterPersist(persist(to, p.events()), p.events())) {
+                case Answered a -> a.reply();
+                case Broadcasting b -> broadcastAndComplete(to, b.round());
+            };
+            // one step at a time, and a broadcast completes before send returns: nothing is ever busy
+            case Stash s -> throw new IllegalStateException(to.path() + " is waiting on a broadcast");
+            case Drop d -> throw new IllegalStateException(to.path() + " dropped an unchecked command");
+        };
     }
 
-    private Reply handle(int line, EntityId to, EntityCommand command) {
-        EntityState s = states.computeIfAbsent(to, Entities::initial);
-        Entities.Handled h = Entities.handle(s, command, line);
-        states.put(to, h.state());
-        return h.reply();
+    private Reply broadcastAndComplete(EntityId to, Round round) {
+        for (int i : round.missing()) {
+            EntityId receiver = round.broadcast().to().get(i);
+            round = round.with(Map.of(i, send(round.broadcast().line(), receiver, round.broadcast().request())));
+        }
+        Completion c = EntityProtocol.complete(Entities.DECIDER, state(to), round);
+        persist(to, c.events());
+        return EntityProtocol.replyAfterBroadcast(to, round, c);
+    }
+
+    private EntityState persist(EntityId to, List<Recorded> events) {
+        EntityState s = state(to);
+        for (Recorded r : events) {
+            s = Entities.evolve(s, r);
+        }
+        states.put(to, s);
+        return s;
     }
 
     @Override
     public List<Reply> broadcast(int line, List<EntityId> to, EntityCommand command) {
-        List<Reply> replies = new ArrayList<>();
-        for (EntityId id : to) {
-            replies.add(send(line, id, command));
-        }
-        return replies;
+        return to.stream().map(id -> send(line, id, command)).toList();
     }
 
+    @Override
     public EntityState state(EntityId id) {
         return states.getOrDefault(id, Entities.initial(id));
     }

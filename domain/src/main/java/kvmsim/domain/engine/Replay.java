@@ -12,6 +12,7 @@ import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.policy.Policies;
 import kvmsim.domain.entity.Emitted;
 import kvmsim.domain.entity.EntityCommand;
+import kvmsim.domain.entity.EntityState;
 import kvmsim.domain.entity.Gateway;
 import kvmsim.domain.kernel.Kernel;
 import kvmsim.domain.kernel.Outcome;
@@ -104,6 +105,11 @@ public final class Replay {
                     observed(to.get(i), replies.get(i));
                 }
                 return replies;
+            }
+
+            @Override
+            public EntityState state(EntityId id) {
+                return engine.state(id);
             }
 
             private Reply observed(EntityId to, Reply reply) {

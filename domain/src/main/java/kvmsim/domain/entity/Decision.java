@@ -7,6 +7,7 @@ import kvmsim.domain.abi.Errno;
  * What {@code decide(state, command)} returns: the errno KVM returns, or the events to persist.
  * {@code again} holds events persisted earlier that answer a repeated request: a broadcast that
  * asks a receiver twice (the first answer timed out) must get the same answer, not an empty one.
+ * A decision is one of the three: a rejection, new events, or a repeated answer.
  */
 public record Decision(Errno errno, List<Event> events, List<Event> again) {
 
@@ -16,10 +17,9 @@ public record Decision(Errno errno, List<Event> events, List<Event> again) {
         if (errno != null && !(events.isEmpty() && again.isEmpty())) {
             throw new IllegalArgumentException("a rejection persists nothing");
         }
-    }
-
-    public Decision(Errno errno, List<Event> events) {
-        this(errno, events, List.of());
+        if (!events.isEmpty() && !again.isEmpty()) {
+            throw new IllegalArgumentException("a repeated answer persists nothing new");
+        }
     }
 
     /** A request handled before: nothing to persist, and these events, persisted then, are its answer. */
@@ -28,20 +28,20 @@ public record Decision(Errno errno, List<Event> events, List<Event> again) {
     }
 
     public static Decision reject(Errno errno) {
-        return new Decision(errno, List.of());
+        return new Decision(errno, List.of(), List.of());
     }
 
     public static Decision accept(Event... events) {
-        return new Decision(null, List.of(events));
+        return new Decision(null, List.of(events), List.of());
     }
 
     public static Decision accept(List<Event> events) {
-        return new Decision(null, events);
+        return new Decision(null, events, List.of());
     }
 
-    /** Accepted with nothing to persist (a query, or a check that passed). */
+    /** Accepted with nothing to persist (a check that passed, a request that changes nothing). */
     public static Decision ok() {
-        return new Decision(null, List.of());
+        return new Decision(null, List.of(), List.of());
     }
 
     public boolean rejected() {

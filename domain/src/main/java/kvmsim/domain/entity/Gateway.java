@@ -13,4 +13,11 @@ public interface Gateway {
 
     /** Sends the same command to every entity; replies in the order of {@code to}. */
     List<Reply> broadcast(List<EntityId> to, EntityCommand command);
+
+    /**
+     * The entity's state after every command sent so far: the caller is every entity's only
+     * sender, so it folds their replies itself and reading costs no message. An entity that never
+     * persisted anything is in its initial state.
+     */
+    EntityState state(EntityId id);
 }

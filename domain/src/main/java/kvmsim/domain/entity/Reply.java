@@ -5,28 +5,29 @@ import java.util.List;
 import kvmsim.domain.abi.Errno;
 
 /**
- * An entity's answer to a command: the errno (null on success), its state after, what it persisted.
- * {@code trail} is empty unless the command waited on a broadcast: then it holds every event of the
- * command, the receivers' included, in the order they happened.
+ * An entity's answer to a command: the errno (null on success) and what it persisted. It carries
+ * no state: the driver is every entity's only sender, so it knows each state by folding these
+ * events itself ({@link Gateway#state}). {@code trail} is empty unless the command waited on a
+ * broadcast: then it holds every event of the command, the receivers' included, in the order they
+ * happened.
  */
-public record Reply(Errno errno, EntityState state, List<Recorded> events, List<Emitted> trail) {
+public record Reply(Errno errno, List<Recorded> events, List<Emitted> trail) {
 
     public Reply {
         events = List.copyOf(events);
         trail = List.copyOf(trail);
     }
 
-    public Reply(Errno errno, EntityState state, List<Recorded> events) {
-        this(errno, state, events, List.of());
+    public Reply(Errno errno, List<Recorded> events) {
+        this(errno, events, List.of());
+    }
+
+    public static Reply rejected(Errno errno) {
+        return new Reply(errno, List.of());
     }
 
     public boolean ok() {
         return errno == null;
-    }
-
-    @SuppressWarnings("unchecked")
-    public <S extends EntityState> S stateAs(Class<S> type) {
-        return (S) type.cast(state);
     }
 
     /** Every event this command caused, each with the entity that persisted it; {@code self} answered. */
@@ -41,20 +42,8 @@ public record Reply(Errno errno, EntityState state, List<Recorded> events, List<
         return out;
     }
 
-    /**
-     * The reply of a command that waited on a broadcast: {@code started} is the reply that persisted
-     * its start, {@code acks} the receivers' replies in {@code to} order, {@code completed} the
-     * reply to the completion.
-     */
-    public static Reply afterBroadcast(EntityId self, Reply started, List<EntityId> to, List<Reply> acks,
-            Reply completed) {
-        List<Emitted> trail = new ArrayList<>(started.emitted(self));
-        List<Recorded> own = new ArrayList<>(started.events());
-        for (int i = 0; i < to.size(); i++) {
-            trail.addAll(acks.get(i).emitted(to.get(i)));
-        }
-        trail.addAll(completed.emitted(self));
-        own.addAll(completed.events());
-        return new Reply(completed.errno(), completed.state(), own, trail);
+    /** Whether this command persisted an event of {@code type}. */
+    public boolean persisted(Class<? extends Event> type) {
+        return events.stream().anyMatch(r -> type.isInstance(r.event()));
     }
 }

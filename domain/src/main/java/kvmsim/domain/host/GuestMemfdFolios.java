@@ -22,45 +22,33 @@ final class GuestMemfdFolios {
     }
 
     static Decision decide(HostState s, FolioCommand c) {
-        if (c instanceof CreateGmem g) {
-            if (s.gmem().containsKey(g.gmem())) {
-                return Decision.reject(Errno.EEXIST); // kvmsim: a gmem id names one guest_memfd for the whole trace
+        return switch (c) {
+            case CreateGmem g -> s.gmem().containsKey(g.gmem())
+                    ? Decision.reject(Errno.EEXIST) // kvmsim: a gmem id names one guest_memfd for the whole trace
+                    : Decision.accept(new GmemCreated(g.gmem(), g.vm(), g.size(), g.flags()));
+            case GmemGetPfn g -> kvmGmemGetPfn(s, g);
+            case AccessGmemFolio a -> accessPrivatePage(folio(s, a.pfn()), a.pfn(), a.write());
+            case GpcAccessFolio a -> {
+                folio(s, a.pfn());
+                yield Decision.accept(new KernelAccessedFolio(a.pfn(), a.write(), "gpc"));
             }
-            return Decision.accept(new GmemCreated(g.gmem(), g.vm(), g.size(), g.flags()));
-        } else if (c instanceof GmemGetPfn g) {
-            return kvmGmemGetPfn(s, g);
-        }
-        long pfn = pfnOf(c);
+            case GpcMapFolio m -> noDirectMap(s, m.pfn()) ? gpcMapGmem(folio(s, m.pfn()), m.pfn(), m.policy())
+                    : Decision.ok(); // gpc_map_gmem(): nothing to do unless the inode has KVM_GMEM_NO_DIRECT_MAP
+            case GpcUnmapFolio u -> noDirectMap(s, u.pfn()) ? gpcUnmapGmem(folio(s, u.pfn()), u.pfn(), u.policy())
+                    : Decision.ok();
+        };
+    }
+
+    private static Folio folio(HostState s, long pfn) {
         Folio f = s.folios().get(pfn);
         if (f == null) {
             throw new IllegalArgumentException("no guest_memfd folio at pfn " + pfn);
         }
-        boolean noDirectMap = s.gmem().get(f.gmem()).noDirectMap();
-        if (c instanceof AccessGmemFolio a) {
-            return accessPrivatePage(f, pfn, a.write());
-        } else if (c instanceof GpcAccessFolio a) {
-            return Decision.accept(new KernelAccessedFolio(pfn, a.write(), "gpc"));
-        } else if (!noDirectMap) {
-            return Decision.ok(); // gpc_map_gmem()/gpc_unmap(): nothing to do unless the inode has KVM_GMEM_NO_DIRECT_MAP
-        } else if (c instanceof GpcMapFolio m) {
-            return gpcMapGmem(f, pfn, m.policy());
-        } else if (c instanceof GpcUnmapFolio u) {
-            return gpcUnmapGmem(f, pfn, u.policy());
-        }
-        throw new IllegalArgumentException("unhandled folio command " + c);
+        return f;
     }
 
-    private static long pfnOf(FolioCommand c) {
-        if (c instanceof AccessGmemFolio a) {
-            return a.pfn();
-        } else if (c instanceof GpcAccessFolio a) {
-            return a.pfn();
-        } else if (c instanceof GpcMapFolio m) {
-            return m.pfn();
-        } else if (c instanceof GpcUnmapFolio u) {
-            return u.pfn();
-        }
-        throw new IllegalArgumentException("unhandled folio command " + c);
+    private static boolean noDirectMap(HostState s, long pfn) {
+        return s.gmem().get(folio(s, pfn).gmem()).noDirectMap();
     }
 
     // kvm_gmem_get_pfn() -> kvm_gmem_get_folio(): filemap_grab_folio() hands back a new folio locked;
@@ -107,26 +95,24 @@ final class GuestMemfdFolios {
         List<Event> events = new ArrayList<>();
         events.add(new FolioLocked(pfn));
         switch (policy) {
-            case REFCOUNTED:
+            case REFCOUNTED -> {
                 if (f.mapCount() == 0 && f.pgPrivate()) {
                     restore(events, pfn);
                 }
                 events.add(new FolioMapCountSet(pfn, f.mapCount() + 1));
-                break;
-            case EXCLUSIVE:
+            }
+            case EXCLUSIVE -> {
                 if (!f.pgPrivate()) {
                     // "another gfn_to_pfn_cache is currently active for the given pfn"
                     return Decision.reject(Errno.EINVAL);
                 }
                 restore(events, pfn);
-                break;
-            case UNCHECKED:
+            }
+            case UNCHECKED -> {
                 if (f.pgPrivate()) {
                     restore(events, pfn);
                 }
-                break;
-            default:
-                throw new IllegalArgumentException(policy.name());
+            }
         }
         events.add(new FolioUnlocked(pfn));
         return Decision.accept(events);
@@ -157,33 +143,30 @@ final class GuestMemfdFolios {
     }
 
     static HostState evolve(HostState s, FolioEvent e) {
-        if (e instanceof GmemCreated g) {
-            Map<String, GmemInode> gmem = new HashMap<>(s.gmem());
-            gmem.put(g.gmem(), new GmemInode(g.vm(), g.size(), g.flags(), Map.of()));
-            return s.withGmem(gmem, s.folios());
-        } else if (e instanceof GmemFolioAllocated a) {
-            GmemInode inode = s.gmem().get(a.gmem());
-            Map<Long, Long> pages = new HashMap<>(inode.pages());
-            pages.put(a.index(), a.pfn());
-            Map<String, GmemInode> gmem = new HashMap<>(s.gmem());
-            gmem.put(a.gmem(), new GmemInode(inode.vm(), inode.size(), inode.flags(), pages));
-            Map<Long, Folio> folios = new HashMap<>(s.folios());
-            folios.put(a.pfn(), Folio.allocated(a.gmem(), a.index()));
-            return s.withGmem(gmem, folios);
-        } else if (e instanceof FolioLocked l) {
-            return folio(s, l.pfn(), f -> f.withLocked(true));
-        } else if (e instanceof FolioUnlocked u) {
-            return folio(s, u.pfn(), f -> f.withLocked(false));
-        } else if (e instanceof DirectMapZapped z) {
-            return folio(s, z.pfn(), f -> f.withDirectMap(false));
-        } else if (e instanceof DirectMapRestored r) {
-            return folio(s, r.pfn(), f -> f.withDirectMap(true));
-        } else if (e instanceof FolioPrivateChanged p) {
-            return folio(s, p.pfn(), f -> f.withPgPrivate(p.set()));
-        } else if (e instanceof FolioMapCountSet m) {
-            return folio(s, m.pfn(), f -> f.withMapCount(m.count()));
-        }
-        return s; // KernelAccessedFolio changes nothing: the auditor checks it
+        return switch (e) {
+            case GmemCreated g -> {
+                Map<String, GmemInode> gmem = new HashMap<>(s.gmem());
+                gmem.put(g.gmem(), new GmemInode(g.vm(), g.size(), g.flags(), Map.of()));
+                yield s.withGmem(gmem, s.folios());
+            }
+            case GmemFolioAllocated a -> {
+                GmemInode inode = s.gmem().get(a.gmem());
+                Map<Long, Long> pages = new HashMap<>(inode.pages());
+                pages.put(a.index(), a.pfn());
+                Map<String, GmemInode> gmem = new HashMap<>(s.gmem());
+                gmem.put(a.gmem(), new GmemInode(inode.vm(), inode.size(), inode.flags(), pages));
+                Map<Long, Folio> folios = new HashMap<>(s.folios());
+                folios.put(a.pfn(), Folio.allocated(a.gmem(), a.index()));
+                yield s.withGmem(gmem, folios);
+            }
+            case FolioLocked l -> folio(s, l.pfn(), f -> f.withLocked(true));
+            case FolioUnlocked u -> folio(s, u.pfn(), f -> f.withLocked(false));
+            case DirectMapZapped z -> folio(s, z.pfn(), f -> f.withDirectMap(false));
+            case DirectMapRestored r -> folio(s, r.pfn(), f -> f.withDirectMap(true));
+            case FolioPrivateChanged p -> folio(s, p.pfn(), f -> f.withPgPrivate(p.set()));
+            case FolioMapCountSet m -> folio(s, m.pfn(), f -> f.withMapCount(m.count()));
+            case KernelAccessedFolio k -> s; // changes nothing: the auditor checks it
+        };
     }
 
     private static HostState folio(HostState s, long pfn, java.util.function.UnaryOperator<Folio> change) {

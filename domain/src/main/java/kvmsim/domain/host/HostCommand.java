@@ -6,11 +6,10 @@ import kvmsim.domain.entity.EntityCommand;
 /** What can be asked of the host kernel / VMM process. Addresses are VMM virtual addresses (hva). */
 public sealed interface HostCommand extends EntityCommand {
 
-    record Query() implements HostCommand {
-    }
-
-    /** HOST, or the implicit declaration of a host first used without one. */
-    /** @param pkvmOwnerBits the pkvm-owner-bits policy of the run, for a host with pkvm; else null */
+    /**
+     * HOST, or the implicit declaration of a host first used without one.
+     *
+     * @param pkvmOwnerBits the pkvm-owner-bits policy of the run, for a host with pkvm; else null */
     record Declare(Arch arch, HostFeatures features, Integer pkvmOwnerBits) implements HostCommand {
     }
 

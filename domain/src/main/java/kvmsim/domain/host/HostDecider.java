@@ -19,46 +19,30 @@ public final class HostDecider {
     }
 
     public static Decision decide(HostState s, HostCommand c) {
-        if (c instanceof Query) {
-            return Decision.ok();
-        } else if (c instanceof Declare d) {
-            return s.declared() ? Decision.ok()
+        return switch (c) {
+            case Declare d -> s.declared() ? Decision.ok()
                     : Decision.accept(new HostDeclared(d.arch(), d.features(), d.pkvmOwnerBits()));
-        } else if (c instanceof Mmap m) {
-            return mmap(s, m);
-        } else if (c instanceof Munmap m) {
-            return munmap(m);
-        } else if (c instanceof SetRlimitMemlock r) {
-            return Decision.accept(new RlimitMemlockSet(r.bytes()));
-        } else if (c instanceof UserspaceWrite w) {
-            return userspaceWrite(s, w);
-        } else if (c instanceof PinPages p) {
-            return Decision.accept(new PagesPinned(p.hva(), p.npages(), p.write()));
-        } else if (c instanceof UnpinPages u) {
-            return Decision.accept(new PagesUnpinned(u.hva(), u.npages(), u.dirty()));
-        } else if (c instanceof AccountLockedVm a) {
-            return accountLockedVm(s, a);
-        } else if (c instanceof SanitiseMteTagsMemslot t) {
-            return sanitiseMteTagsMemslot(s, t);
-        } else if (c instanceof HvaToPfn h) {
-            return hvaToPfn(s, h);
-        } else if (c instanceof FaultInPage f) {
-            return faultInPage(s, f);
-        } else if (c instanceof CleanDcache d) {
-            return Decision.accept(new DcacheCleaned(d.hva(), d.npages()));
-        } else if (c instanceof InvalidateIcacheAll) {
-            return Decision.accept(new IcacheInvalidatedAll());
-        } else if (c instanceof InvalidateIcachePage i) {
-            return Decision.accept(new IcacheInvalidated(i.hva() & ~(Pages.PAGE_SIZE - 1), 1));
-        } else if (c instanceof FolioCommand f) {
-            return GuestMemfdFolios.decide(s, f);
-        } else if (c instanceof PkvmCommand p) {
-            if (s.pkvm() == null) {
-                throw new IllegalStateException("host " + s.id() + " has no pKVM: the trace parser refuses " + p);
+            case Mmap m -> mmap(s, m);
+            case Munmap m -> munmap(m);
+            case SetRlimitMemlock r -> Decision.accept(new RlimitMemlockSet(r.bytes()));
+            case UserspaceWrite w -> userspaceWrite(s, w);
+            case PinPages p -> Decision.accept(new PagesPinned(p.hva(), p.npages(), p.write()));
+            case UnpinPages u -> Decision.accept(new PagesUnpinned(u.hva(), u.npages(), u.dirty()));
+            case AccountLockedVm a -> accountLockedVm(s, a);
+            case SanitiseMteTagsMemslot t -> sanitiseMteTagsMemslot(s, t);
+            case HvaToPfn h -> hvaToPfn(s, h);
+            case FaultInPage f -> faultInPage(s, f);
+            case CleanDcache d -> Decision.accept(new DcacheCleaned(d.hva(), d.npages()));
+            case InvalidateIcacheAll i -> Decision.accept(new IcacheInvalidatedAll());
+            case InvalidateIcachePage i -> Decision.accept(new IcacheInvalidated(i.hva() & ~(Pages.PAGE_SIZE - 1), 1));
+            case FolioCommand f -> GuestMemfdFolios.decide(s, f);
+            case PkvmCommand p -> {
+                if (s.pkvm() == null) {
+                    throw new IllegalStateException("host " + s.id() + " has no pKVM: the trace parser refuses " + p);
+                }
+                yield MemProtect.decide(s.pkvm(), HostMemory.of(s.features().memory()), p);
             }
-            return MemProtect.decide(s.pkvm(), HostMemory.of(s.features().memory()), p);
-        }
-        throw new IllegalArgumentException("unhandled host command " + c);
+        };
     }
 
     // do_mmap() as a VMM uses it: MAP_FIXED_NOREPLACE at a page-aligned address (EINVAL per trace-format.md)
@@ -179,35 +163,28 @@ public final class HostDecider {
     }
 
     public static HostState evolve(HostState s, HostEvent e) {
-        if (e instanceof FolioEvent f) {
-            return GuestMemfdFolios.evolve(s, f);
-        } else if (e instanceof PkvmEvent p) {
-            return s.withPkvm(s.pkvm().evolve(p));
-        } else if (e instanceof HostDeclared d) {
-            return s.declaredAs(d.arch(), d.features(), d.pkvmOwnerBits());
-        } else if (e instanceof VmaMapped m) {
-            List<Vma> vmas = new ArrayList<>(s.vmas());
-            vmas.add(new Vma(m.hva(), m.length(), m.shared(), m.protMte()));
-            return s.withVmas(vmas);
-        } else if (e instanceof VmaUnmapped u) {
-            return writable(s.withVmas(punch(s.vmas(), u.hva(), u.length())), u.hva(), u.length(), false);
-        } else if (e instanceof RlimitMemlockSet r) {
-            return s.withRlimitMemlock(r.bytes());
-        } else if (e instanceof UserspaceWrote w) {
-            return writable(tag(s, w.tagsInitialised()), w.hva(), w.length(), true);
-        } else if (e instanceof HostPageMappedWritable m) {
-            return writable(s, m.hvaPage() << Pages.PAGE_SHIFT, Pages.PAGE_SIZE, true);
-        } else if (e instanceof PagesPinned p) {
-            return pin(s, p.hva(), p.npages(), +1);
-        } else if (e instanceof PagesUnpinned u) {
-            return pin(s, u.hva(), u.npages(), -1);
-        } else if (e instanceof LockedVmAccounted a) {
-            return s.withLockedVm(a.lockedVm());
-        } else if (e instanceof MteTagsSanitised t) {
-            return tag(s, t.hvaPages());
-        }
-        // cache maintenance leaves no trace in the host's state: the auditor reads it from the events
-        return s;
+        return switch (e) {
+            case FolioEvent f -> GuestMemfdFolios.evolve(s, f);
+            case PkvmEvent p -> s.withPkvm(s.pkvm().evolve(p));
+            case HostDeclared d -> s.declaredAs(d.arch(), d.features(), d.pkvmOwnerBits());
+            case VmaMapped m -> {
+                List<Vma> vmas = new ArrayList<>(s.vmas());
+                vmas.add(new Vma(m.hva(), m.length(), m.shared(), m.protMte()));
+                yield s.withVmas(vmas);
+            }
+            case VmaUnmapped u -> writable(s.withVmas(punch(s.vmas(), u.hva(), u.length())), u.hva(), u.length(), false);
+            case RlimitMemlockSet r -> s.withRlimitMemlock(r.bytes());
+            case UserspaceWrote w -> writable(tag(s, w.tagsInitialised()), w.hva(), w.length(), true);
+            case HostPageMappedWritable m -> writable(s, m.hvaPage() << Pages.PAGE_SHIFT, Pages.PAGE_SIZE, true);
+            case PagesPinned p -> pin(s, p.hva(), p.npages(), +1);
+            case PagesUnpinned u -> pin(s, u.hva(), u.npages(), -1);
+            case LockedVmAccounted a -> s.withLockedVm(a.lockedVm());
+            case MteTagsSanitised t -> tag(s, t.hvaPages());
+            // cache maintenance leaves no trace in the host's state: the auditor reads it from the events
+            case DcacheCleaned d -> s;
+            case IcacheInvalidated i -> s;
+            case IcacheInvalidatedAll i -> s;
+        };
     }
 
     private static List<Vma> punch(List<Vma> vmas, long start, long length) {

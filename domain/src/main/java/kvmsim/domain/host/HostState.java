@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.Pages;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.EntityState;
 import kvmsim.domain.host.pkvm.OwnerEncoding;
 import kvmsim.domain.host.pkvm.PkvmState;
@@ -24,6 +25,11 @@ import kvmsim.domain.host.pkvm.PkvmState;
 public record HostState(String id, boolean declared, Arch arch, HostFeatures features, List<Vma> vmas,
         boolean mmapSeen, long rlimitMemlock, long lockedVm, Map<Long, HostPage> pages, Map<String, GmemInode> gmem,
         Map<Long, Folio> folios, PkvmState pkvm) implements EntityState {
+
+    @Override
+    public EntityId.Kind kind() {
+        return EntityId.Kind.HOST;
+    }
 
     public static final long RLIM_INFINITY = -1L;
 

@@ -86,11 +86,10 @@ public final class Checks {
         if (c.host() != null) {
             return readPkvm(Entity.host(gw, c.host()), c.pfn(), key);
         }
-        Reply vmReply = gw.send(kvmsim.domain.entity.EntityId.vm(c.vm()), new kvmsim.domain.vm.VmCommand.Query());
-        if (!vmReply.ok()) {
+        VmState vm = Entity.vm(gw, c.vm());
+        if (!vm.created()) {
             return NO_SUCH_VM;
         }
-        VmState vm = vmReply.stateAs(VmState.class);
         switch (key) {
             case "pending_ops": {
                 TreeSet<String> ops = new TreeSet<>();
@@ -129,11 +128,11 @@ public final class Checks {
                 return m;
             }
             case "tlb": {
-                Reply v = gw.send(EntityId.vcpu(c.vm(), c.vcpu()), new VcpuCommand.Query());
-                if (!v.ok()) {
+                VcpuState v = Entity.vcpu(gw, c.vm(), c.vcpu());
+                if (!v.created()) {
                     return NO_SUCH_VCPU;
                 }
-                TlbEntry e = v.stateAs(VcpuState.class).tlbEntry(Pages.pageOf(c.gpa()));
+                TlbEntry e = v.tlbEntry(Pages.pageOf(c.gpa()));
                 return e == null ? null : Map.of("writable", e.writable());
             }
             case "page": {

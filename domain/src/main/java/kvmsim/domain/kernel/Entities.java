@@ -1,12 +1,11 @@
 package kvmsim.domain.kernel;
 
+import kvmsim.domain.entity.Decider;
 import kvmsim.domain.entity.Decision;
 import kvmsim.domain.entity.EntityCommand;
-import kvmsim.domain.entity.EntityState;
-import kvmsim.domain.entity.Event;
-import kvmsim.domain.entity.Recorded;
-import kvmsim.domain.entity.Reply;
 import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.EntityState;
+import kvmsim.domain.entity.Recorded;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.host.HostDecider;
 import kvmsim.domain.host.HostEvent;
@@ -24,11 +23,33 @@ import kvmsim.domain.vm.VmDecider;
 import kvmsim.domain.vm.VmEvent;
 import kvmsim.domain.vm.VmState;
 
-/** The one place that knows which decider serves which entity kind; both engines go through it. */
+/**
+ * The one place that knows which decider serves which entity kind; both engines, the history
+ * fold and the entity protocol go through it. A command or event of another kind than its entity
+ * is a programming error (a ClassCastException), never a silent no-op.
+ */
 public final class Entities {
 
     private Entities() {
     }
+
+    /** The four kinds' deciders as the entity protocol sees them. */
+    public static final Decider DECIDER = new Decider() {
+        @Override
+        public EntityState initial(EntityId id) {
+            return Entities.initial(id);
+        }
+
+        @Override
+        public Decision decide(EntityState state, EntityCommand command) {
+            return Entities.decide(state, command);
+        }
+
+        @Override
+        public EntityState evolve(EntityState state, Recorded recorded) {
+            return Entities.evolve(state, recorded);
+        }
+    };
 
     public static EntityState initial(EntityId id) {
         String key = id.key();
@@ -42,52 +63,20 @@ public final class Entities {
     }
 
     public static Decision decide(EntityState s, EntityCommand c) {
-        if (s instanceof HostState h && c instanceof HostCommand hc) {
-            return HostDecider.decide(h, hc);
-        } else if (s instanceof VmState v && c instanceof VmCommand vc) {
-            return VmDecider.decide(v, vc);
-        } else if (s instanceof VcpuState v && c instanceof VcpuCommand vc) {
-            return VcpuDecider.decide(v, vc);
-        } else if (s instanceof MemslotState m && c instanceof MemslotCommand mc) {
-            return MemslotDecider.decide(m, mc);
-        }
-        throw new IllegalArgumentException(c + " is not a command for " + s.getClass().getSimpleName());
+        return switch (s.kind()) {
+            case HOST -> HostDecider.decide((HostState) s, (HostCommand) c);
+            case VM -> VmDecider.decide((VmState) s, (VmCommand) c);
+            case VCPU -> VcpuDecider.decide((VcpuState) s, (VcpuCommand) c);
+            case SLOT -> MemslotDecider.decide((MemslotState) s, (MemslotCommand) c);
+        };
     }
 
-    /** evolve(state, event); the trace line matters only to a VM that starts a broadcast (it resumes with it). */
     public static EntityState evolve(EntityState s, Recorded r) {
-        Event e = r.event();
-        if (s instanceof HostState h && e instanceof HostEvent he) {
-            return HostDecider.evolve(h, he);
-        } else if (s instanceof VmState v && e instanceof VmEvent ve) {
-            return VmDecider.evolve(v, ve, r.line());
-        } else if (s instanceof VcpuState v && e instanceof VcpuEvent ve) {
-            return VcpuDecider.evolve(v, ve);
-        } else if (s instanceof MemslotState m && e instanceof MemslotEvent me) {
-            return MemslotDecider.evolve(m, me);
-        }
-        throw new IllegalArgumentException(e + " is not an event of " + s.getClass().getSimpleName());
-    }
-
-    /** The result of handling one command: the reply, and the state to keep. */
-    public record Handled(Reply reply, EntityState state) {
-    }
-
-    /** decide, then evolve each event: what both engines do with a command. */
-    public static Handled handle(EntityState s, EntityCommand c, int line) {
-        Decision d = decide(s, c);
-        if (d.rejected() || !d.again().isEmpty()) {
-            java.util.List<Recorded> again = new java.util.ArrayList<>();
-            d.again().forEach(e -> again.add(new Recorded(line, e)));
-            return new Handled(new Reply(d.errno(), s, again), s);
-        }
-        EntityState next = s;
-        java.util.List<Recorded> recorded = new java.util.ArrayList<>();
-        for (Event e : d.events()) {
-            Recorded r = new Recorded(line, e);
-            next = evolve(next, r);
-            recorded.add(r);
-        }
-        return new Handled(new Reply(null, next, recorded), next);
+        return switch (s.kind()) {
+            case HOST -> HostDecider.evolve((HostState) s, (HostEvent) r.event());
+            case VM -> VmDecider.evolve((VmState) s, (VmEvent) r.event(), r.line());
+            case VCPU -> VcpuDecider.evolve((VcpuState) s, (VcpuEvent) r.event());
+            case SLOT -> MemslotDecider.evolve((MemslotState) s, (MemslotEvent) r.event());
+        };
     }
 }

@@ -86,11 +86,10 @@ public final class Kernel {
             throw new IllegalArgumentException(step.op() + " is not modelled");
         }
         String vmId = onVm.vm();
-        Reply q = gw.send(EntityId.vm(vmId), new VmCommand.Query());
-        if (!q.ok()) {
-            return step instanceof Step.GuestAccess ? Outcome.guest(q.errno(), null) : Outcome.of(q.errno());
+        VmState vm = Entity.vm(gw, vmId);
+        if (!vm.created()) {
+            return step instanceof Step.GuestAccess ? Outcome.guest(Errno.EBADF, null) : Outcome.of(Errno.EBADF);
         }
-        VmState vm = q.stateAs(VmState.class);
         if (step instanceof Step.UserspaceWrite w) {
             return Outcome.of(userspaceWrite(vm, w));
         } else if (step instanceof Step.EnableCap c) {
@@ -132,11 +131,10 @@ public final class Kernel {
     // otherwise); a VM the hypervisor has no vCPU loaded for is -EINVAL, which kvmsim takes to be a VM
     // of another host or arch
     private Errno pkvmGuestShare(Step.PkvmGuestShare g) {
-        Reply q = gw.send(EntityId.vm(g.vm()), new VmCommand.Query());
-        if (!q.ok()) {
-            return q.errno();
+        VmState vm = Entity.vm(gw, g.vm());
+        if (!vm.created()) {
+            return Errno.EBADF;
         }
-        VmState vm = q.stateAs(VmState.class);
         if (!vm.host().equals(g.host()) || vm.arch() != Arch.ARM64) {
             return Errno.EINVAL;
         }

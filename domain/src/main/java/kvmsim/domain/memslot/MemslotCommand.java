@@ -4,9 +4,6 @@ import kvmsim.domain.entity.EntityCommand;
 
 public sealed interface MemslotCommand extends EntityCommand {
 
-    record Query() implements MemslotCommand {
-    }
-
     /** kvm_arch_prepare_memory_region() on arm64. */
     record PrepareChange(MemslotChange change, SlotGeometry geometry) implements MemslotCommand {
     }

@@ -18,40 +18,24 @@ public final class MemslotDecider {
     }
 
     public static Decision decide(MemslotState s, MemslotCommand c) {
-        if (c instanceof Query) {
-            return Decision.ok();
-        } else if (c instanceof PrepareChange p) {
-            return prepareChange(s, p);
-        } else if (c instanceof CommitChange p) {
-            return commitChange(s, p);
-        } else if (c instanceof CheckLock l) {
-            return checkLock(s, l.mode());
-        } else if (c instanceof Stage2Map m) {
-            return m.count() == 0 ? Decision.ok()
+        return switch (c) {
+            case PrepareChange p -> prepareChange(s, p);
+            case CommitChange p -> commitChange(s, p);
+            case CheckLock l -> checkLock(s, l.mode());
+            case Stage2Map m -> m.count() == 0 ? Decision.ok()
                     : Decision.accept(new Stage2Mapped(m.firstGfn(), m.count(), m.writable(), m.executable()));
-        } else if (c instanceof Stage2Unmap u) {
-            return mapsAnyOf(s, u.firstGfn(), u.count()) ? Decision.accept(new Stage2Unmapped(u.firstGfn(), u.count()))
-                    : Decision.ok();
-        } else if (c instanceof Lock l) {
-            return Decision.accept(new MemslotLocked(l.mode()));
-        } else if (c instanceof Unlock) {
-            return s.locked() ? Decision.accept(new MemslotUnlocked(s.lock())) : Decision.reject(Errno.EINVAL);
-        } else if (c instanceof SetSpte p) {
-            return X86Sptes.setSpte(s, p);
-        } else if (c instanceof AccessTrackGfnRange a) {
-            return X86Sptes.accessTrack(s, a);
-        } else if (c instanceof ZapGfnRange z) {
-            return X86Sptes.zap(s, z);
-        } else if (c instanceof RemoveWriteAccess) {
-            return X86Sptes.removeWriteAccess(s);
-        } else if (c instanceof GetDirtyLog g) {
-            return X86Sptes.getDirtyLog(s, g);
-        } else if (c instanceof ClearDirtyLog cl) {
-            return X86Sptes.clearDirtyLog(s, cl);
-        } else if (c instanceof MarkPageDirty m) {
-            return s.dirtyTracked() ? Decision.accept(new PageMarkedDirty(m.gfn())) : Decision.ok();
-        }
-        throw new IllegalArgumentException("unhandled memslot command " + c);
+            case Stage2Unmap u -> mapsAnyOf(s, u.firstGfn(), u.count())
+                    ? Decision.accept(new Stage2Unmapped(u.firstGfn(), u.count())) : Decision.ok();
+            case Lock l -> Decision.accept(new MemslotLocked(l.mode()));
+            case Unlock u -> s.locked() ? Decision.accept(new MemslotUnlocked(s.lock())) : Decision.reject(Errno.EINVAL);
+            case SetSpte p -> X86Sptes.setSpte(s, p);
+            case AccessTrackGfnRange a -> X86Sptes.accessTrack(s, a);
+            case ZapGfnRange z -> X86Sptes.zap(s, z);
+            case RemoveWriteAccess r -> X86Sptes.removeWriteAccess(s);
+            case GetDirtyLog g -> X86Sptes.getDirtyLog(s, g);
+            case ClearDirtyLog cl -> X86Sptes.clearDirtyLog(s, cl);
+            case MarkPageDirty m -> s.dirtyTracked() ? Decision.accept(new PageMarkedDirty(m.gfn())) : Decision.ok();
+        };
     }
 
     // kvm_arch_prepare_memory_region() with RFC v5 09/38, then the IPA-space check
@@ -140,41 +124,39 @@ public final class MemslotDecider {
     }
 
     public static MemslotState evolve(MemslotState s, MemslotEvent e) {
-        if (e instanceof MemslotCreated c) {
-            return MemslotState.initial(s.vm(), s.slot()).with(true, c.geometry(), null, Map.of());
-        } else if (e instanceof MemslotDeleted) {
-            return MemslotState.initial(s.vm(), s.slot());
-        } else if (e instanceof MemslotMoved m) {
-            return s.with(true, m.geometry(), s.lock(), s.stage2());
-        } else if (e instanceof MemslotFlagsChanged f) {
-            return s.with(true, f.geometry(), s.lock(), s.stage2());
-        } else if (e instanceof Stage2Mapped m) {
-            TreeMap<Long, Stage2Pte> s2 = s.stage2Copy();
-            for (long gfn = m.firstGfn(); gfn < m.firstGfn() + m.count(); gfn++) {
-                s2.put(gfn, new Stage2Pte(m.writable(), m.executable()));
+        return switch (e) {
+            case MemslotCreated c -> MemslotState.initial(s.vm(), s.slot()).with(true, c.geometry(), null, Map.of());
+            case MemslotDeleted d -> MemslotState.initial(s.vm(), s.slot());
+            case MemslotMoved m -> s.with(true, m.geometry(), s.lock(), s.stage2());
+            case MemslotFlagsChanged f -> s.with(true, f.geometry(), s.lock(), s.stage2());
+            case Stage2Mapped m -> {
+                TreeMap<Long, Stage2Pte> s2 = s.stage2Copy();
+                for (long gfn = m.firstGfn(); gfn < m.firstGfn() + m.count(); gfn++) {
+                    s2.put(gfn, new Stage2Pte(m.writable(), m.executable()));
+                }
+                yield s.with(s.present(), s.geometry(), s.lock(), s2);
             }
-            return s.with(s.present(), s.geometry(), s.lock(), s2);
-        } else if (e instanceof Stage2Unmapped u) {
-            TreeMap<Long, Stage2Pte> s2 = s.stage2Copy();
-            s2.subMap(u.firstGfn(), u.firstGfn() + u.count()).clear();
-            return s.with(s.present(), s.geometry(), s.lock(), s2);
-        } else if (e instanceof Stage2WriteProtected) {
-            TreeMap<Long, Stage2Pte> s2 = s.stage2Copy();
-            s2.replaceAll((gfn, pte) -> new Stage2Pte(false, pte.executable()));
-            return s.with(s.present(), s.geometry(), s.lock(), s2);
-        } else if (e instanceof MemslotLocked l) {
-            return s.with(s.present(), s.geometry(), l.mode(), s.stage2());
-        } else if (e instanceof MemslotUnlocked) {
-            return s.with(s.present(), s.geometry(), null, s.stage2());
-        } else if (e instanceof DirtyBitmapAllocated a) {
-            return s.withSptes(s.sptes(), DirtyBitmap.allocate(s.npages(), a.allSet()));
-        } else if (e instanceof DirtyBitmapFreed) {
-            return s.withSptes(s.sptes(), null);
-        } else if (e instanceof SpteChanged || e instanceof SptesAccessTracked || e instanceof SptesZapped
-                || e instanceof SlotWriteProtected || e instanceof DirtyLogReported || e instanceof DirtyLogCleared
-                || e instanceof PageMarkedDirty) {
-            return X86Sptes.evolve(s, e);
-        }
-        throw new IllegalArgumentException("unhandled memslot event " + e);
+            case Stage2Unmapped u -> {
+                TreeMap<Long, Stage2Pte> s2 = s.stage2Copy();
+                s2.subMap(u.firstGfn(), u.firstGfn() + u.count()).clear();
+                yield s.with(s.present(), s.geometry(), s.lock(), s2);
+            }
+            case Stage2WriteProtected w -> {
+                TreeMap<Long, Stage2Pte> s2 = s.stage2Copy();
+                s2.replaceAll((gfn, pte) -> new Stage2Pte(false, pte.executable()));
+                yield s.with(s.present(), s.geometry(), s.lock(), s2);
+            }
+            case MemslotLocked l -> s.with(s.present(), s.geometry(), l.mode(), s.stage2());
+            case MemslotUnlocked u -> s.with(s.present(), s.geometry(), null, s.stage2());
+            case DirtyBitmapAllocated a -> s.withSptes(s.sptes(), DirtyBitmap.allocate(s.npages(), a.allSet()));
+            case DirtyBitmapFreed f -> s.withSptes(s.sptes(), null);
+            case SpteChanged c -> X86Sptes.spteChanged(s, c);
+            case SptesAccessTracked a -> X86Sptes.accessTracked(s, a);
+            case SptesZapped z -> X86Sptes.zapped(s, z);
+            case SlotWriteProtected w -> X86Sptes.writeProtected(s, w.changed(), s.dirtyBitmap());
+            case DirtyLogReported r -> X86Sptes.logReported(s, r);
+            case DirtyLogCleared c -> X86Sptes.logCleared(s, c);
+            case PageMarkedDirty m -> X86Sptes.markedDirty(s, m);
+        };
     }
 }

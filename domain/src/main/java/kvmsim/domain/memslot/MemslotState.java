@@ -3,6 +3,7 @@ package kvmsim.domain.memslot;
 import java.util.Map;
 import java.util.TreeMap;
 import kvmsim.domain.abi.Pages;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.EntityState;
 
 /**
@@ -15,6 +16,11 @@ import kvmsim.domain.entity.EntityState;
  */
 public record MemslotState(String vm, long slot, boolean present, SlotGeometry geometry, LockMode lock,
         Map<Long, Stage2Pte> stage2, Map<Long, Spte> sptes, DirtyBitmap dirtyBitmap) implements EntityState {
+
+    @Override
+    public EntityId.Kind kind() {
+        return EntityId.Kind.SLOT;
+    }
 
     public MemslotState {
         stage2 = Map.copyOf(stage2);

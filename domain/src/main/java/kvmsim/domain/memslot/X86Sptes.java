@@ -91,32 +91,41 @@ final class X86Sptes {
         return Decision.accept(new DirtyLogCleared(cleared, writableAmong(s, gfnsOf(s, cleared))));
     }
 
-    static MemslotState evolve(MemslotState s, MemslotEvent e) {
+    static MemslotState spteChanged(MemslotState s, SpteChanged c) {
         TreeMap<Long, Spte> sptes = s.sptesCopy();
-        DirtyBitmap bitmap = s.dirtyBitmap();
-        if (e instanceof SpteChanged c) {
-            sptes.put(c.gfn(), c.spte());
-            if (c.markedDirty()) {
-                bitmap = bitmap.set(c.gfn() - s.geometry().baseGfn());
-            }
-        } else if (e instanceof SptesAccessTracked a) {
-            a.gfns().forEach(g -> sptes.put(g, sptes.get(g).markForAccessTrack()));
-        } else if (e instanceof SptesZapped z) {
-            z.gfns().forEach(sptes::remove);
-        } else if (e instanceof SlotWriteProtected w) {
-            w.changed().forEach(g -> sptes.put(g, sptes.get(g).writeProtected()));
-        } else if (e instanceof DirtyLogReported r) {
-            if (r.cleared()) {
-                bitmap = bitmap.clear(r.pages());
-            }
-            r.reprotected().forEach(g -> sptes.put(g, sptes.get(g).writeProtected()));
-        } else if (e instanceof DirtyLogCleared c) {
-            bitmap = bitmap.clear(c.pages());
-            c.reprotected().forEach(g -> sptes.put(g, sptes.get(g).writeProtected()));
-        } else if (e instanceof PageMarkedDirty m) {
-            bitmap = bitmap.set(m.gfn() - s.geometry().baseGfn());
-        }
+        sptes.put(c.gfn(), c.spte());
+        DirtyBitmap bitmap = c.markedDirty() ? s.dirtyBitmap().set(c.gfn() - s.geometry().baseGfn()) : s.dirtyBitmap();
         return s.withSptes(sptes, bitmap);
+    }
+
+    static MemslotState accessTracked(MemslotState s, SptesAccessTracked a) {
+        TreeMap<Long, Spte> sptes = s.sptesCopy();
+        a.gfns().forEach(g -> sptes.put(g, sptes.get(g).markForAccessTrack()));
+        return s.withSptes(sptes, s.dirtyBitmap());
+    }
+
+    static MemslotState zapped(MemslotState s, SptesZapped z) {
+        TreeMap<Long, Spte> sptes = s.sptesCopy();
+        z.gfns().forEach(sptes::remove);
+        return s.withSptes(sptes, s.dirtyBitmap());
+    }
+
+    static MemslotState writeProtected(MemslotState s, List<Long> gfns, DirtyBitmap bitmap) {
+        TreeMap<Long, Spte> sptes = s.sptesCopy();
+        gfns.forEach(g -> sptes.put(g, sptes.get(g).writeProtected()));
+        return s.withSptes(sptes, bitmap);
+    }
+
+    static MemslotState logReported(MemslotState s, DirtyLogReported r) {
+        return writeProtected(s, r.reprotected(), r.cleared() ? s.dirtyBitmap().clear(r.pages()) : s.dirtyBitmap());
+    }
+
+    static MemslotState logCleared(MemslotState s, DirtyLogCleared c) {
+        return writeProtected(s, c.reprotected(), s.dirtyBitmap().clear(c.pages()));
+    }
+
+    static MemslotState markedDirty(MemslotState s, PageMarkedDirty m) {
+        return s.withSptes(s.sptes(), s.dirtyBitmap().set(m.gfn() - s.geometry().baseGfn()));
     }
 
     private static Map<Long, Spte> inRange(MemslotState s, long first, long count) {

@@ -4,9 +4,6 @@ import kvmsim.domain.entity.EntityCommand;
 
 public sealed interface VcpuCommand extends EntityCommand {
 
-    record Query() implements VcpuCommand {
-    }
-
     record Create() implements VcpuCommand {
     }
 

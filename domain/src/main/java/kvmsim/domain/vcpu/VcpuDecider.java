@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import kvmsim.domain.abi.Arm64Abi;
+import kvmsim.domain.abi.Pages;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.entity.Decision;
 import kvmsim.domain.entity.Event;
@@ -17,35 +18,30 @@ public final class VcpuDecider {
     }
 
     public static Decision decide(VcpuState s, VcpuCommand c) {
-        if (c instanceof Create) {
-            return s.created() ? Decision.reject(Errno.EEXIST) : Decision.accept(new VcpuCreated());
-        }
-        if (!s.created()) {
+        if (!s.created() && !(c instanceof Create)) {
             return Decision.reject(Errno.EBADF);
         }
-        if (c instanceof Query) {
-            return Decision.ok();
-        } else if (c instanceof ArmInit i) {
-            return armInit(s, i);
-        } else if (c instanceof EnterGuest g) {
-            return enterGuest(s, g);
-        } else if (c instanceof RunFailed) {
-            return s.inGuest() ? Decision.accept(new VcpuLeftGuest()) : Decision.ok();
-        } else if (c instanceof GuestAccess a) {
-            if (!s.inGuest()) {
-                return Decision.reject(Errno.ENOEXEC); // kvmsim: a guest step needs a vCPU inside KVM_RUN
-            }
-            List<Event> events = new ArrayList<>();
-            if (a.fill() != null && !a.fill().equals(s.tlbEntry(kvmsim.domain.abi.Pages.pageOf(a.gpa())))) {
-                events.add(new TlbFilled(kvmsim.domain.abi.Pages.pageOf(a.gpa()), a.fill().writable()));
-            }
-            events.add(new GuestAccessed(a.kind(), a.gpa(), a.slot(), a.hvaPage(), a.exit(), a.faulted(),
-                    a.tlbHit()));
-            return Decision.accept(events);
-        } else if (c instanceof TlbFlushRequest r) {
-            return tlbFlushRequest(s, r);
+        return switch (c) {
+            case Create cr -> s.created() ? Decision.reject(Errno.EEXIST) : Decision.accept(new VcpuCreated());
+            case ArmInit i -> armInit(s, i);
+            case EnterGuest g -> enterGuest(s, g);
+            case RunFailed f -> s.inGuest() ? Decision.accept(new VcpuLeftGuest()) : Decision.ok();
+            case GuestAccess a -> guestAccess(s, a);
+            case TlbFlushRequest r -> tlbFlushRequest(s, r);
+        };
+    }
+
+    private static Decision guestAccess(VcpuState s, GuestAccess a) {
+        if (!s.inGuest()) {
+            return Decision.reject(Errno.ENOEXEC); // kvmsim: a guest step needs a vCPU inside KVM_RUN
         }
-        throw new IllegalArgumentException("unhandled vcpu command " + c);
+        List<Event> events = new ArrayList<>();
+        long gfn = Pages.pageOf(a.gpa());
+        if (a.fill() != null && !a.fill().equals(s.tlbEntry(gfn))) {
+            events.add(new TlbFilled(gfn, a.fill().writable()));
+        }
+        events.add(new GuestAccessed(a.kind(), a.gpa(), a.slot(), a.hvaPage(), a.exit(), a.faulted(), a.tlbHit()));
+        return Decision.accept(events);
     }
 
     // kvm_make_vcpu_request(KVM_REQ_TLB_FLUSH): KVM_REQUEST_WAIT kicks a vCPU that is not OUTSIDE_GUEST_MODE
@@ -89,25 +85,19 @@ public final class VcpuDecider {
     }
 
     public static VcpuState evolve(VcpuState s, VcpuEvent e) {
-        if (e instanceof VcpuCreated) {
-            return VcpuState.initial(s.vm(), s.id()).withRun(true, false, 0, 0, false, false);
-        } else if (e instanceof VcpuInitialised i) {
-            return s.withRun(true, true, i.target(), i.features(), s.hasRunOnce(), false);
-        } else if (e instanceof VcpuEnteredGuest) {
-            return s.withRun(true, s.initialised(), s.target(), s.features(), true, true);
-        } else if (e instanceof VcpuLeftGuest) {
-            return s.withRun(true, s.initialised(), s.target(), s.features(), s.hasRunOnce(), false);
-        } else if (e instanceof GuestAccessed) {
-            return s;
-        } else if (e instanceof TlbFilled f) {
-            return s.withFilled(f.gfn(), new TlbEntry(f.writable()));
-        } else if (e instanceof TlbFlushed f) {
-            // a deferred flush serviced on entry: the request was answered "deferred", and stays so
-            VcpuEvent ack = s.flushPending() ? s.lastFlushAck() : f;
-            return s.withFlushAck(Map.of(), Math.max(f.seq(), s.flushRequestsSeen()), false, ack);
-        } else if (e instanceof TlbFlushDeferred d) {
-            return s.withFlushAck(s.tlb(), d.seq(), true, d);
-        }
-        throw new IllegalArgumentException("unhandled vcpu event " + e);
+        return switch (e) {
+            case VcpuCreated c -> VcpuState.initial(s.vm(), s.id()).withRun(true, false, 0, 0, false, false);
+            case VcpuInitialised i -> s.withRun(true, true, i.target(), i.features(), s.hasRunOnce(), false);
+            case VcpuEnteredGuest g -> s.withRun(true, s.initialised(), s.target(), s.features(), true, true);
+            case VcpuLeftGuest l -> s.withRun(true, s.initialised(), s.target(), s.features(), s.hasRunOnce(), false);
+            case GuestAccessed a -> s;
+            case TlbFilled f -> s.withFilled(f.gfn(), new TlbEntry(f.writable()));
+            case TlbFlushed f -> {
+                // a deferred flush serviced on entry: the request was answered "deferred", and stays so
+                VcpuEvent ack = s.flushPending() ? s.lastFlushAck() : f;
+                yield s.withFlushAck(Map.of(), Math.max(f.seq(), s.flushRequestsSeen()), false, ack);
+            }
+            case TlbFlushDeferred d -> s.withFlushAck(s.tlb(), d.seq(), true, d);
+        };
     }
 }

@@ -2,6 +2,7 @@ package kvmsim.domain.vcpu;
 
 import java.util.Map;
 import java.util.TreeMap;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.EntityState;
 
 /**
@@ -15,6 +16,11 @@ import kvmsim.domain.entity.EntityState;
 public record VcpuState(String vm, long id, boolean created, boolean initialised, long target, long features,
         boolean hasRunOnce, boolean inGuest, Map<Long, TlbEntry> tlb, long flushRequestsSeen,
         boolean flushPending, VcpuEvent lastFlushAck) implements EntityState {
+
+    @Override
+    public EntityId.Kind kind() {
+        return EntityId.Kind.VCPU;
+    }
 
     public VcpuState {
         tlb = Map.copyOf(tlb);

@@ -9,9 +9,6 @@ import kvmsim.domain.entity.EntityCommand;
 
 public sealed interface VmCommand extends EntityCommand {
 
-    record Query() implements VmCommand {
-    }
-
     /** KVM_CREATE_VM on {@code host}, whose features the VM keeps (they never change). */
     record Create(Arch arch, String type, String host, HostFeatures hostFeatures) implements VmCommand {
     }

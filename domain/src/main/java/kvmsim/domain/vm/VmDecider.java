@@ -22,61 +22,49 @@ public final class VmDecider {
     }
 
     public static Decision decide(VmState s, VmCommand c) {
-        if (c instanceof Create cr) {
-            return s.created() ? Decision.reject(Errno.EEXIST) : Decision.accept(new VmCreated(cr.arch(), cr.type(),
-                    cr.host(), cr.hostFeatures().mte(), cr.hostFeatures().fwb(), cr.hostFeatures().smm(),
-                    cr.hostFeatures().adBits()));
-        }
-        if (!s.created()) {
+        if (!s.created() && !(c instanceof Create)) {
             return Decision.reject(Errno.EBADF); // an ioctl on a VM fd that was never created
         }
-        if (c instanceof Query) {
-            return Decision.ok();
-        } else if (c instanceof CreateVcpu v) {
-            return createVcpu(s, v);
-        } else if (c instanceof EnableMte m) {
-            return enableMte(s, m);
-        } else if (c instanceof EnableManualDirtyLogProtect m) {
-            return enableManualDirtyLogProtect(m);
-        } else if (c instanceof SetPendingOps p) {
-            Set<PendingOp> added = EnumSet.noneOf(PendingOp.class);
-            added.addAll(p.ops());
-            added.removeAll(s.pendingOps());
-            return added.isEmpty() ? Decision.ok() : Decision.accept(new PendingOpsSet(added));
-        } else if (c instanceof ClearPendingOps p) {
-            Set<PendingOp> cleared = EnumSet.noneOf(PendingOp.class);
-            cleared.addAll(p.ops());
-            cleared.retainAll(s.pendingOps());
-            return cleared.isEmpty() ? Decision.ok() : Decision.accept(new PendingOpsCleared(cleared));
-        } else if (c instanceof CommitMemslot m) {
-            return Decision.accept(new MemslotTableUpdated(m.change(), m.geometry()));
-        } else if (c instanceof FlushRemoteTlbs f) {
+        return switch (c) {
+            case Create cr -> s.created() ? Decision.reject(Errno.EEXIST) : Decision.accept(new VmCreated(cr.arch(),
+                    cr.type(), cr.host(), cr.hostFeatures().mte(), cr.hostFeatures().fwb(), cr.hostFeatures().smm(),
+                    cr.hostFeatures().adBits()));
+            case CreateVcpu v -> createVcpu(s, v);
+            case EnableMte m -> enableMte(s, m);
+            case EnableManualDirtyLogProtect m -> enableManualDirtyLogProtect(m);
+            case SetPendingOps p -> {
+                Set<PendingOp> added = EnumSet.noneOf(PendingOp.class);
+                added.addAll(p.ops());
+                added.removeAll(s.pendingOps());
+                yield added.isEmpty() ? Decision.ok() : Decision.accept(new PendingOpsSet(added));
+            }
+            case ClearPendingOps p -> {
+                Set<PendingOp> cleared = EnumSet.noneOf(PendingOp.class);
+                cleared.addAll(p.ops());
+                cleared.retainAll(s.pendingOps());
+                yield cleared.isEmpty() ? Decision.ok() : Decision.accept(new PendingOpsCleared(cleared));
+            }
+            case CommitMemslot m -> Decision.accept(new MemslotTableUpdated(m.change(), m.geometry()));
             // kvm_make_all_cpus_request(KVM_REQ_TLB_FLUSH): every vCPU created so far
-            return Decision.accept(new RemoteTlbFlushRequested(s.tlbFlushes() + 1, f.reason(), s.vcpus()));
-        } else if (c instanceof CompleteRemoteTlbFlush f) {
-            if (s.flushInFlight() == null || s.flushInFlight().seq() != f.seq()) {
-                return Decision.ok(); // a late duplicate after a redelivered broadcast
+            case FlushRemoteTlbs f -> Decision.accept(new RemoteTlbFlushRequested(s.tlbFlushes() + 1, f.reason(),
+                    s.vcpus()));
+            case CompleteRemoteTlbFlush f -> s.flushInFlight() == null || s.flushInFlight().seq() != f.seq()
+                    ? Decision.ok() // a late duplicate after a redelivered broadcast
+                    : Decision.accept(new RemoteTlbFlushCompleted(f.seq(), f.flushed(), f.deferred()));
+            case SetMemoryAttributes a -> Decision.accept(new MemoryAttributesSet(a.start(), a.end(), a.priv()));
+            case ActivateGpc a -> s.gpc(a.gpc()).active() ? Decision.ok()
+                    : Decision.accept(new GpcActivated(a.gpc(), a.len()));
+            case CommitGpcRefresh r -> !s.gpc(r.gpc()).active() ? Decision.reject(Errno.EINVAL)
+                    : Decision.accept(new GpcRefreshed(r.gpc(), r.gpa(), r.generation(), r.uhva(), r.pfn(),
+                            r.isPrivate()));
+            case FailGpcRefresh r -> Decision.accept(new GpcRefreshFailed(r.gpc(), r.gpa(), r.generation(), r.uhva()));
+            case InvalidateGpcs i -> {
+                List<String> hit = i.gpcs().stream().filter(g -> s.gpc(g).valid()).sorted().toList();
+                yield hit.isEmpty() ? Decision.ok() : Decision.accept(new GpcInvalidated(hit));
             }
-            return Decision.accept(new RemoteTlbFlushCompleted(f.seq(), f.flushed(), f.deferred()));
-        } else if (c instanceof SetMemoryAttributes a) {
-            return Decision.accept(new MemoryAttributesSet(a.start(), a.end(), a.priv()));
-        } else if (c instanceof ActivateGpc a) {
-            return s.gpc(a.gpc()).active() ? Decision.ok() : Decision.accept(new GpcActivated(a.gpc(), a.len()));
-        } else if (c instanceof CommitGpcRefresh r) {
-            if (!s.gpc(r.gpc()).active()) {
-                return Decision.reject(Errno.EINVAL);
-            }
-            return Decision.accept(new GpcRefreshed(r.gpc(), r.gpa(), r.generation(), r.uhva(), r.pfn(),
-                    r.isPrivate()));
-        } else if (c instanceof FailGpcRefresh r) {
-            return Decision.accept(new GpcRefreshFailed(r.gpc(), r.gpa(), r.generation(), r.uhva()));
-        } else if (c instanceof InvalidateGpcs i) {
-            List<String> hit = i.gpcs().stream().filter(g -> s.gpc(g).valid()).sorted().toList();
-            return hit.isEmpty() ? Decision.ok() : Decision.accept(new GpcInvalidated(hit));
-        } else if (c instanceof DeactivateGpc d) {
-            return s.gpc(d.gpc()).active() ? Decision.accept(new GpcDeactivated(d.gpc())) : Decision.ok();
-        }
-        throw new IllegalArgumentException("unhandled vm command " + c);
+            case DeactivateGpc d -> s.gpc(d.gpc()).active() ? Decision.accept(new GpcDeactivated(d.gpc()))
+                    : Decision.ok();
+        };
     }
 
     // kvm_vm_ioctl_create_vcpu(): id range, then created_vcpus, then (after arch create) a duplicate id
@@ -120,58 +108,53 @@ public final class VmDecider {
     }
 
     public static VmState evolve(VmState s, VmEvent e, int line) {
-        if (e instanceof VmCreated c) {
-            return new VmState(s.id(), true, c.arch(), c.type(), c.host(), c.mteSupported(), c.fwb(), c.smm(),
-                    c.adBits(), false, 0, List.of(), Map.of(), Set.of(), 0, null, 0,
-                    kvmsim.domain.vm.MemoryAttributes.NONE, Map.of());
-        } else if (e instanceof VcpuAdded v) {
-            List<Long> vcpus = new ArrayList<>(s.vcpus());
-            vcpus.add(v.vcpu());
-            return s.withVcpus(vcpus);
-        } else if (e instanceof MteEnabled) {
-            return s.withMte(true);
-        } else if (e instanceof ManualDirtyLogProtectSet m) {
-            return s.withManualDirtyLogProtect(m.options());
-        } else if (e instanceof PendingOpsSet p) {
-            Set<PendingOp> ops = EnumSet.noneOf(PendingOp.class);
-            ops.addAll(s.pendingOps());
-            ops.addAll(p.ops());
-            return s.withPendingOps(ops);
-        } else if (e instanceof PendingOpsCleared p) {
-            Set<PendingOp> ops = EnumSet.noneOf(PendingOp.class);
-            ops.addAll(s.pendingOps());
-            ops.removeAll(p.ops());
-            return s.withPendingOps(ops);
-        } else if (e instanceof MemslotTableUpdated u) {
-            Map<Long, SlotGeometry> slots = new HashMap<>(s.slots());
-            if (u.change() == MemslotChange.KVM_MR_DELETE) {
-                slots.remove(u.geometry().slot());
-            } else {
-                slots.put(u.geometry().slot(), u.geometry());
+        return switch (e) {
+            case VmCreated c -> new VmState(s.id(), true, c.arch(), c.type(), c.host(), c.mteSupported(), c.fwb(),
+                    c.smm(), c.adBits(), false, 0, List.of(), Map.of(), Set.of(), 0, null, 0, MemoryAttributes.NONE,
+                    Map.of());
+            case VcpuAdded v -> {
+                List<Long> vcpus = new ArrayList<>(s.vcpus());
+                vcpus.add(v.vcpu());
+                yield s.withVcpus(vcpus);
             }
-            return s.withSlots(slots);
-        } else if (e instanceof RemoteTlbFlushRequested r) {
-            return s.withFlush(r.seq(), new VmState.FlushInFlight(r.seq(), line, r.reason()));
-        } else if (e instanceof RemoteTlbFlushCompleted) {
-            return s.withFlush(s.tlbFlushes(), null);
-        } else if (e instanceof MemoryAttributesSet a) {
-            return s.withAttributes(s.attributes().with(a.start(), a.end(), a.priv()));
-        } else if (e instanceof GpcActivated a) {
-            return s.withGpc(a.gpc(), s.gpc(a.gpc()).activated(a.len()));
-        } else if (e instanceof GpcRefreshed r) {
-            return s.withGpc(r.gpc(), s.gpc(r.gpc()).refreshed(r.gpa(), r.generation(), r.uhva(), r.pfn(),
-                    r.isPrivate()));
-        } else if (e instanceof GpcRefreshFailed f) {
-            return s.withGpc(f.gpc(), s.gpc(f.gpc()).failed(f.gpa(), f.generation(), f.uhva()));
-        } else if (e instanceof GpcInvalidated i) {
-            VmState out = s;
-            for (String g : i.gpcs()) {
-                out = out.withGpc(g, out.gpc(g).invalidated());
+            case MteEnabled m -> s.withMte(true);
+            case ManualDirtyLogProtectSet m -> s.withManualDirtyLogProtect(m.options());
+            case PendingOpsSet p -> {
+                Set<PendingOp> ops = EnumSet.noneOf(PendingOp.class);
+                ops.addAll(s.pendingOps());
+                ops.addAll(p.ops());
+                yield s.withPendingOps(ops);
             }
-            return out;
-        } else if (e instanceof GpcDeactivated d) {
-            return s.withGpc(d.gpc(), s.gpc(d.gpc()).deactivated());
-        }
-        throw new IllegalArgumentException("unhandled vm event " + e);
+            case PendingOpsCleared p -> {
+                Set<PendingOp> ops = EnumSet.noneOf(PendingOp.class);
+                ops.addAll(s.pendingOps());
+                ops.removeAll(p.ops());
+                yield s.withPendingOps(ops);
+            }
+            case MemslotTableUpdated u -> {
+                Map<Long, SlotGeometry> slots = new HashMap<>(s.slots());
+                if (u.change() == MemslotChange.KVM_MR_DELETE) {
+                    slots.remove(u.geometry().slot());
+                } else {
+                    slots.put(u.geometry().slot(), u.geometry());
+                }
+                yield s.withSlots(slots);
+            }
+            case RemoteTlbFlushRequested r -> s.withFlush(r.seq(), new VmState.FlushInFlight(r.seq(), line, r.reason()));
+            case RemoteTlbFlushCompleted c -> s.withFlush(s.tlbFlushes(), null);
+            case MemoryAttributesSet a -> s.withAttributes(s.attributes().with(a.start(), a.end(), a.priv()));
+            case GpcActivated a -> s.withGpc(a.gpc(), s.gpc(a.gpc()).activated(a.len()));
+            case GpcRefreshed r -> s.withGpc(r.gpc(), s.gpc(r.gpc()).refreshed(r.gpa(), r.generation(), r.uhva(),
+                    r.pfn(), r.isPrivate()));
+            case GpcRefreshFailed f -> s.withGpc(f.gpc(), s.gpc(f.gpc()).failed(f.gpa(), f.generation(), f.uhva()));
+            case GpcInvalidated i -> {
+                VmState out = s;
+                for (String g : i.gpcs()) {
+                    out = out.withGpc(g, out.gpc(g).invalidated());
+                }
+                yield out;
+            }
+            case GpcDeactivated d -> s.withGpc(d.gpc(), s.gpc(d.gpc()).deactivated());
+        };
     }
 }

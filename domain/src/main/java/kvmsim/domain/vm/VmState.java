@@ -33,6 +33,11 @@ public record VmState(String id, boolean created, Arch arch, String type, String
         long memslotGeneration, MemoryAttributes attributes, Map<String, Gpc> gpcs)
         implements EntityState {
 
+    @Override
+    public EntityId.Kind kind() {
+        return EntityId.Kind.VM;
+    }
+
     /** KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE and KVM_DIRTY_LOG_INITIALLY_SET (include/uapi/linux/kvm.h). */
     public static final long MANUAL_PROTECT_ENABLE = 1L;
     public static final long INITIALLY_SET = 2L;

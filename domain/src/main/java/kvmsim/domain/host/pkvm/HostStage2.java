@@ -2,7 +2,7 @@ package kvmsim.domain.host.pkvm;
 
 import java.util.HashMap;
 import java.util.Map;
-import kvmsim.domain.host.HostEvent.PkvmEvent;
+
 import kvmsim.domain.host.HostEvent.HostStage2PteWritten;
 import kvmsim.domain.host.HostEvent.HostStage2RefcountChanged;
 import kvmsim.domain.host.HostEvent.HostStage2TableAllocated;
@@ -47,32 +47,35 @@ public record HostStage2(Map<String, Stage2Table> tables) {
         }
     }
 
-    public HostStage2 evolve(PkvmEvent e) {
-        if (e instanceof HostStage2PteWritten w) {
-            Map<String, Stage2Table> m = new HashMap<>(tables);
-            Stage2Table t = m.get(w.table());
-            Map<Integer, Long> entries = new HashMap<>(t.entries());
-            if (w.newPte() == 0) {
-                entries.remove(w.index());
-            } else {
-                entries.put(w.index(), w.newPte());
-            }
-            m.put(w.table(), new Stage2Table(t.level(), t.base(), entries, t.refcount()));
-            return new HostStage2(m);
-        } else if (e instanceof HostStage2RefcountChanged r) {
-            Map<String, Stage2Table> m = new HashMap<>(tables);
-            Stage2Table t = m.get(r.table());
-            m.put(r.table(), new Stage2Table(t.level(), t.base(), t.entries(), r.refcount()));
-            return new HostStage2(m);
-        } else if (e instanceof HostStage2TableAllocated a) {
-            Map<String, Stage2Table> m = new HashMap<>(tables);
-            m.put(Stage2Table.key(a.level(), a.base()), new Stage2Table(a.level(), a.base(), Map.of(), 1));
-            return new HostStage2(m);
-        } else if (e instanceof HostStage2TableFreed f) {
-            Map<String, Stage2Table> m = new HashMap<>(tables);
-            m.remove(f.table());
-            return new HostStage2(m);
+    HostStage2 pteWritten(HostStage2PteWritten w) {
+        Map<String, Stage2Table> m = new HashMap<>(tables);
+        Stage2Table t = m.get(w.table());
+        Map<Integer, Long> entries = new HashMap<>(t.entries());
+        if (w.newPte() == 0) {
+            entries.remove(w.index());
+        } else {
+            entries.put(w.index(), w.newPte());
         }
-        return this;
+        m.put(w.table(), new Stage2Table(t.level(), t.base(), entries, t.refcount()));
+        return new HostStage2(m);
+    }
+
+    HostStage2 refcountChanged(HostStage2RefcountChanged r) {
+        Map<String, Stage2Table> m = new HashMap<>(tables);
+        Stage2Table t = m.get(r.table());
+        m.put(r.table(), new Stage2Table(t.level(), t.base(), t.entries(), r.refcount()));
+        return new HostStage2(m);
+    }
+
+    HostStage2 tableAllocated(HostStage2TableAllocated a) {
+        Map<String, Stage2Table> m = new HashMap<>(tables);
+        m.put(Stage2Table.key(a.level(), a.base()), new Stage2Table(a.level(), a.base(), Map.of(), 1));
+        return new HostStage2(m);
+    }
+
+    HostStage2 tableFreed(HostStage2TableFreed f) {
+        Map<String, Stage2Table> m = new HashMap<>(tables);
+        m.remove(f.table());
+        return new HostStage2(m);
     }
 }

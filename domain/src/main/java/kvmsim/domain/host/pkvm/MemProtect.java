@@ -53,43 +53,27 @@ public final class MemProtect {
     }
 
     private Decision run(PkvmCommand c) {
-        Errno e;
-        if (c instanceof HostMemAbort a) {
-            e = handleHostMemAbort(a.pfn(), a.access());
-        } else if (c instanceof SetOwner o) {
-            e = kvmPgtableStage2SetOwner(o.addr(), o.size(), o.ownerId());
-        } else if (c instanceof ShareGuest g) {
-            e = pkvmHostShareGuest(g.pfn(), g.vm(), g.gfn());
-        } else if (c instanceof UnshareGuest u) {
-            e = pkvmHostUnshareGuest(u.vm(), u.gfn());
-        } else {
-            PkvmCall call = (PkvmCall) c;
-            e = transition(call.hvc(), call.pfn(), call.nrPages());
-        }
+        Errno e = switch (c) {
+            case HostMemAbort a -> handleHostMemAbort(a.pfn(), a.access());
+            case SetOwner o -> kvmPgtableStage2SetOwner(o.addr(), o.size(), o.ownerId());
+            case ShareGuest g -> pkvmHostShareGuest(g.pfn(), g.vm(), g.gfn());
+            case UnshareGuest u -> pkvmHostUnshareGuest(u.vm(), u.gfn());
+            case PkvmCall call -> transition(call.hvc(), call.pfn(), call.nrPages());
+        };
         return e == null ? Decision.accept(events) : Decision.reject(e);
     }
 
     private Errno transition(Hvc hvc, long pfn, long nr) {
-        switch (hvc) {
-            case HOST_SHARE_HYP:
-                return pkvmHostShareHyp(pfn);
-            case HOST_UNSHARE_HYP:
-                return pkvmHostUnshareHyp(pfn);
-            case HOST_DONATE_HYP:
-                return pkvmHostDonateHyp(pfn, nr);
-            case HYP_DONATE_HOST:
-                return pkvmHypDonateHost(pfn, nr);
-            case HYP_PIN_SHARED:
-                return hypPinSharedMem(pfn, nr);
-            case HYP_UNPIN_SHARED:
-                return hypUnpinSharedMem(pfn, nr);
-            case HOST_SHARE_FFA:
-                return pkvmHostShareFfa(pfn, nr);
-            case HOST_UNSHARE_FFA:
-                return pkvmHostUnshareFfa(pfn, nr);
-            default:
-                throw new IllegalArgumentException(hvc.name());
-        }
+        return switch (hvc) {
+            case HOST_SHARE_HYP -> pkvmHostShareHyp(pfn);
+            case HOST_UNSHARE_HYP -> pkvmHostUnshareHyp(pfn);
+            case HOST_DONATE_HYP -> pkvmHostDonateHyp(pfn, nr);
+            case HYP_DONATE_HOST -> pkvmHypDonateHost(pfn, nr);
+            case HYP_PIN_SHARED -> hypPinSharedMem(pfn, nr);
+            case HYP_UNPIN_SHARED -> hypUnpinSharedMem(pfn, nr);
+            case HOST_SHARE_FFA -> pkvmHostShareFfa(pfn, nr);
+            case HOST_UNSHARE_FFA -> pkvmHostUnshareFfa(pfn, nr);
+        };
     }
 
     // ---- checks ----

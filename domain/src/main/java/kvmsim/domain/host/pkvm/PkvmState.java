@@ -2,12 +2,7 @@ package kvmsim.domain.host.pkvm;
 
 import java.util.HashMap;
 import java.util.Map;
-import kvmsim.domain.host.HostEvent.GuestPageShared;
-import kvmsim.domain.host.HostEvent.GuestPageUnshared;
-import kvmsim.domain.host.HostEvent.HypPageRefcountChanged;
-import kvmsim.domain.host.HostEvent.HostFfaShareChanged;
-import kvmsim.domain.host.HostEvent.HypPageStateSet;
-import kvmsim.domain.host.HostEvent.PkvmEvent;
+import kvmsim.domain.host.HostEvent.*;
 
 /**
  * What the pKVM hypervisor knows about memory: the host stage-2 (which holds the host's page
@@ -78,38 +73,47 @@ public record PkvmState(OwnerEncoding encoding, HostStage2 hostStage2, Map<Long,
     }
 
     public PkvmState evolve(PkvmEvent e) {
-        if (e instanceof HypPageStateSet h) {
-            Map<Long, PageState> m = new HashMap<>(hyp);
-            for (long p = h.pfn(); p < h.pfn() + h.nrPages(); p++) {
-                if (h.state() == PageState.NOPAGE) {
-                    m.remove(p);
-                } else {
-                    m.put(p, h.state());
+        return switch (e) {
+            case HypPageStateSet h -> {
+                Map<Long, PageState> m = new HashMap<>(hyp);
+                for (long p = h.pfn(); p < h.pfn() + h.nrPages(); p++) {
+                    if (h.state() == PageState.NOPAGE) {
+                        m.remove(p);
+                    } else {
+                        m.put(p, h.state());
+                    }
                 }
+                yield new PkvmState(encoding, hostStage2, m, pins, shareGuestCount, guests, ffa);
             }
-            return new PkvmState(encoding, hostStage2, m, pins, shareGuestCount, guests, ffa);
-        } else if (e instanceof HypPageRefcountChanged r) {
-            return new PkvmState(encoding, hostStage2, hyp, put(pins, r.pfn(), r.refcount()), shareGuestCount, guests,
-                    ffa);
-        } else if (e instanceof HostFfaShareChanged f) {
-            java.util.Set<Long> m = new java.util.HashSet<>(ffa);
-            for (long p = f.pfn(); p < f.pfn() + f.nrPages(); p++) {
-                if (f.shared()) {
-                    m.add(p);
-                } else {
-                    m.remove(p);
+            case HypPageRefcountChanged r -> new PkvmState(encoding, hostStage2, hyp, put(pins, r.pfn(), r.refcount()),
+                    shareGuestCount, guests, ffa);
+            case HostFfaShareChanged f -> {
+                java.util.Set<Long> m = new java.util.HashSet<>(ffa);
+                for (long p = f.pfn(); p < f.pfn() + f.nrPages(); p++) {
+                    if (f.shared()) {
+                        m.add(p);
+                    } else {
+                        m.remove(p);
+                    }
                 }
+                yield new PkvmState(encoding, hostStage2, hyp, pins, shareGuestCount, guests, m);
             }
-            return new PkvmState(encoding, hostStage2, hyp, pins, shareGuestCount, guests, m);
-        } else if (e instanceof GuestPageShared g) {
-            return new PkvmState(encoding, hostStage2, hyp, pins, put(shareGuestCount, g.pfn(), g.shareCount()),
-                    guest(g.vm(), g.gfn(), g.pfn()), ffa);
-        } else if (e instanceof GuestPageUnshared g) {
-            return new PkvmState(encoding, hostStage2, hyp, pins, put(shareGuestCount, g.pfn(), g.shareCount()),
-                    guest(g.vm(), g.gfn(), null), ffa);
-        }
-        HostStage2 h = hostStage2.evolve(e);
-        return h == hostStage2 ? this : new PkvmState(encoding, h, hyp, pins, shareGuestCount, guests, ffa);
+            case GuestPageShared g -> new PkvmState(encoding, hostStage2, hyp, pins,
+                    put(shareGuestCount, g.pfn(), g.shareCount()), guest(g.vm(), g.gfn(), g.pfn()), ffa);
+            case GuestPageUnshared g -> new PkvmState(encoding, hostStage2, hyp, pins,
+                    put(shareGuestCount, g.pfn(), g.shareCount()), guest(g.vm(), g.gfn(), null), ffa);
+            case HostStage2PteWritten w -> withHostStage2(hostStage2.pteWritten(w));
+            case HostStage2RefcountChanged r -> withHostStage2(hostStage2.refcountChanged(r));
+            case HostStage2TableAllocated t -> withHostStage2(hostStage2.tableAllocated(t));
+            case HostStage2TableFreed f -> withHostStage2(hostStage2.tableFreed(f));
+            // the hypercall's transition record and the owner annotation's intent: its PTE writes follow
+            case PkvmOwnerSet o -> this;
+            case PkvmTransitionCommitted t -> this;
+        };
+    }
+
+    private PkvmState withHostStage2(HostStage2 h) {
+        return new PkvmState(encoding, h, hyp, pins, shareGuestCount, guests, ffa);
     }
 
     private static Map<Long, Integer> put(Map<Long, Integer> m, long pfn, int count) {

@@ -26,8 +26,7 @@ public final class GuestAbort {
     // kvm_handle_guest_abort() -> user_mem_abort() (5.15: CMOs in the stage-2 map and attr walkers)
     public static Outcome access(Gateway gw, VmState vm, long vcpu, GuestAccessKind kind, long gpa) {
         EntityId vcpuId = EntityId.vcpu(vm.id(), vcpu);
-        Reply q = gw.send(vcpuId, new VcpuCommand.Query());
-        Outcome refused = Entity.refuseGuestStep(q);
+        Outcome refused = Entity.refuseGuestStep(Entity.vcpu(gw, vm.id(), vcpu));
         if (refused != null) {
             return refused;
         }

@@ -6,6 +6,7 @@ import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.entity.Gateway;
+import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.entity.Reply;
 import kvmsim.domain.vcpu.VcpuCommand;
 import kvmsim.domain.vcpu.VcpuEvent;
@@ -44,12 +45,12 @@ public final class VcpuIoctls {
     // kvm_arch_vcpu_ioctl_run() (arm64, v5 06/38) / kvm_arch_vcpu_ioctl_run() (x86: no init, no pending ops)
     public static Errno run(Gateway gw, VmState vm, long vcpu) {
         EntityId id = EntityId.vcpu(vm.id(), vcpu);
-        Reply q = gw.send(id, new VcpuCommand.Query());
-        if (!q.ok()) {
-            return q.errno();
+        VcpuState v = Entity.vcpu(gw, vm.id(), vcpu);
+        if (!v.created()) {
+            return Errno.EBADF;
         }
         boolean arm64 = vm.arch() == Arch.ARM64;
-        if (arm64 && !q.stateAs(VcpuState.class).initialised()) {
+        if (arm64 && !v.initialised()) {
             return Errno.ENOEXEC;
         }
         if (arm64 && vm.hasPendingOps()) {

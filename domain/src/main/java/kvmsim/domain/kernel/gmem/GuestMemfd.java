@@ -71,6 +71,6 @@ public final class GuestMemfd {
         if (!r.ok()) {
             return -1;
         }
-        return r.stateAs(HostState.class).gmem().get(slot.gmem()).pages().get(index);
+        return Entity.host(gw, vm.host()).gmem().get(slot.gmem()).pages().get(index);
     }
 }

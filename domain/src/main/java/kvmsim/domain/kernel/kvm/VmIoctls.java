@@ -54,11 +54,10 @@ public final class VmIoctls {
     // kvm_vm_ioctl_set_memory_region() -> kvm_set_memory_region() -> kvm_set_memslot()
     public static Errno setUserMemoryRegion(Gateway gw, Policies policies, String vmId,
             KvmSetMemoryRegion.Request request) {
-        Reply q = gw.send(EntityId.vm(vmId), new VmCommand.Query());
-        if (!q.ok()) {
-            return q.errno();
+        VmState vm = Entity.vm(gw, vmId);
+        if (!vm.created()) {
+            return Errno.EBADF;
         }
-        VmState vm = q.stateAs(VmState.class);
         KvmSetMemoryRegion.Verdict v = KvmSetMemoryRegion.check(vm, request);
         if (v.errno() != null || v.nothingToChange()) {
             return v.errno();

@@ -33,12 +33,11 @@ public final class PageFault {
 
     public static Outcome access(Gateway gw, VmState vm, long vcpu, GuestAccessKind kind, long gpa) {
         EntityId vcpuId = EntityId.vcpu(vm.id(), vcpu);
-        Reply q = gw.send(vcpuId, new VcpuCommand.Query());
-        Outcome refused = Entity.refuseGuestStep(q);
+        VcpuState v = Entity.vcpu(gw, vm.id(), vcpu);
+        Outcome refused = Entity.refuseGuestStep(v);
         if (refused != null) {
             return refused;
         }
-        VcpuState v = q.stateAs(VcpuState.class);
         boolean write = kind == GuestAccessKind.WRITE;
         long gfn = Pages.pageOf(gpa);
         SlotGeometry g = vm.slotForGfn(gfn);
@@ -82,7 +81,7 @@ public final class PageFault {
             gw.send(vcpuId, new VcpuCommand.RunFailed());
             return out;
         }
-        boolean mapWritable = h.stateAs(HostState.class).page(hvaPage).writable() && !g.readonly();
+        boolean mapWritable = Entity.host(gw, vm.host()).page(hvaPage).writable() && !g.readonly();
         Spte made = Spte.make(mapWritable);
         gw.send(slotId, new MemslotCommand.SetSpte(gfn, made));
         return record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.NONE, true, false,

@@ -8,6 +8,8 @@ import java.util.List;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.host.HostEvent.HostStage2PteWritten;
 import kvmsim.domain.host.HostEvent.HostStage2TableFreed;
+import kvmsim.domain.host.HostEvent.HostStage2RefcountChanged;
+import kvmsim.domain.host.HostEvent.HostStage2TableAllocated;
 import kvmsim.domain.host.HostEvent.PkvmEvent;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +31,13 @@ class HostStage2Test {
         Stage2Walker w = new Stage2Walker(table);
         Errno e = op.apply(w);
         lastEvents = w.events();
-        lastEvents.forEach(ev -> table = table.evolve(ev));
+        lastEvents.forEach(ev -> table = switch (ev) {
+            case HostStage2PteWritten x -> table.pteWritten(x);
+            case HostStage2RefcountChanged x -> table.refcountChanged(x);
+            case HostStage2TableAllocated x -> table.tableAllocated(x);
+            case HostStage2TableFreed x -> table.tableFreed(x);
+            default -> throw new AssertionError("a walk emits only stage-2 events, not " + ev);
+        });
         return e;
     }
 

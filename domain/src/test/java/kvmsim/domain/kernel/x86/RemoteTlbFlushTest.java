@@ -33,7 +33,7 @@ class RemoteTlbFlushTest {
         assertEquals(List.of("vm/vm0 RemoteTlbFlushRequested", "vcpu/vm0/0 TlbFlushed", "vcpu/vm0/1 TlbFlushDeferred",
                 "vcpu/vm0/2 TlbFlushed", "vm/vm0 RemoteTlbFlushCompleted"), trail);
         assertEquals(new VmEvent.RemoteTlbFlushCompleted(1, 2, 1), r.trail().get(4).recorded().event());
-        assertNull(r.stateAs(VmState.class).awaiting(), "nothing outstanding once the ioctl returns");
+        assertNull(t.engine().state(EntityId.vm("vm0")).awaiting(), "nothing outstanding once the ioctl returns");
         assertTrue(r.trail().stream().allMatch(e -> e.recorded().line() == 99));
     }
 
