@@ -12,19 +12,19 @@ import kvmsim.actors.history.JournalReader;
 import kvmsim.actors.history.StoredRun;
 import kvmsim.domain.audit.OfflineAudit;
 import kvmsim.domain.audit.Violation;
-import kvmsim.domain.policy.Policies;
 import kvmsim.domain.engine.Arm64TraceGenerator;
 import kvmsim.domain.engine.ReplayListener;
 import kvmsim.domain.engine.RunReport;
+import kvmsim.domain.entity.Emitted;
 import kvmsim.domain.history.RunHistory;
 import kvmsim.domain.history.StateFold;
-import kvmsim.domain.entity.Emitted;
+import kvmsim.domain.policy.Policies;
 import kvmsim.domain.trace.Trace;
 import kvmsim.journal.store.JournalLocation;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * How fast a stored run is audited. One generated run is replayed once on the actor engine into an

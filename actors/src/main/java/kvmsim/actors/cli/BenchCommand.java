@@ -8,17 +8,17 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import kvmsim.actors.engine.ActorEngine;
 import kvmsim.actors.engine.KvmsimSystem;
-import kvmsim.domain.policy.Policies;
 import kvmsim.domain.engine.Arm64TraceGenerator;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
 import kvmsim.domain.engine.RunReport;
+import kvmsim.domain.policy.Policies;
 import kvmsim.domain.trace.Trace;
 import kvmsim.journal.store.JournalLocation;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Steps per second of a generated arm64 trace on the reference engine and on the actor engine with

@@ -9,17 +9,17 @@ import java.util.concurrent.Callable;
 import kvmsim.actors.engine.JournaledReplay;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.actors.entity.Sharding;
-import kvmsim.domain.policy.Policies;
 import kvmsim.domain.engine.FleetTraceGenerator;
 import kvmsim.domain.engine.ReplayListener;
 import kvmsim.domain.engine.RunReport;
+import kvmsim.domain.policy.Policies;
 import kvmsim.domain.trace.Trace;
 import kvmsim.journal.store.JournalLocation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * A generated fleet replayed on clusters of 1 and of 3 entity nodes, each with a driver node, all

@@ -26,9 +26,9 @@ import kvmsim.journal.strace.SyntheticRecording;
 import kvmsim.journal.trace.TraceFile;
 import kvmsim.journal.trace.TraceParser;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "bench-import",
         description = "Import a long synthetic strace recording and replay it: lines/s, steps/s, heap.")

@@ -18,10 +18,10 @@ import kvmsim.journal.io.LineReader;
 import kvmsim.journal.strace.StraceFormatException;
 import kvmsim.journal.strace.StraceImporter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "import-strace",
         description = "Turn `strace -f -y -e trace=ioctl,mmap,munmap` output of a VMM into a trace whose "

@@ -4,8 +4,8 @@ import java.util.concurrent.Callable;
 import kvmsim.journal.store.JournalLocation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 @Command(name = "journal", description = "Manage the journal itself.", subcommands = JournalCommand.Init.class)
 final class JournalCommand implements Runnable {

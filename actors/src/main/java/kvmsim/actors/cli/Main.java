@@ -1,7 +1,7 @@
 package kvmsim.actors.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** kvmsim's command line. Exit status: 0 all held, 1 an expectation or invariant failed, 2 bad input or usage. */
 @Command(name = "kvmsim", mixinStandardHelpOptions = true, version = "kvmsim 0.1.0",

@@ -6,16 +6,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import org.apache.pekko.Done;
-import org.apache.pekko.actor.CoordinatedShutdown;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.actors.engine.Membership;
 import kvmsim.journal.store.JournalLocation;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "node", description = "Run a cluster node: join the seeds, host a share of the hosts, VMs, vCPUs and "
         + "memslots of every run, print membership changes. SIGTERM leaves the cluster gracefully: the node's shards "

@@ -2,6 +2,7 @@ package kvmsim.actors.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.ConfigFactory;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -10,31 +11,30 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
 import kvmsim.actors.engine.JournaledReplay;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.domain.audit.Violation;
-import kvmsim.domain.policy.Policies;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
 import kvmsim.domain.engine.ReplayListener;
 import kvmsim.domain.engine.RunReport;
 import kvmsim.domain.engine.StepResult;
 import kvmsim.domain.engine.TextReport;
+import kvmsim.domain.policy.Policies;
 import kvmsim.domain.trace.Step;
 import kvmsim.domain.trace.TraceSource;
 import kvmsim.journal.store.JournalLocation;
 import kvmsim.journal.trace.TraceFile;
 import kvmsim.journal.trace.TraceFormatException;
 import kvmsim.journal.trace.TraceParser;
-import com.typesafe.config.ConfigFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "replay", description = "Apply traces, check their expectations and audit the invariants.")
 final class ReplayCommand implements Callable<Integer> {

@@ -8,21 +8,21 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import kvmsim.actors.engine.ActorEngine;
 import kvmsim.actors.engine.KvmsimSystem;
-import kvmsim.domain.entity.EntityId;
-import kvmsim.domain.policy.Policies;
 import kvmsim.domain.engine.Engine;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
 import kvmsim.domain.engine.ShootdownSetup;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Reply;
+import kvmsim.domain.policy.Policies;
 import kvmsim.domain.vcpu.VcpuCommand;
 import kvmsim.domain.vm.VmCommand;
 import kvmsim.domain.vm.VmEvent;
 import kvmsim.journal.store.JournalLocation;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Latency of one remote TLB flush (kvm_flush_remote_tlbs) from request to completion, for VMs with

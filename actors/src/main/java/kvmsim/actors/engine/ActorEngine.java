@@ -12,14 +12,14 @@ import java.util.concurrent.TimeoutException;
 import kvmsim.actors.entity.KvmEntity;
 import kvmsim.actors.entity.Sharding;
 import kvmsim.actors.history.JournalReader;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.engine.Engine;
 import kvmsim.domain.entity.Emitted;
-import kvmsim.domain.kernel.Entities;
 import kvmsim.domain.entity.EntityCommand;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.EntityState;
 import kvmsim.domain.entity.Recorded;
 import kvmsim.domain.entity.Reply;
+import kvmsim.domain.kernel.Entities;
 
 /**
  * The engine of persistent actors: each command is an ask to the sharded entity, which replies once

@@ -4,12 +4,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import kvmsim.actors.history.JournalFormat;
 import kvmsim.actors.history.RunLog;
 import kvmsim.actors.history.RunLogWriter;
-import kvmsim.domain.policy.Policies;
 import kvmsim.domain.engine.Replay;
 import kvmsim.domain.engine.ReplayListener;
 import kvmsim.domain.engine.RunReport;
 import kvmsim.domain.engine.StepResult;
 import kvmsim.domain.entity.Recorded;
+import kvmsim.domain.policy.Policies;
 import kvmsim.domain.trace.TraceSource;
 
 /**

@@ -2,7 +2,7 @@ package kvmsim.domain.abi;
 
 /** Page arithmetic: kvmsim models a 4K granule everywhere. */
 public final class Pages {
-    public static final long PAGE_SHIFT = 12;
+    public static final int PAGE_SHIFT = 12;
     public static final long PAGE_SIZE = 1L << PAGE_SHIFT;
 
     private Pages() {
@@ -14,6 +14,16 @@ public final class Pages {
 
     public static long pageOf(long address) {
         return address >>> PAGE_SHIFT;
+    }
+
+    /** The first byte of page {@code page}. */
+    public static long addressOf(long page) {
+        return page << PAGE_SHIFT;
+    }
+
+    /** How many pages an address space of {@code bits} bits holds. */
+    public static long pagesIn(int bits) {
+        return 1L << (bits - PAGE_SHIFT);
     }
 
     public static long count(long bytes) {

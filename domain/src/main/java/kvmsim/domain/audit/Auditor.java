@@ -8,15 +8,15 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import kvmsim.domain.vm.PendingOp;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Pages;
-import kvmsim.domain.host.HostEvent;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Recorded;
+import kvmsim.domain.host.HostEvent;
 import kvmsim.domain.memslot.MemslotEvent;
 import kvmsim.domain.vcpu.GuestAccessKind;
 import kvmsim.domain.vcpu.GuestExit;
 import kvmsim.domain.vcpu.VcpuEvent;
+import kvmsim.domain.vm.PendingOp;
 import kvmsim.domain.vm.VmEvent;
 
 /**

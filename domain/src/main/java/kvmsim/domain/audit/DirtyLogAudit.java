@@ -5,14 +5,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Pages;
-
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.memslot.MemslotEvent;
+import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.vcpu.GuestAccessKind;
 import kvmsim.domain.vcpu.GuestExit;
 import kvmsim.domain.vcpu.VcpuEvent;
-import kvmsim.domain.memslot.SlotGeometry;
 
 /**
  * The x86 dirty-logging invariants (kvm-semantics.md 5.6, D1), over the same event stream as the

@@ -3,13 +3,13 @@ package kvmsim.domain.engine;
 import java.util.ArrayList;
 import java.util.List;
 import kvmsim.domain.abi.Arch;
+import kvmsim.domain.abi.MemslotFlag;
 import kvmsim.domain.host.HostFeatures;
 import kvmsim.domain.trace.Expect;
 import kvmsim.domain.trace.Step;
 import kvmsim.domain.trace.StepMeta;
 import kvmsim.domain.trace.Trace;
 import kvmsim.domain.vcpu.GuestAccessKind;
-import kvmsim.domain.memslot.SlotGeometry;
 
 /**
  * A fleet of x86 VMs for cluster runs: {@code vms} VMs on hosts of {@code vmsPerHost} each, every VM
@@ -55,7 +55,7 @@ public final class FleetTraceGenerator {
             for (int v = 0; v < vcpus; v++) {
                 out.add(new Step.GuestAccess(meta.get(), vm, v, GuestAccessKind.WRITE, (long) v * 4096));
             }
-            out.add(new Step.SetUserMemoryRegion(meta.get(), vm, 0, SlotGeometry.KVM_MEM_LOG_DIRTY_PAGES, 0, slotSize,
+            out.add(new Step.SetUserMemoryRegion(meta.get(), vm, 0, MemslotFlag.KVM_MEM_LOG_DIRTY_PAGES.value(), 0, slotSize,
                     hvaBase));
             for (int v = 0; v < vcpus; v++) {
                 out.add(new Step.GuestAccess(meta.get(), vm, v, GuestAccessKind.WRITE, (long) v * 4096));

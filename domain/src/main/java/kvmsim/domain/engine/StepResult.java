@@ -1,8 +1,8 @@
 package kvmsim.domain.engine;
 
 import java.util.List;
-import kvmsim.domain.audit.Violation;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.audit.Violation;
 import kvmsim.domain.vcpu.GuestExit;
 
 /**

@@ -10,8 +10,8 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Emitted;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Event;
 
 /**

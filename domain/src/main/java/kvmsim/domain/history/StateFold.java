@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Emitted;
-import kvmsim.domain.kernel.Entities;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.EntityState;
+import kvmsim.domain.kernel.Entities;
 
 /**
  * The states of a run's entities rebuilt from its events, with the same {@code evolve} the

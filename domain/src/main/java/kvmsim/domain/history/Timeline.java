@@ -9,9 +9,9 @@ import java.util.Map;
 import java.util.TreeSet;
 import kvmsim.domain.audit.ChainLink;
 import kvmsim.domain.audit.Violation;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Broadcast;
 import kvmsim.domain.entity.Emitted;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.EntityState;
 
 /**

@@ -5,11 +5,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import kvmsim.domain.abi.Errno;
-import kvmsim.domain.policy.DirectMapPolicy;
-import kvmsim.domain.host.HostCommand.*;
-import kvmsim.domain.host.HostEvent.*;
 import kvmsim.domain.entity.Decision;
 import kvmsim.domain.entity.Event;
+import kvmsim.domain.host.HostCommand.*;
+import kvmsim.domain.host.HostEvent.*;
+import kvmsim.domain.policy.DirectMapPolicy;
 
 /**
  * guest_memfd folios and their direct-map entries (virt/kvm/guest_memfd.c with Roy's RFC, seed 001).

@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.TreeMap;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.abi.Pages;
-import kvmsim.domain.host.HostCommand.*;
-import kvmsim.domain.host.HostEvent.*;
 import kvmsim.domain.entity.Decision;
 import kvmsim.domain.entity.Event;
+import kvmsim.domain.host.HostCommand.*;
+import kvmsim.domain.host.HostEvent.*;
 import kvmsim.domain.host.pkvm.HostMemory;
 import kvmsim.domain.host.pkvm.MemProtect;
 

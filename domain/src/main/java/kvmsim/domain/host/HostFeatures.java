@@ -2,6 +2,9 @@ package kvmsim.domain.host;
 
 import java.util.List;
 import kvmsim.domain.abi.Arch;
+import kvmsim.domain.abi.GmemFlag;
+import kvmsim.domain.abi.UapiValue;
+import kvmsim.domain.abi.VmType;
 
 /**
  * What the host kernel and CPU offer (trace-format.md, HOST). The defaults describe a mainline
@@ -19,8 +22,7 @@ public record HostFeatures(boolean mte, boolean fwb, boolean pkvm, boolean adBit
 
     public static HostFeatures defaults(Arch arch) {
         return new HostFeatures(arch == Arch.ARM64, false, false, arch == Arch.X86_64, arch == Arch.X86_64,
-                arch == Arch.X86_64, List.of("KVM_X86_DEFAULT_VM", "KVM_X86_SW_PROTECTED_VM"),
-                List.of("GUEST_MEMFD_FLAG_MMAP", "GUEST_MEMFD_FLAG_INIT_SHARED", "KVM_GMEM_NO_DIRECT_MAP"),
-                DEFAULT_MEMORY);
+                arch == Arch.X86_64, List.of(VmType.KVM_X86_DEFAULT_VM.name(), VmType.KVM_X86_SW_PROTECTED_VM.name()),
+                List.copyOf(UapiValue.names(GmemFlag.class).keySet()), DEFAULT_MEMORY);
     }
 }

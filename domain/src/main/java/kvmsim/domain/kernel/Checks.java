@@ -1,26 +1,23 @@
 package kvmsim.domain.kernel;
 
-import kvmsim.domain.entity.Gateway;
-import kvmsim.domain.entity.Reply;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Pages;
-import kvmsim.domain.vm.Gpc;
+import kvmsim.domain.entity.Gateway;
 import kvmsim.domain.host.Folio;
 import kvmsim.domain.host.HostPage;
 import kvmsim.domain.host.HostState;
-import kvmsim.domain.memslot.MemslotState;
 import kvmsim.domain.host.pkvm.PkvmState;
+import kvmsim.domain.memslot.MemslotState;
+import kvmsim.domain.memslot.SlotGeometry;
+import kvmsim.domain.memslot.Spte;
 import kvmsim.domain.trace.CheckItem;
 import kvmsim.domain.trace.Step;
-import kvmsim.domain.memslot.SlotGeometry;
-import kvmsim.domain.vm.VmState;
 import kvmsim.domain.vcpu.TlbEntry;
-import kvmsim.domain.vcpu.VcpuCommand;
 import kvmsim.domain.vcpu.VcpuState;
-import kvmsim.domain.memslot.Spte;
+import kvmsim.domain.vm.Gpc;
+import kvmsim.domain.vm.VmState;
 
 /** Reads the state a CHECK names. {@code violations} is the auditor's, not an entity's: the engine answers it. */
 public final class Checks {

@@ -1,34 +1,33 @@
 package kvmsim.domain.kernel;
 
-import kvmsim.domain.entity.Gateway;
-import kvmsim.domain.entity.Reply;
-import kvmsim.domain.kernel.arm64.GuestAbort;
-import kvmsim.domain.kernel.arm64.LockedMemslots;
-import kvmsim.domain.kernel.arm64.MmuPendingOps;
-import kvmsim.domain.vm.PendingOp;
-import kvmsim.domain.kernel.arm64.VcpuIoctls;
 import kvmsim.domain.abi.Arch;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.abi.Pages;
-import kvmsim.domain.policy.Policies;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.Gateway;
+import kvmsim.domain.entity.Reply;
+import kvmsim.domain.host.HostCommand;
+import kvmsim.domain.host.pkvm.OwnerEncoding;
+import kvmsim.domain.kernel.arm64.GuestAbort;
+import kvmsim.domain.kernel.arm64.LockedMemslots;
+import kvmsim.domain.kernel.arm64.VcpuIoctls;
 import kvmsim.domain.kernel.gmem.GuestMemfd;
 import kvmsim.domain.kernel.gmem.SetMemoryAttributes;
-import kvmsim.domain.policy.DirectMapPolicy;
 import kvmsim.domain.kernel.gpc.PfnCache;
-import kvmsim.domain.host.HostCommand;
-import kvmsim.domain.memslot.MemslotState;
-import kvmsim.domain.host.pkvm.OwnerEncoding;
-import kvmsim.domain.trace.Step;
 import kvmsim.domain.kernel.kvm.DirtyLogIoctls;
 import kvmsim.domain.kernel.kvm.KvmReadWriteGuest;
-import kvmsim.domain.vm.KvmSetMemoryRegion;
-import kvmsim.domain.memslot.SlotGeometry;
-import kvmsim.domain.vm.VmCommand;
 import kvmsim.domain.kernel.kvm.VmIoctls;
-import kvmsim.domain.vm.VmState;
 import kvmsim.domain.kernel.x86.PageFault;
 import kvmsim.domain.kernel.x86.X86Mmu;
+import kvmsim.domain.memslot.MemslotState;
+import kvmsim.domain.memslot.SlotGeometry;
+import kvmsim.domain.policy.DirectMapPolicy;
+import kvmsim.domain.policy.Policies;
+import kvmsim.domain.trace.Step;
+import kvmsim.domain.vm.KvmSetMemoryRegion;
+import kvmsim.domain.vm.PendingOp;
+import kvmsim.domain.vm.VmCommand;
+import kvmsim.domain.vm.VmState;
 
 /**
  * Carries one trace step out against the entities: the order of operations of the kernel code

@@ -1,7 +1,7 @@
 package kvmsim.domain.memslot;
 
-import kvmsim.domain.entity.Event;
 import java.util.List;
+import kvmsim.domain.entity.Event;
 
 public sealed interface MemslotEvent extends Event {
 

@@ -1,5 +1,6 @@
 package kvmsim.domain.memslot;
 
+import kvmsim.domain.abi.MemslotFlag;
 import kvmsim.domain.abi.Pages;
 
 /**
@@ -15,9 +16,6 @@ public record SlotGeometry(long slot, long baseGfn, long npages, long hva, long 
         this(slot, baseGfn, npages, hva, flags, null, 0);
     }
 
-    public static final long KVM_MEM_LOG_DIRTY_PAGES = 1L << 0;
-    public static final long KVM_MEM_READONLY = 1L << 1;
-    public static final long KVM_MEM_GUEST_MEMFD = 1L << 2;
 
     public int asId() {
         return (int) (slot >>> 16);
@@ -43,10 +41,10 @@ public record SlotGeometry(long slot, long baseGfn, long npages, long hva, long 
     }
 
     public boolean readonly() {
-        return (flags & KVM_MEM_READONLY) != 0;
+        return MemslotFlag.KVM_MEM_READONLY.in(flags);
     }
 
     public boolean logsDirtyPages() {
-        return (flags & KVM_MEM_LOG_DIRTY_PAGES) != 0;
+        return MemslotFlag.KVM_MEM_LOG_DIRTY_PAGES.in(flags);
     }
 }

@@ -4,8 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import kvmsim.domain.abi.Arm64Abi;
-import kvmsim.domain.abi.Pages;
+import kvmsim.domain.abi.ArmTarget;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.Pages;
 import kvmsim.domain.entity.Decision;
 import kvmsim.domain.entity.Event;
 import kvmsim.domain.vcpu.VcpuCommand.*;
@@ -72,7 +73,7 @@ public final class VcpuDecider {
 
     // kvm_vcpu_set_target() + kvm_vcpu_init_check_features() (5.15-6.5)
     private static Decision armInit(VcpuState s, ArmInit i) {
-        if (i.target() != Arm64Abi.KVM_ARM_TARGET_GENERIC_V8) {
+        if (i.target() != ArmTarget.KVM_ARM_TARGET_GENERIC_V8.value()) {
             return Decision.reject(Errno.EINVAL); // init->target != kvm_target_cpu()
         }
         if ((i.features() >>> Arm64Abi.KVM_VCPU_MAX_FEATURES) != 0) {

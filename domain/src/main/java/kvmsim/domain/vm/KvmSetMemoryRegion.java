@@ -1,11 +1,12 @@
 package kvmsim.domain.vm;
 
-import kvmsim.domain.abi.KvmLimits;
-import kvmsim.domain.memslot.MemslotChange;
-import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.KvmLimits;
+import kvmsim.domain.abi.MemslotFlag;
 import kvmsim.domain.abi.Pages;
+import kvmsim.domain.memslot.MemslotChange;
+import kvmsim.domain.memslot.SlotGeometry;
 
 /**
  * The generic checks of __kvm_set_memory_region(), in the kernel's order, up to the point where the
@@ -27,7 +28,7 @@ public final class KvmSetMemoryRegion {
         }
 
         public boolean guestMemfdFlag() {
-            return (flags & SlotGeometry.KVM_MEM_GUEST_MEMFD) != 0;
+            return MemslotFlag.KVM_MEM_GUEST_MEMFD.in(flags);
         }
     }
 
@@ -38,7 +39,8 @@ public final class KvmSetMemoryRegion {
         }
     }
 
-    private static final long LEGACY_FLAGS = SlotGeometry.KVM_MEM_LOG_DIRTY_PAGES | SlotGeometry.KVM_MEM_READONLY;
+    private static final long LEGACY_FLAGS = MemslotFlag.KVM_MEM_LOG_DIRTY_PAGES.value()
+            | MemslotFlag.KVM_MEM_READONLY.value();
 
     private KvmSetMemoryRegion() {
     }
@@ -99,7 +101,7 @@ public final class KvmSetMemoryRegion {
             }
             // only the gpa (a move) or LOG_DIRTY_PAGES (flags only) may change
             if (r.userspaceAddr() != old.hva() || npages != old.npages()
-                    || ((r.flags() ^ old.flags()) & SlotGeometry.KVM_MEM_READONLY) != 0) {
+                    || MemslotFlag.KVM_MEM_READONLY.in(r.flags() ^ old.flags())) {
                 return reject(Errno.EINVAL);
             }
             if (baseGfn != old.baseGfn()) {
@@ -120,11 +122,11 @@ public final class KvmSetMemoryRegion {
     // check_memory_region_flags() (6.18): GUEST_MEMFD with CONFIG_KVM_GUEST_MEMFD; a guest_memfd slot
     // can neither log dirty pages nor be read-only
     private static long validFlags(Request r) {
-        long valid = SlotGeometry.KVM_MEM_LOG_DIRTY_PAGES | SlotGeometry.KVM_MEM_GUEST_MEMFD;
+        long valid = MemslotFlag.KVM_MEM_LOG_DIRTY_PAGES.value() | MemslotFlag.KVM_MEM_GUEST_MEMFD.value();
         if (r.guestMemfdFlag()) {
-            valid &= ~SlotGeometry.KVM_MEM_LOG_DIRTY_PAGES;
+            valid &= ~MemslotFlag.KVM_MEM_LOG_DIRTY_PAGES.value();
         } else {
-            valid |= SlotGeometry.KVM_MEM_READONLY;
+            valid |= MemslotFlag.KVM_MEM_READONLY.value();
         }
         return valid;
     }

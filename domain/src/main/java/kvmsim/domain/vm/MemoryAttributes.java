@@ -9,8 +9,6 @@ import java.util.List;
  */
 public record MemoryAttributes(List<Range> privateRanges) {
 
-    /** KVM_MEMORY_ATTRIBUTE_PRIVATE (include/uapi/linux/kvm.h). */
-    public static final long KVM_MEMORY_ATTRIBUTE_PRIVATE = 1L << 3;
 
     public static final MemoryAttributes NONE = new MemoryAttributes(List.of());
 

@@ -1,11 +1,11 @@
 package kvmsim.domain.vm;
 
 import java.util.List;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.entity.Ack;
 import kvmsim.domain.entity.Broadcast;
 import kvmsim.domain.entity.EntityCommand;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Gateway;
 import kvmsim.domain.entity.Reply;
 import kvmsim.domain.vcpu.VcpuCommand;

@@ -1,11 +1,11 @@
 package kvmsim.domain.vm;
 
-import kvmsim.domain.memslot.MemslotChange;
-import kvmsim.domain.memslot.SlotGeometry;
 import java.util.Set;
 import kvmsim.domain.abi.Arch;
-import kvmsim.domain.host.HostFeatures;
 import kvmsim.domain.entity.EntityCommand;
+import kvmsim.domain.host.HostFeatures;
+import kvmsim.domain.memslot.MemslotChange;
+import kvmsim.domain.memslot.SlotGeometry;
 
 public sealed interface VmCommand extends EntityCommand {
 

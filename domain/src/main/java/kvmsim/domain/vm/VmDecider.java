@@ -1,8 +1,5 @@
 package kvmsim.domain.vm;
 
-import kvmsim.domain.abi.KvmLimits;
-import kvmsim.domain.memslot.MemslotChange;
-import kvmsim.domain.memslot.SlotGeometry;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -11,7 +8,11 @@ import java.util.Map;
 import java.util.Set;
 import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.KvmLimits;
+import kvmsim.domain.abi.ManualDirtyLog;
 import kvmsim.domain.entity.Decision;
+import kvmsim.domain.memslot.MemslotChange;
+import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.vm.VmCommand.*;
 import kvmsim.domain.vm.VmEvent.*;
 
@@ -97,9 +98,10 @@ public final class VmDecider {
 
     // kvm_vm_ioctl_enable_cap_generic(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2): INITIALLY_SET only with ENABLE
     private static Decision enableManualDirtyLogProtect(EnableManualDirtyLogProtect m) {
-        long allowed = VmState.MANUAL_PROTECT_ENABLE;
-        if ((m.options() & VmState.MANUAL_PROTECT_ENABLE) != 0) {
-            allowed = VmState.MANUAL_PROTECT_ENABLE | VmState.INITIALLY_SET; // KVM_DIRTY_LOG_MANUAL_CAPS
+        long enable = ManualDirtyLog.KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE.value();
+        long allowed = enable;
+        if ((m.options() & enable) != 0) {
+            allowed = enable | ManualDirtyLog.KVM_DIRTY_LOG_INITIALLY_SET.value(); // KVM_DIRTY_LOG_MANUAL_CAPS
         }
         if (m.flags() != 0 || (m.options() & ~allowed) != 0) {
             return Decision.reject(Errno.EINVAL);

@@ -1,10 +1,10 @@
 package kvmsim.domain.vm;
 
-import kvmsim.domain.memslot.MemslotChange;
-import kvmsim.domain.memslot.SlotGeometry;
 import java.util.Set;
 import kvmsim.domain.abi.Arch;
 import kvmsim.domain.entity.Event;
+import kvmsim.domain.memslot.MemslotChange;
+import kvmsim.domain.memslot.SlotGeometry;
 
 public sealed interface VmEvent extends Event {
 

@@ -1,15 +1,18 @@
 package kvmsim.domain.vm;
 
-import kvmsim.domain.memslot.SlotGeometry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import kvmsim.domain.abi.Arch;
-import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.abi.Cap;
+import kvmsim.domain.abi.ManualDirtyLog;
+import kvmsim.domain.abi.VmType;
 import kvmsim.domain.entity.Broadcast;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.EntityState;
+import kvmsim.domain.memslot.SlotGeometry;
 
 /**
  * struct kvm, as far as kvmsim models it: its vCPU ids, its memslot table, enabled caps, the arm64
@@ -38,10 +41,6 @@ public record VmState(String id, boolean created, Arch arch, String type, String
         return EntityId.Kind.VM;
     }
 
-    /** KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE and KVM_DIRTY_LOG_INITIALLY_SET (include/uapi/linux/kvm.h). */
-    public static final long MANUAL_PROTECT_ENABLE = 1L;
-    public static final long INITIALLY_SET = 2L;
-
     /** A remote TLB flush started at trace line {@code line}, for {@code reason}, not yet acknowledged by all. */
     public record FlushInFlight(long seq, int line, String reason) {
     }
@@ -62,10 +61,10 @@ public record VmState(String id, boolean created, Arch arch, String type, String
     public List<String> caps() {
         List<String> caps = new ArrayList<>();
         if (mte) {
-            caps.add("KVM_CAP_ARM_MTE");
+            caps.add(Cap.KVM_CAP_ARM_MTE.name());
         }
         if (manualDirtyLogProtect != 0) {
-            caps.add("KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2");
+            caps.add(Cap.KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2.name());
         }
         return caps;
     }
@@ -82,7 +81,7 @@ public record VmState(String id, boolean created, Arch arch, String type, String
 
     /** kvm_dirty_log_manual_protect_and_init_set(). */
     public boolean manualProtectAndInitSet() {
-        return (manualDirtyLogProtect & INITIALLY_SET) != 0;
+        return ManualDirtyLog.KVM_DIRTY_LOG_INITIALLY_SET.in(manualDirtyLogProtect);
     }
 
     /** kvm_mmu_has_pending_ops(). */
@@ -168,13 +167,12 @@ public record VmState(String id, boolean created, Arch arch, String type, String
 
     /** kvm_arch_has_private_mem() on x86: kvm->arch.has_private_mem, set for the SW_PROTECTED, SNP and TDX types. */
     public boolean hasPrivateMem() {
-        return "KVM_X86_SW_PROTECTED_VM".equals(type) || "KVM_X86_SNP_VM".equals(type)
-                || "KVM_X86_TDX_VM".equals(type);
+        return VmType.hasPrivateMem(type);
     }
 
     /** kvm_can_access_gmem() (RFC 3/8): KVM may copy to and from guest_memfd of a software-protected VM only. */
     public boolean canAccessGmem() {
-        return "KVM_X86_SW_PROTECTED_VM".equals(type);
+        return VmType.canAccessGmem(type);
     }
 
     /** kvm_mem_is_private(): the gfn has KVM_MEMORY_ATTRIBUTE_PRIVATE. */

@@ -5,15 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Set;
-import kvmsim.domain.vm.PendingOp;
 import kvmsim.domain.abi.Arch;
 import kvmsim.domain.entity.EntityId;
-import kvmsim.domain.host.HostEvent;
 import kvmsim.domain.entity.Event;
 import kvmsim.domain.entity.Recorded;
+import kvmsim.domain.host.HostEvent;
 import kvmsim.domain.vcpu.GuestAccessKind;
 import kvmsim.domain.vcpu.GuestExit;
 import kvmsim.domain.vcpu.VcpuEvent;
+import kvmsim.domain.vm.PendingOp;
 import kvmsim.domain.vm.VmEvent;
 import org.junit.jupiter.api.Test;
 

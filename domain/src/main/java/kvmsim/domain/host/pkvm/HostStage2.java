@@ -2,7 +2,6 @@ package kvmsim.domain.host.pkvm;
 
 import java.util.HashMap;
 import java.util.Map;
-
 import kvmsim.domain.host.HostEvent.HostStage2PteWritten;
 import kvmsim.domain.host.HostEvent.HostStage2RefcountChanged;
 import kvmsim.domain.host.HostEvent.HostStage2TableAllocated;

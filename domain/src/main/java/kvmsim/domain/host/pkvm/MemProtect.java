@@ -3,6 +3,8 @@ package kvmsim.domain.host.pkvm;
 import java.util.ArrayList;
 import java.util.List;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.entity.Decision;
+import kvmsim.domain.entity.Event;
 import kvmsim.domain.host.HostCommand.HostMemAbort;
 import kvmsim.domain.host.HostCommand.PkvmCall;
 import kvmsim.domain.host.HostCommand.PkvmCommand;
@@ -16,8 +18,6 @@ import kvmsim.domain.host.HostEvent.HypPageRefcountChanged;
 import kvmsim.domain.host.HostEvent.HypPageStateSet;
 import kvmsim.domain.host.HostEvent.PkvmOwnerSet;
 import kvmsim.domain.host.HostEvent.PkvmTransitionCommitted;
-import kvmsim.domain.entity.Decision;
-import kvmsim.domain.entity.Event;
 
 /**
  * arch/arm64/kvm/hyp/nvhe/mem_protect.c: the host's stage-2 aborts and the page transitions

@@ -1,20 +1,20 @@
 package kvmsim.domain.kernel.arm64;
 
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.abi.Pages;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.Gateway;
+import kvmsim.domain.entity.Reply;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.kernel.Entity;
-import kvmsim.domain.entity.Gateway;
 import kvmsim.domain.kernel.Outcome;
-import kvmsim.domain.entity.Reply;
 import kvmsim.domain.memslot.MemslotCommand;
 import kvmsim.domain.memslot.MemslotState;
+import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.memslot.Stage2Pte;
 import kvmsim.domain.vcpu.GuestAccessKind;
 import kvmsim.domain.vcpu.GuestExit;
 import kvmsim.domain.vcpu.VcpuCommand;
-import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.vm.VmState;
 
 /** A guest access on arm64: through stage 2, faulting in what is missing as kvm_handle_guest_abort() does. */

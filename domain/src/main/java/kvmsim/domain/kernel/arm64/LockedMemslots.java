@@ -1,26 +1,31 @@
 package kvmsim.domain.kernel.arm64;
 
-import kvmsim.domain.memslot.LockMode;
-import kvmsim.domain.vm.PendingOp;
 import static kvmsim.domain.abi.Arm64Abi.*;
+import static kvmsim.domain.abi.ArmLockArg.KVM_ARM_LOCK_MEM_READ;
+import static kvmsim.domain.abi.ArmLockArg.KVM_ARM_LOCK_MEM_WRITE;
+import static kvmsim.domain.abi.ArmLockArg.KVM_ARM_UNLOCK_MEM_ALL;
+import static kvmsim.domain.abi.ArmLockFlag.KVM_ARM_LOCK_USER_MEMORY_REGION_FLAGS_LOCK;
+import static kvmsim.domain.abi.ArmLockFlag.KVM_ARM_LOCK_USER_MEMORY_REGION_FLAGS_UNLOCK;
 
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.KvmLimits;
 import kvmsim.domain.abi.Pages;
-import kvmsim.domain.policy.Policies;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.Gateway;
+import kvmsim.domain.entity.Reply;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.host.HostState;
 import kvmsim.domain.kernel.Entity;
-import kvmsim.domain.entity.Gateway;
-import kvmsim.domain.entity.Reply;
+import kvmsim.domain.memslot.LockMode;
 import kvmsim.domain.memslot.MemslotCommand;
 import kvmsim.domain.memslot.MemslotState;
-import kvmsim.domain.vcpu.VcpuState;
-import kvmsim.domain.abi.KvmLimits;
 import kvmsim.domain.memslot.SlotGeometry;
+import kvmsim.domain.policy.Policies;
+import kvmsim.domain.vcpu.VcpuState;
+import kvmsim.domain.vm.PendingOp;
 import kvmsim.domain.vm.VmCommand;
 import kvmsim.domain.vm.VmState;
 
@@ -38,9 +43,9 @@ public final class LockedMemslots {
         if (args.get(2) != 0 || args.get(3) != 0) {
             return Errno.EINVAL;
         }
-        if (flags == KVM_ARM_LOCK_USER_MEMORY_REGION_FLAGS_LOCK) {
+        if (flags == KVM_ARM_LOCK_USER_MEMORY_REGION_FLAGS_LOCK.value()) {
             return lockMemslot(gw, policies, vm, args.get(0), args.get(1));
-        } else if (flags == KVM_ARM_LOCK_USER_MEMORY_REGION_FLAGS_UNLOCK) {
+        } else if (flags == KVM_ARM_LOCK_USER_MEMORY_REGION_FLAGS_UNLOCK.value()) {
             return unlockMemslot(gw, vm, args.get(0), args.get(1));
         }
         return Errno.EINVAL;
@@ -49,11 +54,11 @@ public final class LockedMemslots {
     // kvm_mmu_lock_memslot()
     static Errno lockMemslot(Gateway gw, Policies policies, VmState vm, long slot, long lockFlags) {
         if (Long.compareUnsigned(slot, KvmLimits.userMemSlots(vm.arch())) >= 0
-                || (lockFlags & KVM_ARM_LOCK_MEM_READ) == 0
-                || (lockFlags & ~(KVM_ARM_LOCK_MEM_READ | KVM_ARM_LOCK_MEM_WRITE)) != 0) {
+                || !KVM_ARM_LOCK_MEM_READ.in(lockFlags)
+                || (lockFlags & ~(KVM_ARM_LOCK_MEM_READ.value() | KVM_ARM_LOCK_MEM_WRITE.value())) != 0) {
             return Errno.EINVAL;
         }
-        LockMode mode = (lockFlags & KVM_ARM_LOCK_MEM_WRITE) != 0 ? LockMode.WRITE : LockMode.READ;
+        LockMode mode = KVM_ARM_LOCK_MEM_WRITE.in(lockFlags) ? LockMode.WRITE : LockMode.READ;
         // kvm_lock_all_vcpus(): a trylock of every vcpu->mutex; a vCPU inside KVM_RUN holds its own
         for (VcpuState v : Entity.vcpus(gw, vm)) {
             if (v.inGuest()) {
@@ -120,10 +125,10 @@ public final class LockedMemslots {
 
     // kvm_mmu_unlock_memslot()
     static Errno unlockMemslot(Gateway gw, VmState vm, long slot, long unlockFlags) {
-        if ((unlockFlags & ~KVM_ARM_UNLOCK_MEM_ALL) != 0) {
+        if ((unlockFlags & ~KVM_ARM_UNLOCK_MEM_ALL.value()) != 0) {
             return Errno.EINVAL;
         }
-        boolean all = (unlockFlags & KVM_ARM_UNLOCK_MEM_ALL) != 0;
+        boolean all = KVM_ARM_UNLOCK_MEM_ALL.in(unlockFlags);
         if (!all && Long.compareUnsigned(slot, KvmLimits.userMemSlots(vm.arch())) >= 0) {
             return Errno.EINVAL;
         }

@@ -1,17 +1,17 @@
 package kvmsim.domain.kernel.arm64;
 
-import kvmsim.domain.vm.PendingOp;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Errno;
-import kvmsim.domain.host.HostCommand;
-import kvmsim.domain.kernel.Entity;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Gateway;
 import kvmsim.domain.entity.Reply;
+import kvmsim.domain.host.HostCommand;
+import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.memslot.MemslotCommand;
 import kvmsim.domain.memslot.MemslotState;
+import kvmsim.domain.vm.PendingOp;
 import kvmsim.domain.vm.VmCommand;
 import kvmsim.domain.vm.VmState;
 

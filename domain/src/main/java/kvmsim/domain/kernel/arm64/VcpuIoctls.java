@@ -1,13 +1,13 @@
 package kvmsim.domain.kernel.arm64;
 
-import kvmsim.domain.abi.Arm64Abi;
 import kvmsim.domain.abi.Arch;
-import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.abi.ArmTarget;
 import kvmsim.domain.abi.Errno;
-import kvmsim.domain.host.HostCommand;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Gateway;
-import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.entity.Reply;
+import kvmsim.domain.host.HostCommand;
+import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.vcpu.VcpuCommand;
 import kvmsim.domain.vcpu.VcpuEvent;
 import kvmsim.domain.vcpu.VcpuState;
@@ -24,7 +24,7 @@ public final class VcpuIoctls {
         if (vm.arch() != Arch.ARM64) {
             return Errno.ENOTTY; // not an ioctl of this arch
         }
-        long t = target == null ? Arm64Abi.KVM_ARM_TARGET_GENERIC_V8 : target;
+        long t = target == null ? ArmTarget.KVM_ARM_TARGET_GENERIC_V8.value() : target;
         Reply r = gw.send(EntityId.vcpu(vm.id(), vcpu), new VcpuCommand.ArmInit(t, features));
         if (!r.ok()) {
             return r.errno();

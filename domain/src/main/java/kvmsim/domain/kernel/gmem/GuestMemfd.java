@@ -1,14 +1,16 @@
 package kvmsim.domain.kernel.gmem;
 
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.GmemFlag;
 import kvmsim.domain.abi.Pages;
+import kvmsim.domain.abi.UapiValue;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.Gateway;
+import kvmsim.domain.entity.Reply;
 import kvmsim.domain.host.GmemInode;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.host.HostState;
 import kvmsim.domain.kernel.Entity;
-import kvmsim.domain.entity.Gateway;
-import kvmsim.domain.entity.Reply;
 import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.vm.VmState;
 
@@ -32,7 +34,7 @@ public final class GuestMemfd {
 
     /** kvm_gmem_get_supported_flags(): what the host's KVM advertises in KVM_CAP_GUEST_MEMFD_FLAGS. */
     static long supportedFlags(HostState host) {
-        return GmemInode.flagBits(host.features().gmemFlags());
+        return UapiValue.bits(GmemFlag.class, host.features().gmemFlags());
     }
 
     // kvm_gmem_bind(): after every generic memslot check, before kvm_set_memslot()

@@ -1,14 +1,14 @@
 package kvmsim.domain.kernel.gmem;
 
-import kvmsim.domain.vm.MemoryAttributes;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.MemoryAttribute;
 import kvmsim.domain.abi.Pages;
-import kvmsim.domain.kernel.Entity;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Gateway;
+import kvmsim.domain.kernel.Entity;
+import kvmsim.domain.kernel.x86.X86Mmu;
 import kvmsim.domain.vm.VmCommand;
 import kvmsim.domain.vm.VmState;
-import kvmsim.domain.kernel.x86.X86Mmu;
 
 /** KVM_SET_MEMORY_ATTRIBUTES (virt/kvm/kvm_main.c, CONFIG_KVM_GENERIC_MEMORY_ATTRIBUTES). */
 public final class SetMemoryAttributes {
@@ -37,7 +37,7 @@ public final class SetMemoryAttributes {
 
     /** kvm_supported_mem_attributes(): PRIVATE only for a VM that can have private memory. */
     static long kvmSupportedMemAttributes(VmState vm) {
-        return vm.hasPrivateMem() ? MemoryAttributes.KVM_MEMORY_ATTRIBUTE_PRIVATE : 0;
+        return vm.hasPrivateMem() ? MemoryAttribute.KVM_MEMORY_ATTRIBUTE_PRIVATE.value() : 0;
     }
 
     // kvm_vm_set_mem_attributes(): nothing to do if the range already has them; else zap and flush

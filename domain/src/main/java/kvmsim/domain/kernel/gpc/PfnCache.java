@@ -1,22 +1,22 @@
 package kvmsim.domain.kernel.gpc;
 
-import kvmsim.domain.policy.DirectMapPolicy;
-import kvmsim.domain.vm.Gpc;
 import java.util.ArrayList;
 import java.util.List;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.abi.Pages;
-import kvmsim.domain.kernel.gmem.GuestMemfd;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.Gateway;
+import kvmsim.domain.entity.Reply;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.host.HostEvent;
 import kvmsim.domain.kernel.Entity;
-import kvmsim.domain.entity.Gateway;
-import kvmsim.domain.entity.Reply;
+import kvmsim.domain.kernel.gmem.GuestMemfd;
+import kvmsim.domain.kernel.x86.X86Mmu;
 import kvmsim.domain.memslot.SlotGeometry;
+import kvmsim.domain.policy.DirectMapPolicy;
+import kvmsim.domain.vm.Gpc;
 import kvmsim.domain.vm.VmCommand;
 import kvmsim.domain.vm.VmState;
-import kvmsim.domain.kernel.x86.X86Mmu;
 
 /**
  * gfn_to_pfn caches (virt/kvm/pfncache.c), with Roy's RFC (seed 001) for guest_memfd pages: a

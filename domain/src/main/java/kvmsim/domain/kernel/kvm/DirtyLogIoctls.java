@@ -1,18 +1,18 @@
 package kvmsim.domain.kernel.kvm;
 
-import kvmsim.domain.abi.KvmLimits;
-import kvmsim.domain.vm.RemoteTlbFlush;
-import kvmsim.domain.vm.VmState;
 import java.util.List;
 import java.util.Map;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.KvmLimits;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Gateway;
-import kvmsim.domain.kernel.Outcome;
 import kvmsim.domain.entity.Recorded;
 import kvmsim.domain.entity.Reply;
+import kvmsim.domain.kernel.Outcome;
 import kvmsim.domain.memslot.MemslotCommand;
 import kvmsim.domain.memslot.MemslotEvent;
+import kvmsim.domain.vm.RemoteTlbFlush;
+import kvmsim.domain.vm.VmState;
 
 /** KVM_GET_DIRTY_LOG and KVM_CLEAR_DIRTY_LOG (virt/kvm/kvm_main.c), both under slots_lock. */
 public final class DirtyLogIoctls {

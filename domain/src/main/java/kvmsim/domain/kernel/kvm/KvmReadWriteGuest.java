@@ -1,17 +1,17 @@
 package kvmsim.domain.kernel.kvm;
 
-import kvmsim.domain.memslot.SlotGeometry;
-import kvmsim.domain.vm.VmState;
 import kvmsim.domain.abi.Arch;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.abi.Pages;
-import kvmsim.domain.kernel.gmem.GuestMemfd;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.Gateway;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.kernel.Entity;
-import kvmsim.domain.entity.Gateway;
-import kvmsim.domain.memslot.MemslotCommand;
+import kvmsim.domain.kernel.gmem.GuestMemfd;
 import kvmsim.domain.kernel.x86.X86Mmu;
+import kvmsim.domain.memslot.MemslotCommand;
+import kvmsim.domain.memslot.SlotGeometry;
+import kvmsim.domain.vm.VmState;
 
 /**
  * kvm_read_guest() / kvm_write_guest(): KVM copies guest memory itself, one page at a time, and

@@ -1,22 +1,23 @@
 package kvmsim.domain.kernel.kvm;
 
+import kvmsim.domain.abi.Arch;
+import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.VmType;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.Gateway;
+import kvmsim.domain.entity.Reply;
+import kvmsim.domain.host.HostState;
+import kvmsim.domain.kernel.Entity;
+import kvmsim.domain.kernel.gmem.GuestMemfd;
+import kvmsim.domain.kernel.x86.X86Mmu;
 import kvmsim.domain.memslot.MemslotChange;
+import kvmsim.domain.memslot.MemslotCommand;
 import kvmsim.domain.memslot.SlotGeometry;
+import kvmsim.domain.policy.Policies;
+import kvmsim.domain.vcpu.VcpuCommand;
 import kvmsim.domain.vm.KvmSetMemoryRegion;
 import kvmsim.domain.vm.VmCommand;
 import kvmsim.domain.vm.VmState;
-import kvmsim.domain.abi.Arch;
-import kvmsim.domain.entity.EntityId;
-import kvmsim.domain.abi.Errno;
-import kvmsim.domain.policy.Policies;
-import kvmsim.domain.kernel.gmem.GuestMemfd;
-import kvmsim.domain.kernel.x86.X86Mmu;
-import kvmsim.domain.host.HostState;
-import kvmsim.domain.kernel.Entity;
-import kvmsim.domain.entity.Gateway;
-import kvmsim.domain.entity.Reply;
-import kvmsim.domain.memslot.MemslotCommand;
-import kvmsim.domain.vcpu.VcpuCommand;
 
 /** The generic VM ioctls: creating VMs and vCPUs, setting memslots. */
 public final class VmIoctls {
@@ -32,7 +33,7 @@ public final class VmIoctls {
         }
         String vmType = type;
         if (arch == Arch.X86_64) {
-            vmType = type == null ? "KVM_X86_DEFAULT_VM" : type;
+            vmType = type == null ? VmType.KVM_X86_DEFAULT_VM.name() : type;
             if (!hs.features().vmTypes().contains(vmType)) {
                 return Errno.EINVAL; // kvm_is_vm_type_supported()
             }

@@ -1,24 +1,23 @@
 package kvmsim.domain.kernel.x86;
 
-import kvmsim.domain.memslot.Spte;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.abi.Pages;
-import kvmsim.domain.kernel.gmem.GuestMemfd;
-import kvmsim.domain.host.HostCommand;
-import kvmsim.domain.host.HostState;
-import kvmsim.domain.kernel.Entity;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Gateway;
-import kvmsim.domain.kernel.Outcome;
 import kvmsim.domain.entity.Reply;
+import kvmsim.domain.host.HostCommand;
+import kvmsim.domain.kernel.Entity;
+import kvmsim.domain.kernel.Outcome;
+import kvmsim.domain.kernel.gmem.GuestMemfd;
 import kvmsim.domain.memslot.MemslotCommand;
 import kvmsim.domain.memslot.MemslotState;
+import kvmsim.domain.memslot.SlotGeometry;
+import kvmsim.domain.memslot.Spte;
 import kvmsim.domain.vcpu.GuestAccessKind;
 import kvmsim.domain.vcpu.GuestExit;
 import kvmsim.domain.vcpu.TlbEntry;
 import kvmsim.domain.vcpu.VcpuCommand;
 import kvmsim.domain.vcpu.VcpuState;
-import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.vm.VmState;
 
 /**

@@ -2,20 +2,20 @@ package kvmsim.domain.kernel.x86;
 
 import java.util.ArrayList;
 import java.util.List;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.abi.Pages;
-import kvmsim.domain.policy.Policies;
-import kvmsim.domain.kernel.gpc.PfnCache;
-import kvmsim.domain.kernel.Entity;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Gateway;
 import kvmsim.domain.entity.Reply;
+import kvmsim.domain.kernel.Entity;
+import kvmsim.domain.kernel.gpc.PfnCache;
+import kvmsim.domain.memslot.MemslotChange;
 import kvmsim.domain.memslot.MemslotCommand;
 import kvmsim.domain.memslot.MemslotEvent;
 import kvmsim.domain.memslot.MemslotState;
-import kvmsim.domain.memslot.MemslotChange;
-import kvmsim.domain.vm.RemoteTlbFlush;
 import kvmsim.domain.memslot.SlotGeometry;
+import kvmsim.domain.policy.Policies;
+import kvmsim.domain.vm.RemoteTlbFlush;
 import kvmsim.domain.vm.VmState;
 
 /** The x86 MMU's side of memslot updates and of the host's MMU notifiers. */

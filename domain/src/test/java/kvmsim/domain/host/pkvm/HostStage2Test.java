@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.host.HostEvent.HostStage2PteWritten;
-import kvmsim.domain.host.HostEvent.HostStage2TableFreed;
 import kvmsim.domain.host.HostEvent.HostStage2RefcountChanged;
 import kvmsim.domain.host.HostEvent.HostStage2TableAllocated;
+import kvmsim.domain.host.HostEvent.HostStage2TableFreed;
 import kvmsim.domain.host.HostEvent.PkvmEvent;
 import org.junit.jupiter.api.Test;
 

@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import kvmsim.domain.abi.Errno;
-import kvmsim.domain.host.HostCommand;
-import kvmsim.domain.host.HostCommand.PkvmCall;
-import kvmsim.domain.host.HostEvent.PkvmEvent;
 import kvmsim.domain.entity.Decision;
 import kvmsim.domain.entity.Event;
+import kvmsim.domain.host.HostCommand.PkvmCall;
+import kvmsim.domain.host.HostCommand;
+import kvmsim.domain.host.HostEvent.PkvmEvent;
 
 /**
  * The pKVM hypervisor of one host, driven command by command through decide and evolve, as the

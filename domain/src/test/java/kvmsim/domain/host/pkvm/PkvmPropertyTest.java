@@ -10,12 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import kvmsim.domain.abi.Errno;
 import kvmsim.domain.audit.Auditor;
 import kvmsim.domain.entity.EntityId;
-import kvmsim.domain.abi.Errno;
-import kvmsim.domain.host.HostEvent.HostDeclared;
 import kvmsim.domain.entity.Event;
 import kvmsim.domain.entity.Recorded;
+import kvmsim.domain.host.HostEvent.HostDeclared;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -1,6 +1,5 @@
 package kvmsim.domain.kernel.gmem;
 
-import kvmsim.domain.vm.MemoryAttributes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,17 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 import kvmsim.domain.abi.Arch;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.host.Folio;
 import kvmsim.domain.host.HostEvent;
 import kvmsim.domain.host.HostFeatures;
 import kvmsim.domain.host.HostState;
+import kvmsim.domain.kernel.x86.X86Run;
 import kvmsim.domain.memslot.MemslotEvent;
 import kvmsim.domain.trace.Step;
 import kvmsim.domain.vcpu.GuestExit;
 import kvmsim.domain.vm.VmEvent;
-import kvmsim.domain.kernel.x86.X86Run;
 import org.junit.jupiter.api.Test;
 
 /** guest_memfd creation and binding, memory attributes, private faults and KVM's own copies: every errno path. */
@@ -29,7 +28,7 @@ class GuestMemfdTest {
     static final long LOG = 1;
     static final long READONLY = 2;
     static final long NO_DIRECT_MAP = 4; // KVM_GMEM_NO_DIRECT_MAP as kvmsim numbers it
-    static final long PRIVATE = MemoryAttributes.KVM_MEMORY_ATTRIBUTE_PRIVATE;
+    static final long PRIVATE = kvmsim.domain.abi.MemoryAttribute.KVM_MEMORY_ATTRIBUTE_PRIVATE.value();
 
     private static Errno errno(X86Run.Replayed r, int line) {
         return r.at(line).errno();

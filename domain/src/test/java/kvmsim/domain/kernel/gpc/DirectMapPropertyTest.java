@@ -1,6 +1,5 @@
 package kvmsim.domain.kernel.gpc;
 
-import kvmsim.domain.vm.Gpc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,12 +10,13 @@ import java.util.Map;
 import java.util.Random;
 import kvmsim.domain.audit.Violation;
 import kvmsim.domain.entity.EntityId;
-import kvmsim.domain.policy.Policies;
 import kvmsim.domain.host.Folio;
 import kvmsim.domain.host.HostState;
-import kvmsim.domain.trace.Step.GpcStepKind;
-import kvmsim.domain.vm.VmState;
 import kvmsim.domain.kernel.x86.X86Run;
+import kvmsim.domain.policy.Policies;
+import kvmsim.domain.trace.Step.GpcStepKind;
+import kvmsim.domain.vm.Gpc;
+import kvmsim.domain.vm.VmState;
 import org.junit.jupiter.api.Test;
 
 /**

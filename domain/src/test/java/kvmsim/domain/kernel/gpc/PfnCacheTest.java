@@ -1,6 +1,5 @@
 package kvmsim.domain.kernel.gpc;
 
-import kvmsim.domain.vm.Gpc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,18 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import kvmsim.domain.abi.Errno;
 import kvmsim.domain.audit.Auditor;
 import kvmsim.domain.audit.Violation;
 import kvmsim.domain.entity.EntityId;
-import kvmsim.domain.abi.Errno;
-import kvmsim.domain.policy.Policies;
+import kvmsim.domain.entity.Recorded;
 import kvmsim.domain.host.Folio;
 import kvmsim.domain.host.HostEvent;
 import kvmsim.domain.host.HostState;
-import kvmsim.domain.entity.Recorded;
-import kvmsim.domain.trace.Step.GpcStepKind;
-import kvmsim.domain.vm.VmState;
 import kvmsim.domain.kernel.x86.X86Run;
+import kvmsim.domain.policy.Policies;
+import kvmsim.domain.trace.Step.GpcStepKind;
+import kvmsim.domain.vm.Gpc;
+import kvmsim.domain.vm.VmState;
 import org.junit.jupiter.api.Test;
 
 /** The gfn_to_pfn cache state machine of pfncache.c, and the three gpc-direct-map policies of seed 001. */

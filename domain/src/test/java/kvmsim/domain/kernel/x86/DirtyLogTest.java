@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.engine.StepResult;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.memslot.MemslotState;
 import kvmsim.domain.vcpu.GuestExit;
 import kvmsim.domain.vm.VmEvent;

@@ -7,15 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Emitted;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Reply;
 import kvmsim.domain.vcpu.VcpuCommand;
 import kvmsim.domain.vcpu.VcpuEvent;
 import kvmsim.domain.vcpu.VcpuState;
 import kvmsim.domain.vm.VmCommand;
 import kvmsim.domain.vm.VmEvent;
-import kvmsim.domain.vm.VmState;
 import org.junit.jupiter.api.Test;
 
 /** kvm_flush_remote_tlbs() as a broadcast: request, one answer per vCPU, completion, in that order. */

@@ -1,6 +1,5 @@
 package kvmsim.domain.kernel.x86;
 
-import kvmsim.domain.memslot.Spte;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import kvmsim.domain.abi.Arch;
+import kvmsim.domain.memslot.Spte;
 import kvmsim.domain.vm.VmState;
 import org.junit.jupiter.api.Test;
 
