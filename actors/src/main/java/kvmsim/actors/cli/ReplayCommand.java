@@ -23,7 +23,7 @@ import kvmsim.domain.engine.RunReport;
 import kvmsim.domain.engine.StepResult;
 import kvmsim.domain.engine.TextReport;
 import kvmsim.domain.policy.Policies;
-import kvmsim.domain.trace.Step;
+import kvmsim.domain.trace.NotModelled;
 import kvmsim.domain.trace.TraceSource;
 import kvmsim.journal.store.JournalLocation;
 import kvmsim.journal.trace.TraceFile;
@@ -209,7 +209,7 @@ final class ReplayCommand implements Callable<Integer> {
         } catch (TraceFormatException e) {
             throw new BadInput(e.getMessage());
         }
-        for (Step.NotModelled n : t.notModelled()) {
+        for (NotModelled n : t.notModelled()) {
             throw new BadInput(t.file() + ":" + n.line() + ": " + n.reason());
         }
         return t;

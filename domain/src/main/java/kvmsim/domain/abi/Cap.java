@@ -7,8 +7,8 @@ import java.util.Map;
  * the names their {@code flags} and {@code args} may use in a trace, and the arch that has them.
  */
 public enum Cap implements UapiValue {
-    KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2(168, null, Map.of(), UapiValue.names(ManualDirtyLog.class)),
     KVM_CAP_ARM_MTE(205, Arch.ARM64, Map.of(), Map.of()),
+    KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2(168, null, Map.of(), UapiValue.names(ManualDirtyLog.class)),
     /**
      * The locked-memslot RFC's cap: 206 in v4 and 207 in v5, numbers upstream later gave to other
      * caps, so kvmsim knows it by name; args[1] names how to lock or unlock.

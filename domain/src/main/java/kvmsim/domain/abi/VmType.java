@@ -20,6 +20,11 @@ public enum VmType implements UapiValue {
         return value;
     }
 
+    /** Whether kvmsim models VMs of this type; the confidential-computing types it does not. */
+    public boolean modelled() {
+        return this == KVM_X86_DEFAULT_VM || this == KVM_X86_SW_PROTECTED_VM;
+    }
+
     /** kvm_arch_has_private_mem() on x86: kvm->arch.has_private_mem, set for the SW_PROTECTED, SNP and TDX types. */
     public static boolean hasPrivateMem(String type) {
         return KVM_X86_SW_PROTECTED_VM.name().equals(type) || KVM_X86_SNP_VM.name().equals(type)

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import kvmsim.domain.abi.Arch;
+import kvmsim.domain.abi.Cap;
 import kvmsim.domain.host.HostFeatures;
 import kvmsim.domain.trace.Expect;
 import kvmsim.domain.trace.Step;
@@ -31,13 +32,13 @@ public final class Arm64TraceGenerator {
         long slotSize = 64 * 4096;
         out.add(new Step.HostDecl(meta.get(), "host0", Arch.ARM64, HostFeatures.defaults(Arch.ARM64), false));
         out.add(new Step.CreateVm(meta.get(), "vm0", "host0", Arch.ARM64, null));
-        out.add(new Step.EnableCap(meta.get(), "vm0", "KVM_CAP_ARM_MTE", 0, List.of(0L, 0L, 0L, 0L)));
+        out.add(new Step.EnableCap(meta.get(), "vm0", Cap.KVM_CAP_ARM_MTE, 0, List.of(0L, 0L, 0L, 0L)));
         for (int s = 0; s < slots; s++) {
             out.add(new Step.SetUserMemoryRegion(meta.get(), "vm0", s, 0, s * slotSize, slotSize,
                     0x7f0000000000L + s * slotSize));
         }
         for (int s = 0; s < slots; s += 2) {
-            out.add(new Step.EnableCap(meta.get(), "vm0", "KVM_CAP_ARM_LOCK_USER_MEMORY_REGION", 1,
+            out.add(new Step.EnableCap(meta.get(), "vm0", Cap.KVM_CAP_ARM_LOCK_USER_MEMORY_REGION, 1,
                     List.of((long) s, 3L, 0L, 0L)));
         }
         for (int v = 0; v < vcpus; v++) {

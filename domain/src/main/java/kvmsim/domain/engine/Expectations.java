@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import kvmsim.domain.kernel.Outcome;
 import kvmsim.domain.trace.CheckItem;
+import kvmsim.domain.trace.CheckKey;
 import kvmsim.domain.trace.Expect;
 import kvmsim.domain.trace.Step;
 import kvmsim.domain.vcpu.GuestExit;
@@ -44,10 +45,10 @@ public final class Expectations {
         }
         if (step instanceof Step.Check c) {
             for (CheckItem item : c.items()) {
-                Object actual = item.key().equals("violations") ? new TreeSet<>(brokenSoFar)
-                        : out.observed().get(item.key());
+                Object actual = item.key() == CheckKey.VIOLATIONS ? new TreeSet<>(brokenSoFar)
+                        : out.observed().get(item.key().traceName);
                 if (!same(item.expected(), actual)) {
-                    m.add(new Mismatch(item.key(), show(item.expected()), show(actual)));
+                    m.add(new Mismatch(item.key().traceName, show(item.expected()), show(actual)));
                 }
             }
         }

@@ -18,6 +18,7 @@ import kvmsim.domain.entity.Reply;
 import kvmsim.domain.kernel.Kernel;
 import kvmsim.domain.kernel.Outcome;
 import kvmsim.domain.policy.Policies;
+import kvmsim.domain.trace.Ops;
 import kvmsim.domain.trace.Step;
 import kvmsim.domain.trace.TraceSource;
 
@@ -71,7 +72,7 @@ public final class Replay {
                 events[0]++;
                 listener.event(path, rec);
             });
-            Outcome out = new Kernel(gw, policies).apply(step);
+            Outcome out = Ops.apply(new Kernel(gw, policies), step);
             revealed.addAll(auditor.endStep(step.line()));
             List<Mismatch> mismatches = Expectations.judge(step, out, auditor.brokenIds());
             mismatchCount += mismatches.size();

@@ -3,6 +3,7 @@ package kvmsim.domain.engine;
 import java.util.ArrayList;
 import java.util.List;
 import kvmsim.domain.abi.Arch;
+import kvmsim.domain.abi.Pages;
 import kvmsim.domain.host.HostFeatures;
 import kvmsim.domain.trace.Expect;
 import kvmsim.domain.trace.Step;
@@ -24,7 +25,7 @@ public final class ShootdownSetup {
             steps.add(new Step.CreateVcpu(meta(steps), "vm0", i));
             steps.add(new Step.Run(meta(steps), "vm0", i));
             steps.add(new Step.GuestAccess(meta(steps), "vm0", i, kvmsim.domain.vcpu.GuestAccessKind.WRITE,
-                    (long) (i % 256) << 12));
+                    Pages.addressOf(i % 256)));
         }
         return new Trace("shootdown-" + vcpus + "-vcpus", steps);
     }

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.Pages;
 import kvmsim.domain.entity.Decision;
 import kvmsim.domain.entity.Event;
 import kvmsim.domain.host.HostCommand.*;
@@ -56,7 +57,7 @@ final class GuestMemfdFolios {
     // with PG_private set before it is unlocked
     private static Decision kvmGmemGetPfn(HostState s, GmemGetPfn g) {
         GmemInode inode = s.gmem().get(g.gmem());
-        if (inode == null || Long.compareUnsigned(g.index(), inode.size() >>> 12) >= 0) {
+        if (inode == null || Long.compareUnsigned(g.index(), Pages.count(inode.size())) >= 0) {
             return Decision.reject(Errno.EFAULT);
         }
         if (inode.pages().containsKey(g.index())) {

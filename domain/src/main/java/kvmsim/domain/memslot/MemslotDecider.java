@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import kvmsim.domain.abi.Arm64Abi;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.Pages;
 import kvmsim.domain.entity.Decision;
 import kvmsim.domain.entity.Event;
 import kvmsim.domain.memslot.MemslotCommand.*;
@@ -49,7 +50,7 @@ public final class MemslotDecider {
             }
         }
         if (p.change() != MemslotChange.KVM_MR_DELETE) {
-            long ipaPages = 1L << (Arm64Abi.KVM_PHYS_SHIFT - 12);
+            long ipaPages = Pages.pagesIn(Arm64Abi.KVM_PHYS_SHIFT);
             long end = p.geometry().baseGfn() + p.geometry().npages();
             if (Long.compareUnsigned(end, ipaPages) > 0) {
                 return Decision.reject(Errno.EFAULT);

@@ -1,9 +1,8 @@
 package kvmsim.domain.trace;
 
 /**
- * One key of a CHECK with its expected value: a {@code java.util.Set<String>} for pending_ops,
- * caps and violations; a String or null for locked; a Boolean for dirty_logging; a
- * {@code java.util.Map<String, Boolean>} for page.
+ * One key of a CHECK with its expected value, of the Java type its {@link CheckKey#value} says:
+ * a set of names, a String or null, a Boolean, a list of page indexes, or a map of properties.
  */
-public record CheckItem(String key, Object expected) {
+public record CheckItem(CheckKey key, Object expected) {
 }

@@ -1,6 +1,5 @@
 package kvmsim.domain.trace;
 
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -36,7 +35,7 @@ public record Trace(String file, List<Step> steps) implements TraceSource {
         Set<String> ids = new HashSet<>();
         if (step instanceof Step.Check c) {
             for (CheckItem i : c.items()) {
-                if (i.key().equals("violations") && i.expected() instanceof Collection<?> listed) {
+                if (i.key() == CheckKey.VIOLATIONS && i.expected() instanceof Collection<?> listed) {
                     listed.forEach(x -> ids.add(x.toString()));
                 }
             }
@@ -45,13 +44,7 @@ public record Trace(String file, List<Step> steps) implements TraceSource {
     }
 
     @Override
-    public List<Step.NotModelled> notModelled() {
-        List<Step.NotModelled> out = new ArrayList<>();
-        for (Step s : steps) {
-            if (s instanceof Step.NotModelled n) {
-                out.add(n);
-            }
-        }
-        return out;
+    public List<NotModelled> notModelled() {
+        return TraceRules.notModelledIn(steps);
     }
 }

@@ -22,7 +22,7 @@ public interface TraceSource {
     Set<String> expectedViolations();
 
     /** The steps whose model is not built yet; a replay refuses a trace that has any. */
-    List<Step.NotModelled> notModelled();
+    List<NotModelled> notModelled();
 
     /** The steps in file order; each call starts from the first. */
     Iterable<Step> steps();

@@ -17,6 +17,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.MemslotFlag;
+import kvmsim.domain.abi.Pages;
+import kvmsim.domain.abi.UapiValue;
+import kvmsim.domain.abi.VmType;
 import kvmsim.journal.io.LineReader;
 
 /**
@@ -36,7 +40,6 @@ public final class StraceImporter {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern VCPU_PATH = Pattern.compile("anon_inode:kvm-vcpu:(\\d+)");
     private static final Pattern IOC = Pattern.compile("_IOC\\((.*)\\)");
-    private static final long PAGE = 4096;
     /** Results that say more about the moment of the call than about KVM (trace-format.md). */
     private static final Set<String> NOT_JUDGED = Set.of("EINTR", "EAGAIN", "ERESTARTSYS", "ERESTARTNOINTR",
             "ERESTARTNOHAND", "ERESTART_RESTARTBLOCK");
@@ -45,9 +48,7 @@ public final class StraceImporter {
      * memory-fault exit, EIO, EHWPOISON, ...) come from what the guest did, which strace does not show.
      */
     private static final Set<String> RUN_JUDGED = Set.of("ENOEXEC");
-    private static final Map<String, Long> MEMSLOT_FLAGS = Map.of("KVM_MEM_LOG_DIRTY_PAGES", 1L,
-            "KVM_MEM_READONLY", 2L, "KVM_MEM_GUEST_MEMFD", 4L);
-    private static final List<String> X86_VM_TYPES = List.of("KVM_X86_DEFAULT_VM", "KVM_X86_SW_PROTECTED_VM");
+    private static final Map<String, Long> MEMSLOT_FLAGS = UapiValue.names(MemslotFlag.class);
 
     private enum FdKind { SYSTEM, VM, VCPU }
 
@@ -291,11 +292,12 @@ public final class StraceImporter {
         ObjectNode step = JSON.createObjectNode().put("op", "KVM_CREATE_VM").put("vm", "vm" + vms).put("arch", archName());
         long type = arg == null ? 0 : number(arg, "the VM type");
         if (arch == Arch.X86_64) {
-            if (type < 0 || type >= X86_VM_TYPES.size()) {
+            VmType t = UapiValue.byValue(VmType.class, type);
+            if (t == null || !t.modelled()) {
                 return null; // a confidential-computing type kvmsim does not model: pass it through
             }
-            if (type != 0) {
-                step.put("type", X86_VM_TYPES.get((int) type));
+            if (t != VmType.KVM_X86_DEFAULT_VM) {
+                step.put("type", t.name());
             }
         } else if (type != 0) {
             comment("KVM_CREATE_VM type 0x" + Long.toHexString(type) + " (IPA size) is not modelled: the VM gets "
@@ -409,7 +411,7 @@ public final class StraceImporter {
             return;
         }
         // do_mmap() maps whole pages; MAP_FIXED replaces what was there (MAP_FIXED_NOREPLACE does not)
-        long pages = (length + PAGE - 1) & ~(PAGE - 1);
+        long pages = (length + Pages.PAGE_SIZE - 1) & ~(Pages.PAGE_SIZE - 1);
         comment(source);
         if (hasFlag(flags, "MAP_FIXED")) {
             ObjectNode unmap = JSON.createObjectNode().put("op", "MUNMAP").put("hva", hex(r.value()));

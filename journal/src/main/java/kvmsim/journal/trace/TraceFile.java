@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import kvmsim.domain.abi.Arch;
+import kvmsim.domain.trace.NotModelled;
 import kvmsim.domain.trace.Step;
 import kvmsim.domain.trace.TraceSource;
 import kvmsim.journal.io.LineReader;
@@ -23,11 +24,11 @@ public final class TraceFile implements TraceSource {
     private final Path path;
     private final Map<String, String> policy;
     private final Set<String> expectedViolations;
-    private final List<Step.NotModelled> notModelled;
+    private final List<NotModelled> notModelled;
     private final Map<String, Arch> hostArchs;
 
     TraceFile(Path path, Map<String, String> policy, Set<String> expectedViolations,
-            List<Step.NotModelled> notModelled, Map<String, Arch> hostArchs) {
+            List<NotModelled> notModelled, Map<String, Arch> hostArchs) {
         this.path = path;
         this.policy = Map.copyOf(policy);
         this.expectedViolations = Set.copyOf(expectedViolations);
@@ -51,7 +52,7 @@ public final class TraceFile implements TraceSource {
     }
 
     @Override
-    public List<Step.NotModelled> notModelled() {
+    public List<NotModelled> notModelled() {
         return notModelled;
     }
 
@@ -63,8 +64,7 @@ public final class TraceFile implements TraceSource {
     public Iterable<Step> steps() {
         return () -> new Iterator<>() {
             private final ArrayDeque<Step> ready = new ArrayDeque<>();
-            private final TraceParser.Builder builder = new TraceParser.Builder(new TraceParser.Summary(), hostArchs,
-                    ready::add);
+            private final TraceParser.Builder builder = new TraceParser.Builder(hostArchs, ready::add);
             private LineReader reader = openReader();
 
             @Override

@@ -3,6 +3,7 @@ package kvmsim.domain.host.pkvm;
 import java.util.ArrayList;
 import java.util.List;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.Pages;
 import kvmsim.domain.entity.Decision;
 import kvmsim.domain.entity.Event;
 import kvmsim.domain.host.HostCommand.HostMemAbort;
@@ -80,7 +81,7 @@ public final class MemProtect {
 
     // pfn_range_is_valid(): inside the host's IPA space, without wrapping
     private static boolean pfnRangeIsValid(long pfn, long nr) {
-        long limit = 1L << (KvmPte.IA_BITS - 12);
+        long limit = Pages.pagesIn(KvmPte.IA_BITS);
         return Long.compareUnsigned(pfn, limit) < 0 && Long.compareUnsigned(limit - pfn, nr) >= 0;
     }
 
@@ -95,7 +96,7 @@ public final class MemProtect {
 
     // __host_check_page_state_range()
     private Errno hostCheck(long pfn, long nr, PageState want) {
-        Errno e = checkRangeAllowedMemory(pfn << 12, (pfn + nr) << 12);
+        Errno e = checkRangeAllowedMemory(Pages.addressOf(pfn), Pages.addressOf(pfn + nr));
         if (e != null) {
             return e;
         }
@@ -133,7 +134,7 @@ public final class MemProtect {
     // (host_stage2_idmap_locked() with pkvm_mkstate(PKVM_HOST_MEM_PROT, state)); anything but the
     // default mapping is page-granular (host_stage2_force_pte_cb())
     private void hostSetState(long pfn, long nr, PageState state) {
-        Errno e = host.map(pfn << 12, nr << 12, KvmPte.withState(HOST_MEM_ATTR, state), state != PageState.OWNED);
+        Errno e = host.map(Pages.addressOf(pfn), Pages.addressOf(nr), KvmPte.withState(HOST_MEM_ATTR, state), state != PageState.OWNED);
         drain();
         warnOn(e, "host_stage2_idmap_locked");
     }
@@ -150,8 +151,8 @@ public final class MemProtect {
     // host_stage2_set_owner_locked(): 5.15's set_owner with force_pte, one annotation per page
     private void hostSetOwner(long pfn, long nr, long ownerId) {
         long annotation = enc.annotation(ownerId);
-        events.add(new PkvmOwnerSet(pfn << 12, nr << 12, ownerId, annotation, enc.bits));
-        Errno e = host.setOwner(pfn << 12, nr << 12, annotation, true);
+        events.add(new PkvmOwnerSet(Pages.addressOf(pfn), Pages.addressOf(nr), ownerId, annotation, enc.bits));
+        Errno e = host.setOwner(Pages.addressOf(pfn), Pages.addressOf(nr), annotation, true);
         drain();
         warnOn(e, "host_stage2_set_owner_locked");
     }
@@ -305,7 +306,7 @@ public final class MemProtect {
         if (!pfnRangeIsValid(pfn, 1)) {
             return Errno.EINVAL;
         }
-        Errno e = checkRangeAllowedMemory(pfn << 12, (pfn + 1) << 12);
+        Errno e = checkRangeAllowedMemory(Pages.addressOf(pfn), Pages.addressOf(pfn + 1));
         if (e != null) {
             return e;
         }
@@ -378,7 +379,7 @@ public final class MemProtect {
     // someone else is -EEXIST from kvm_pgtable_stage2_find_range(), where 5.13 BUG()s and later
     // kernels (-EPERM from host_stage2_adjust_range()) inject an abort into the host: denied (EPERM).
     private Errno handleHostMemAbort(long pfn, Access access) {
-        long addr = pfn << 12;
+        long addr = Pages.addressOf(pfn);
         if (!pfnRangeIsValid(pfn, 1)) {
             return Errno.EPERM; // beyond the PA range: the host cannot make such an access
         }

@@ -2,6 +2,7 @@ package kvmsim.domain.host.pkvm;
 
 import java.util.HashMap;
 import java.util.Map;
+import kvmsim.domain.abi.Pages;
 import kvmsim.domain.host.HostEvent.*;
 
 /**
@@ -41,7 +42,7 @@ public record PkvmState(OwnerEncoding encoding, HostStage2 hostStage2, Map<Long,
 
     /** host_get_page_state(): an invalid non-zero PTE is another owner's; a zero PTE is the host's, lazily. */
     public PageState hostState(long pfn) {
-        long pte = hostStage2.leaf(pfn << 12).pte();
+        long pte = hostStage2.leaf(Pages.addressOf(pfn)).pte();
         if (!KvmPte.valid(pte) && pte != 0) {
             return PageState.NOPAGE;
         }
@@ -68,7 +69,7 @@ public record PkvmState(OwnerEncoding encoding, HostStage2 hostStage2, Map<Long,
 
     /** The owner id the host stage-2 records for the page (0, the host, for a valid or zero PTE). */
     public long owner(long pfn) {
-        long pte = hostStage2.leaf(pfn << 12).pte();
+        long pte = hostStage2.leaf(Pages.addressOf(pfn)).pte();
         return KvmPte.valid(pte) ? ID_HOST : encoding.owner(pte);
     }
 

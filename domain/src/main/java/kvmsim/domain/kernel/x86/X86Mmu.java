@@ -60,8 +60,10 @@ public final class X86Mmu {
         }
     }
 
-    /** kvm_mmu_max_gfn() with 52-bit guest physical addresses (shadow paging; confirmed on Linux 6.18). */
-    public static final long MAX_GFN = (1L << (52 - 12)) - 1;
+    /** The guest physical address width of kvm_mmu_max_gfn() under shadow paging (confirmed on Linux 6.18). */
+    public static final int MAX_GPA_BITS = 52;
+    /** kvm_mmu_max_gfn(). */
+    public static final long MAX_GFN = Pages.pagesIn(MAX_GPA_BITS) - 1;
 
     // kvm_arch_prepare_memory_region() (x86): a new or moved slot must end below kvm_mmu_max_gfn()
     public static Errno kvmArchPrepareMemoryRegion(MemslotChange change, SlotGeometry slot) {

@@ -42,7 +42,7 @@ class PkvmGuestVmTest {
         steps.add(new Step.PkvmHypercall(meta(10), "host0", Hvc.HOST_DONATE_HYP, Hyp.PFN, 1));
         steps.add(new Step.HostMemAbort(meta(11), "host0", Hyp.PFN, Access.READ));
         steps.add(new Step.Check(meta(12), null, null, null, null, null, "host0", 1L << 27,
-                List.of(new kvmsim.domain.trace.CheckItem("owner", "host"))));
+                List.of(new kvmsim.domain.trace.CheckItem(kvmsim.domain.trace.CheckKey.OWNER, "host"))));
         RunRecorder rec = new RunRecorder();
         Replay.run("r", new Trace("t", steps), Policies.defaults(), new ReferenceEngine(), false, rec);
         assertEquals(List.of("0", "0", "0", "0", "-EBADF", "-EINVAL", "0", "0", "mapped", "0", "denied", "0"),

@@ -131,7 +131,7 @@ public final class X86Run {
     }
 
     X86Run enableManualProtect(long options) {
-        steps.add(new Step.EnableCap(meta(), "vm0", "KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2", 0,
+        steps.add(new Step.EnableCap(meta(), "vm0", kvmsim.domain.abi.Cap.KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, 0,
                 List.of(options, 0L, 0L, 0L)));
         return this;
     }

@@ -1,6 +1,7 @@
-package kvmsim.domain.kernel;
+package kvmsim.domain.trace;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import kvmsim.domain.abi.Pages;
@@ -9,11 +10,11 @@ import kvmsim.domain.host.Folio;
 import kvmsim.domain.host.HostPage;
 import kvmsim.domain.host.HostState;
 import kvmsim.domain.host.pkvm.PkvmState;
+import kvmsim.domain.kernel.Entity;
+import kvmsim.domain.kernel.Outcome;
 import kvmsim.domain.memslot.MemslotState;
 import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.memslot.Spte;
-import kvmsim.domain.trace.CheckItem;
-import kvmsim.domain.trace.Step;
 import kvmsim.domain.vcpu.TlbEntry;
 import kvmsim.domain.vcpu.VcpuState;
 import kvmsim.domain.vm.Gpc;
@@ -36,41 +37,34 @@ public final class Checks {
     public static Outcome observe(Gateway gw, Step.Check c) {
         Map<String, Object> observed = new LinkedHashMap<>();
         for (CheckItem item : c.items()) {
-            if (!item.key().equals("violations")) {
-                observed.put(item.key(), read(gw, c, item.key()));
+            if (item.key() != CheckKey.VIOLATIONS) {
+                observed.put(item.key().traceName, read(gw, c, item.key()));
             }
         }
         return Outcome.observed(observed);
+    }
+
+    /** The hypervisor's view of a page: its owner in the host stage-2, the host's and the hyp's state. */
+    private static Object readPkvm(HostState host, long pfn, CheckKey key) {
+        PkvmState p = host.pkvm();
+        if (p == null) {
+            return NO_PKVM;
+        }
+        if (Long.compareUnsigned(pfn, kvmsim.domain.host.pkvm.KvmPte.IA_LIMIT >>> Pages.PAGE_SHIFT) >= 0) {
+            return BEYOND_IPA; // the host stage-2 translates nothing there
+        }
+        if (key == CheckKey.OWNER) {
+            long id = p.owner(pfn);
+            return id == PkvmState.ID_HOST ? "host" : id == PkvmState.ID_HYP ? "hyp"
+                    : id == PkvmState.ID_GUEST ? "guest" : "<owner id " + id + ">";
+        }
+        return (key == CheckKey.HOST_STATE ? p.hostState(pfn) : p.hypState(pfn)).name();
     }
 
     /**
      * The page behind a private gfn of a guest_memfd slot is its folio, which may be gone from the
      * direct map (one never allocated is not gone); every other page is VMM memory, always mapped.
      */
-    /** The hypervisor's view of a page: its owner in the host stage-2, the host's and the hyp's state. */
-    private static Object readPkvm(HostState host, long pfn, String key) {
-        PkvmState p = host.pkvm();
-        if (p == null) {
-            return NO_PKVM;
-        }
-        if (Long.compareUnsigned(pfn, kvmsim.domain.host.pkvm.KvmPte.IA_LIMIT >>> 12) >= 0) {
-            return BEYOND_IPA; // the host stage-2 translates nothing there
-        }
-        switch (key) {
-            case "owner": {
-                long id = p.owner(pfn);
-                return id == PkvmState.ID_HOST ? "host" : id == PkvmState.ID_HYP ? "hyp"
-                        : id == PkvmState.ID_GUEST ? "guest" : "<owner id " + id + ">";
-            }
-            case "host_state":
-                return p.hostState(pfn).name();
-            case "hyp_state":
-                return p.hypState(pfn).name();
-            default:
-                throw new IllegalArgumentException("CHECK key not modelled: " + key);
-        }
-    }
-
     private static boolean inDirectMap(HostState host, VmState vm, SlotGeometry g, long gfn) {
         if (!g.hasGmem() || !vm.isPrivate(gfn)) {
             return true;
@@ -79,7 +73,7 @@ public final class Checks {
         return f == null || f.directMap();
     }
 
-    private static Object read(Gateway gw, Step.Check c, String key) {
+    private static Object read(Gateway gw, Step.Check c, CheckKey key) {
         if (c.host() != null) {
             return readPkvm(Entity.host(gw, c.host()), c.pfn(), key);
         }
@@ -87,33 +81,30 @@ public final class Checks {
         if (!vm.created()) {
             return NO_SUCH_VM;
         }
-        switch (key) {
-            case "pending_ops": {
+        return switch (key) {
+            case PENDING_OPS -> {
                 TreeSet<String> ops = new TreeSet<>();
                 vm.pendingOps().forEach(op -> ops.add(op.name()));
-                return ops;
+                yield ops;
             }
-            case "caps":
-                return new TreeSet<>(vm.caps());
-            case "locked":
-            case "dirty_logging":
-            case "dirty_pages": {
+            case CAPS -> new TreeSet<>(vm.caps());
+            case LOCKED, DIRTY_LOGGING, DIRTY_PAGES -> {
                 MemslotState slot = Entity.slot(gw, c.vm(), c.slot());
                 if (!slot.present()) {
-                    return NO_SUCH_SLOT;
+                    yield NO_SUCH_SLOT;
                 }
-                if (key.equals("locked")) {
-                    return slot.locked() ? slot.lock().name() : null;
-                } else if (key.equals("dirty_logging")) {
-                    return slot.geometry().logsDirtyPages();
+                if (key == CheckKey.LOCKED) {
+                    yield slot.locked() ? slot.lock().name() : null;
+                } else if (key == CheckKey.DIRTY_LOGGING) {
+                    yield slot.geometry().logsDirtyPages();
                 }
-                return slot.dirtyTracked() ? slot.dirtyBitmap().pages() : java.util.List.of();
+                yield slot.dirtyTracked() ? slot.dirtyBitmap().pages() : List.of();
             }
-            case "spte": {
+            case SPTE -> {
                 long gfn = Pages.pageOf(c.gpa());
                 SlotGeometry g = vm.slotForGfn(gfn);
                 if (g == null) {
-                    return NOT_IN_A_MEMSLOT;
+                    yield NOT_IN_A_MEMSLOT;
                 }
                 Spte spte = Entity.slot(gw, c.vm(), g.slot()).spte(gfn);
                 Map<String, Boolean> m = new LinkedHashMap<>();
@@ -122,21 +113,21 @@ public final class Checks {
                 m.put("mmu_writable", spte != null && spte.mmuWritable());
                 m.put("host_writable", spte != null && spte.hostWritable());
                 m.put("access_tracked", spte != null && spte.accessTracked());
-                return m;
+                yield m;
             }
-            case "tlb": {
+            case TLB -> {
                 VcpuState v = Entity.vcpu(gw, c.vm(), c.vcpu());
                 if (!v.created()) {
-                    return NO_SUCH_VCPU;
+                    yield NO_SUCH_VCPU;
                 }
                 TlbEntry e = v.tlbEntry(Pages.pageOf(c.gpa()));
-                return e == null ? null : Map.of("writable", e.writable());
+                yield e == null ? null : Map.of("writable", e.writable());
             }
-            case "page": {
+            case PAGE -> {
                 long gfn = Pages.pageOf(c.gpa());
                 SlotGeometry g = vm.slotForGfn(gfn);
                 if (g == null) {
-                    return NOT_IN_A_MEMSLOT;
+                    yield NOT_IN_A_MEMSLOT;
                 }
                 HostState host = Entity.host(gw, vm.host());
                 HostPage page = host.page(Pages.pageOf(g.gfnToHva(gfn)));
@@ -144,17 +135,18 @@ public final class Checks {
                 m.put("mte_tagged", page.mteTagged());
                 m.put("pinned", page.pins() > 0);
                 m.put("direct_map", inDirectMap(host, vm, g, gfn));
-                return m;
+                yield m;
             }
-            case "cache": {
+            case CACHE -> {
                 Gpc gpc = vm.gpc(c.gpc());
                 Map<String, Boolean> m = new LinkedHashMap<>();
                 m.put("active", gpc.active());
                 m.put("valid", gpc.valid());
-                return m;
+                yield m;
             }
-            default:
-                throw new IllegalArgumentException("CHECK key not modelled: " + key);
-        }
+            // the host selector's keys were read above; violations are the auditor's, read by the engine
+            case OWNER, HOST_STATE, HYP_STATE, VIOLATIONS -> throw new IllegalArgumentException(
+                    "CHECK " + key.traceName + " needs its own selector");
+        };
     }
 }

@@ -1,0 +1,36 @@
+package kvmsim.domain.kernel.host;
+
+import kvmsim.domain.abi.Arch;
+import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.Pages;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.Gateway;
+import kvmsim.domain.host.HostCommand;
+import kvmsim.domain.kernel.x86.X86Mmu;
+import kvmsim.domain.memslot.SlotGeometry;
+import kvmsim.domain.vm.VmState;
+
+/** What the VMM process does to guest memory by itself, through its own mapping. */
+public final class VmmProcess {
+
+    private VmmProcess() {
+    }
+
+    // the VMM's own store into guest memory: gpa -> memslot -> hva, then the host's page tables
+    public static Errno userspaceWrite(Gateway gw, VmState vm, long gpa, long length) {
+        if (length == 0) {
+            return null;
+        }
+        SlotGeometry g = vm.slotForGfn(Pages.pageOf(gpa));
+        long lastGfn = Pages.pageOf(gpa + length - 1);
+        if (g == null || Pages.addOverflows(gpa, length - 1) || !g.containsGfn(lastGfn)) {
+            return Errno.EFAULT; // kvmsim: the VMM can only address guest memory through one memslot
+        }
+        long hva = g.gfnToHva(Pages.pageOf(gpa)) + (gpa & (Pages.PAGE_SIZE - 1));
+        Errno e = gw.send(EntityId.host(vm.host()), new HostCommand.UserspaceWrite(hva, length)).errno();
+        if (e == null && vm.arch() == Arch.X86_64) {
+            X86Mmu.hostPagesReplaced(gw, vm, gpa, length);
+        }
+        return e;
+    }
+}
