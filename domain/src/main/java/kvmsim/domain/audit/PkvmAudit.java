@@ -7,10 +7,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.host.HostEvent;
-import kvmsim.domain.host.pkvm.HostStage2;
-import kvmsim.domain.host.pkvm.KvmPte;
-import kvmsim.domain.host.pkvm.OwnerEncoding;
-import kvmsim.domain.host.pkvm.PkvmState;
+import kvmsim.domain.host.HostStage2;
+import kvmsim.domain.host.KvmPte;
+import kvmsim.domain.host.OwnerEncoding;
+import kvmsim.domain.host.PkvmState;
 
 /**
  * The pKVM invariants (design.md; kvm-semantics.md 4.3), from the host's events alone:

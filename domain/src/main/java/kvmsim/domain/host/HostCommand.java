@@ -99,7 +99,7 @@ public sealed interface HostCommand extends EntityCommand {
     }
 
     /** handle_host_mem_abort(): the host touched {@code pfn} and its stage-2 has no mapping that allows it. */
-    record HostMemAbort(long pfn, kvmsim.domain.host.pkvm.Access access) implements PkvmCommand {
+    record HostMemAbort(long pfn, kvmsim.domain.host.Access access) implements PkvmCommand {
     }
 
     /** kvm_pgtable_stage2_set_owner() on the host stage-2. */
@@ -107,7 +107,7 @@ public sealed interface HostCommand extends EntityCommand {
     }
 
     /** A page-range hypercall of the host (or the hypervisor's pin/unpin) on [pfn, pfn+nrPages). */
-    record PkvmCall(kvmsim.domain.host.pkvm.Hvc hvc, long pfn, long nrPages) implements PkvmCommand {
+    record PkvmCall(kvmsim.domain.host.Hvc hvc, long pfn, long nrPages) implements PkvmCommand {
     }
 
     /** __pkvm_host_share_guest(pfn, gfn, 1, vcpu, RWX). */

@@ -9,8 +9,6 @@ import kvmsim.domain.entity.Decision;
 import kvmsim.domain.entity.Event;
 import kvmsim.domain.host.HostCommand.*;
 import kvmsim.domain.host.HostEvent.*;
-import kvmsim.domain.host.pkvm.HostMemory;
-import kvmsim.domain.host.pkvm.MemProtect;
 
 /** decide/evolve for the host kernel and the VMM process. */
 public final class HostDecider {

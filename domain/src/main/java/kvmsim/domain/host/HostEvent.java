@@ -130,7 +130,7 @@ public sealed interface HostEvent extends Event {
     }
 
     /** __hyp_set_page_state_range(): the hypervisor's view of these pages. */
-    record HypPageStateSet(long pfn, long nrPages, kvmsim.domain.host.pkvm.PageState state) implements PkvmEvent {
+    record HypPageStateSet(long pfn, long nrPages, kvmsim.domain.host.PageState state) implements PkvmEvent {
     }
 
     /** The FF-A proxy's record of the pages the host shares with the secure world (ffa.c). */

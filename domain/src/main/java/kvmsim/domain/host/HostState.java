@@ -8,8 +8,6 @@ import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.Pages;
 import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.EntityState;
-import kvmsim.domain.host.pkvm.OwnerEncoding;
-import kvmsim.domain.host.pkvm.PkvmState;
 
 /**
  * The host kernel and the VMM process on it: the VMM's VMAs, RLIMIT_MEMLOCK and mm->locked_vm,

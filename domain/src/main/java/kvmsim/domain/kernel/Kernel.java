@@ -1,8 +1,6 @@
 package kvmsim.domain.kernel;
 
 import kvmsim.domain.entity.Gateway;
-import kvmsim.domain.kernel.gpc.PfnCache;
-import kvmsim.domain.policy.DirectMapPolicy;
 import kvmsim.domain.policy.Policies;
 
 /**
@@ -14,12 +12,10 @@ public final class Kernel {
 
     private final Gateway gw;
     private final Policies policies;
-    private final PfnCache pfnCache;
 
     public Kernel(Gateway gw, Policies policies) {
         this.gw = gw;
         this.policies = policies;
-        this.pfnCache = new PfnCache(gw, DirectMapPolicy.of(policies));
     }
 
     public Gateway gw() {
@@ -28,10 +24,5 @@ public final class Kernel {
 
     public Policies policies() {
         return policies;
-    }
-
-    /** The VM's gfn_to_pfn caches, as the run's gpc-direct-map policy has them treat guest_memfd pages. */
-    public PfnCache pfnCache() {
-        return pfnCache;
     }
 }

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import kvmsim.domain.abi.Cap;
-import kvmsim.domain.host.pkvm.PageState;
+import kvmsim.domain.host.PageState;
 import kvmsim.domain.vm.PendingOp;
 
 /**

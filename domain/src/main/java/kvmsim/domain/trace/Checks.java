@@ -9,7 +9,7 @@ import kvmsim.domain.entity.Gateway;
 import kvmsim.domain.host.Folio;
 import kvmsim.domain.host.HostPage;
 import kvmsim.domain.host.HostState;
-import kvmsim.domain.host.pkvm.PkvmState;
+import kvmsim.domain.host.PkvmState;
 import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.kernel.Outcome;
 import kvmsim.domain.memslot.MemslotState;
@@ -50,7 +50,7 @@ public final class Checks {
         if (p == null) {
             return NO_PKVM;
         }
-        if (Long.compareUnsigned(pfn, kvmsim.domain.host.pkvm.KvmPte.IA_LIMIT >>> Pages.PAGE_SHIFT) >= 0) {
+        if (Long.compareUnsigned(pfn, kvmsim.domain.host.KvmPte.IA_LIMIT >>> Pages.PAGE_SHIFT) >= 0) {
             return BEYOND_IPA; // the host stage-2 translates nothing there
         }
         if (key == CheckKey.OWNER) {

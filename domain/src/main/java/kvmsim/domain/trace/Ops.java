@@ -20,26 +20,27 @@ import kvmsim.domain.abi.MemslotFlag;
 import kvmsim.domain.abi.UapiValue;
 import kvmsim.domain.abi.VmType;
 import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.host.Access;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.host.HostFeatures;
-import kvmsim.domain.host.pkvm.Access;
-import kvmsim.domain.host.pkvm.Hvc;
-import kvmsim.domain.host.pkvm.OwnerEncoding;
+import kvmsim.domain.host.Hvc;
+import kvmsim.domain.host.OwnerEncoding;
 import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.kernel.Kernel;
 import kvmsim.domain.kernel.Outcome;
 import kvmsim.domain.kernel.arm64.GuestAbort;
 import kvmsim.domain.kernel.arm64.VcpuIoctls;
 import kvmsim.domain.kernel.gmem.GuestMemfd;
-import kvmsim.domain.kernel.gmem.SetMemoryAttributes;
 import kvmsim.domain.kernel.host.VmmProcess;
 import kvmsim.domain.kernel.kvm.DirtyLogIoctls;
 import kvmsim.domain.kernel.kvm.EnableCap;
 import kvmsim.domain.kernel.kvm.KvmReadWriteGuest;
+import kvmsim.domain.kernel.kvm.SetMemoryAttributes;
 import kvmsim.domain.kernel.kvm.VmIoctls;
+import kvmsim.domain.kernel.mmu.PageFault;
+import kvmsim.domain.kernel.mmu.PfnCache;
+import kvmsim.domain.kernel.mmu.X86Mmu;
 import kvmsim.domain.kernel.pkvm.GuestShare;
-import kvmsim.domain.kernel.x86.PageFault;
-import kvmsim.domain.kernel.x86.X86Mmu;
 import kvmsim.domain.vcpu.GuestAccessKind;
 import kvmsim.domain.vm.KvmSetMemoryRegion;
 import kvmsim.domain.vm.VmState;
@@ -413,7 +414,7 @@ public final class Ops {
     public static final Op<Step.GpcActivate> KVM_GPC_ACTIVATE = op("KVM_GPC_ACTIVATE", Step.GpcActivate.class)
             .fields(VM, req("gpc", ID), req("gpa", U64), req("length", U64))
             .parse(a -> new Step.GpcActivate(a.meta(), a.str("vm"), a.str("gpc"), a.u64("gpa"), a.u64("length")))
-            .onVm((k, vm, s) -> Outcome.of(k.pfnCache().activate(vm, s.gpc(), s.gpa(), s.length())))
+            .onVm((k, vm, s) -> Outcome.of(PfnCache.of(k).activate(vm, s.gpc(), s.gpa(), s.length())))
             .x86Only(GPC_ON_X86)
             .done();
 
@@ -427,13 +428,13 @@ public final class Ops {
     }
 
     public static final Op<Step.GpcStep> KVM_GPC_REFRESH = gpc(Step.GpcStepKind.REFRESH,
-            (k, vm, s) -> Outcome.of(k.pfnCache().refresh(vm, s.gpc())));
+            (k, vm, s) -> Outcome.of(PfnCache.of(k).refresh(vm, s.gpc())));
     public static final Op<Step.GpcStep> KVM_GPC_DEACTIVATE = gpc(Step.GpcStepKind.DEACTIVATE, (k, vm, s) -> {
-        k.pfnCache().deactivate(vm, s.gpc());
+        PfnCache.of(k).deactivate(vm, s.gpc());
         return Outcome.OK; // kvm_gpc_deactivate() returns void
     });
     public static final Op<Step.GpcStep> KVM_GPC_ACCESS = gpc(Step.GpcStepKind.ACCESS,
-            (k, vm, s) -> Outcome.of(k.pfnCache().access(vm, s.gpc())));
+            (k, vm, s) -> Outcome.of(PfnCache.of(k).access(vm, s.gpc())));
 
     // ---- pKVM ----
 

@@ -139,7 +139,7 @@ public sealed interface Step {
     }
 
     /** PKVM_HOST_SHARE_HYP and the other page-range hypercalls of pKVM, on [pfn, pfn + nrPages). */
-    record PkvmHypercall(StepMeta meta, String host, kvmsim.domain.host.pkvm.Hvc hvc, long pfn, long nrPages)
+    record PkvmHypercall(StepMeta meta, String host, kvmsim.domain.host.Hvc hvc, long pfn, long nrPages)
             implements Step, OnPkvmHost {
     }
 
@@ -151,7 +151,7 @@ public sealed interface Step {
     record Stage2SetOwner(StepMeta meta, String host, long addr, long size, long ownerId) implements Step, OnPkvmHost {
     }
 
-    record HostMemAbort(StepMeta meta, String host, long pfn, kvmsim.domain.host.pkvm.Access access) implements Step, OnPkvmHost {
+    record HostMemAbort(StepMeta meta, String host, long pfn, kvmsim.domain.host.Access access) implements Step, OnPkvmHost {
     }
 
 }

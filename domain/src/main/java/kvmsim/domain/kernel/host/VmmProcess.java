@@ -6,7 +6,7 @@ import kvmsim.domain.abi.Pages;
 import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Gateway;
 import kvmsim.domain.host.HostCommand;
-import kvmsim.domain.kernel.x86.X86Mmu;
+import kvmsim.domain.kernel.mmu.X86Mmu;
 import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.vm.VmState;
 

@@ -8,7 +8,7 @@ import kvmsim.domain.entity.Gateway;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.kernel.gmem.GuestMemfd;
-import kvmsim.domain.kernel.x86.X86Mmu;
+import kvmsim.domain.kernel.mmu.X86Mmu;
 import kvmsim.domain.memslot.MemslotCommand;
 import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.vm.VmState;

@@ -9,7 +9,7 @@ import kvmsim.domain.entity.Reply;
 import kvmsim.domain.host.HostState;
 import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.kernel.gmem.GuestMemfd;
-import kvmsim.domain.kernel.x86.X86Mmu;
+import kvmsim.domain.kernel.mmu.X86Mmu;
 import kvmsim.domain.memslot.MemslotChange;
 import kvmsim.domain.memslot.MemslotCommand;
 import kvmsim.domain.memslot.SlotGeometry;

@@ -14,7 +14,7 @@ import kvmsim.domain.host.Folio;
 import kvmsim.domain.host.HostEvent;
 import kvmsim.domain.host.HostFeatures;
 import kvmsim.domain.host.HostState;
-import kvmsim.domain.kernel.x86.X86Run;
+import kvmsim.domain.kernel.mmu.X86Run;
 import kvmsim.domain.memslot.MemslotEvent;
 import kvmsim.domain.trace.Step;
 import kvmsim.domain.vcpu.GuestExit;

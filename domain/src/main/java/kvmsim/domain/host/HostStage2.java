@@ -1,0 +1,80 @@
+package kvmsim.domain.host;
+
+import java.util.HashMap;
+import java.util.Map;
+import kvmsim.domain.host.HostEvent.HostStage2PteWritten;
+import kvmsim.domain.host.HostEvent.HostStage2RefcountChanged;
+import kvmsim.domain.host.HostEvent.HostStage2TableAllocated;
+import kvmsim.domain.host.HostEvent.HostStage2TableFreed;
+
+/**
+ * The host's stage-2 page table under pKVM (host_mmu.pgt): an identity map that the hypervisor
+ * owns, 4K granule, levels 1 to 3. A zero entry is "owned by the host, not mapped yet": the root
+ * starts zeroed, so the host owns everything at boot.
+ */
+public record HostStage2(Map<String, Stage2Table> tables) {
+
+    public static final String ROOT = Stage2Table.key(KvmPte.START_LEVEL, 0);
+
+    public HostStage2 {
+        tables = Map.copyOf(tables);
+    }
+
+    public static HostStage2 initial() {
+        return new HostStage2(Map.of(ROOT, new Stage2Table(KvmPte.START_LEVEL, 0, Map.of(), 1)));
+    }
+
+    /** The leaf that translates {@code addr}: a zero entry, an annotation, or a valid block or page. */
+    public record Leaf(String table, int index, int level, long pte) {
+
+        /** The IPA range the leaf covers. */
+        public long start(long addr) {
+            return addr & -KvmPte.granule(level);
+        }
+    }
+
+    /** kvm_pgtable_get_leaf(). {@code addr} must be below {@link KvmPte#IA_LIMIT}. */
+    public Leaf leaf(long addr) {
+        Stage2Table t = tables.get(ROOT);
+        while (true) {
+            int idx = Stage2Table.index(addr, t.level());
+            long pte = t.pte(idx);
+            if (!KvmPte.table(pte, t.level())) {
+                return new Leaf(t.key(), idx, t.level(), pte);
+            }
+            t = tables.get(Stage2Table.key(t.level() + 1, t.entryAddr(idx)));
+        }
+    }
+
+    HostStage2 pteWritten(HostStage2PteWritten w) {
+        Map<String, Stage2Table> m = new HashMap<>(tables);
+        Stage2Table t = m.get(w.table());
+        Map<Integer, Long> entries = new HashMap<>(t.entries());
+        if (w.newPte() == 0) {
+            entries.remove(w.index());
+        } else {
+            entries.put(w.index(), w.newPte());
+        }
+        m.put(w.table(), new Stage2Table(t.level(), t.base(), entries, t.refcount()));
+        return new HostStage2(m);
+    }
+
+    HostStage2 refcountChanged(HostStage2RefcountChanged r) {
+        Map<String, Stage2Table> m = new HashMap<>(tables);
+        Stage2Table t = m.get(r.table());
+        m.put(r.table(), new Stage2Table(t.level(), t.base(), t.entries(), r.refcount()));
+        return new HostStage2(m);
+    }
+
+    HostStage2 tableAllocated(HostStage2TableAllocated a) {
+        Map<String, Stage2Table> m = new HashMap<>(tables);
+        m.put(Stage2Table.key(a.level(), a.base()), new Stage2Table(a.level(), a.base(), Map.of(), 1));
+        return new HostStage2(m);
+    }
+
+    HostStage2 tableFreed(HostStage2TableFreed f) {
+        Map<String, Stage2Table> m = new HashMap<>(tables);
+        m.remove(f.table());
+        return new HostStage2(m);
+    }
+}

@@ -1,6 +1,0 @@
-package kvmsim.domain.host.pkvm;
-
-/** enum pkvm_page_state: the state of a page in one component's view (mem_protect.h). */
-public enum PageState {
-    OWNED, SHARED_OWNED, SHARED_BORROWED, NOPAGE
-}

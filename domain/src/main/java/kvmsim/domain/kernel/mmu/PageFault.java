@@ -1,0 +1,141 @@
+package kvmsim.domain.kernel.mmu;
+
+import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.Pages;
+import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.Gateway;
+import kvmsim.domain.entity.Reply;
+import kvmsim.domain.host.HostCommand;
+import kvmsim.domain.kernel.Entity;
+import kvmsim.domain.kernel.Outcome;
+import kvmsim.domain.kernel.gmem.GuestMemfd;
+import kvmsim.domain.memslot.MemslotCommand;
+import kvmsim.domain.memslot.MemslotState;
+import kvmsim.domain.memslot.SlotGeometry;
+import kvmsim.domain.memslot.Spte;
+import kvmsim.domain.vcpu.GuestAccessKind;
+import kvmsim.domain.vcpu.GuestExit;
+import kvmsim.domain.vcpu.TlbEntry;
+import kvmsim.domain.vcpu.VcpuCommand;
+import kvmsim.domain.vcpu.VcpuState;
+import kvmsim.domain.vm.VmState;
+
+/**
+ * A guest access on x86: the vCPU's TLB first; on a miss the hardware walks the SPTE, and an EPT
+ * violation goes to kvm_mmu_page_fault(): fast_page_fault() when it can fix the SPTE without
+ * mmu_lock, else direct_page_fault(), which faults the page in from the host and makes a new SPTE.
+ */
+public final class PageFault {
+
+    private PageFault() {
+    }
+
+    public static Outcome access(Gateway gw, VmState vm, long vcpu, GuestAccessKind kind, long gpa) {
+        EntityId vcpuId = EntityId.vcpu(vm.id(), vcpu);
+        VcpuState v = Entity.vcpu(gw, vm.id(), vcpu);
+        Outcome refused = Entity.refuseGuestStep(v);
+        if (refused != null) {
+            return refused;
+        }
+        boolean write = kind == GuestAccessKind.WRITE;
+        long gfn = Pages.pageOf(gpa);
+        SlotGeometry g = vm.slotForGfn(gfn);
+        if (g == null) {
+            // no memslot: an MMIO SPTE, emulated and handed to userspace
+            return record(gw, vcpuId, kind, gpa, -1, -1, GuestExit.KVM_EXIT_MMIO, false, false, null, null);
+        }
+        long hvaPage = Pages.pageOf(g.gfnToHva(gfn));
+        TlbEntry cached = v.tlbEntry(gfn);
+        if (cached != null && (!write || cached.writable())) {
+            return record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.NONE, false, true, null, null);
+        }
+        EntityId slotId = EntityId.slot(vm.id(), g.slot());
+        MemslotState slot = Entity.slot(gw, vm.id(), g.slot());
+        Spte spte = slot.spte(gfn);
+        if (spte != null && spte.allows(write)) {
+            // the walk succeeds: no exit, the TLB caches the translation
+            return record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.NONE, false, false,
+                    tlbEntry(vm, spte, write), null);
+        }
+        if (write && g.readonly()) {
+            // kvm_faultin_pfn(): KVM_PFN_ERR_RO_FAULT -> RET_PF_EMULATE: a write to ROM is MMIO for userspace
+            return record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.KVM_EXIT_MMIO, false, false, null,
+                    null);
+        }
+        Spte fixed = fastPageFault(vm, spte, write);
+        if (fixed != null) {
+            gw.send(slotId, new MemslotCommand.SetSpte(gfn, fixed));
+            return record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.NONE, true, false,
+                    tlbEntry(vm, fixed, write), null);
+        }
+        if (vm.isPrivate(gfn)) {
+            return faultinPfnPrivate(gw, vm, vcpuId, kind, gpa, g, write);
+        }
+        // direct_page_fault() -> kvm_faultin_pfn() -> hva_to_pfn(), then make_spte() with map_writable
+        Reply h = gw.send(EntityId.host(vm.host()), new HostCommand.HvaToPfn(g.gfnToHva(gfn), write));
+        if (!h.ok()) {
+            // kvm_handle_error_pfn(): kvm_mmu_prepare_memory_fault_exit(), KVM_RUN returns -EFAULT
+            Outcome out = record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.KVM_EXIT_MEMORY_FAULT, true,
+                    false, null, h.errno());
+            gw.send(vcpuId, new VcpuCommand.RunFailed());
+            return out;
+        }
+        boolean mapWritable = Entity.host(gw, vm.host()).page(hvaPage).writable() && !g.readonly();
+        Spte made = Spte.make(mapWritable);
+        gw.send(slotId, new MemslotCommand.SetSpte(gfn, made));
+        return record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.NONE, true, false,
+                tlbEntry(vm, made, write), null);
+    }
+
+    // kvm_mmu_faultin_pfn_private(): a private gfn is backed by guest_memfd or not at all; the new
+    // folio may leave the host's direct map (KVM_GMEM_NO_DIRECT_MAP), the guest maps it all the same
+    private static Outcome faultinPfnPrivate(Gateway gw, VmState vm, EntityId vcpuId, GuestAccessKind kind,
+            long gpa, SlotGeometry g, boolean write) {
+        long gfn = Pages.pageOf(gpa);
+        long pfn = GuestMemfd.kvmGmemGetPfn(gw, vm, g, gfn);
+        if (pfn < 0) {
+            // !kvm_slot_has_gmem() or kvm_gmem_get_pfn() failed: kvm_mmu_prepare_memory_fault_exit()
+            Outcome out = record(gw, vcpuId, kind, gpa, g.slot(), -1, GuestExit.KVM_EXIT_MEMORY_FAULT, true, false,
+                    null, Errno.EFAULT);
+            gw.send(vcpuId, new VcpuCommand.RunFailed());
+            return out;
+        }
+        Spte made = Spte.make(!g.readonly());
+        gw.send(EntityId.slot(vm.id(), g.slot()), new MemslotCommand.SetSpte(gfn, made));
+        return record(gw, vcpuId, kind, gpa, g.slot(), -1, GuestExit.NONE, true, false, tlbEntry(vm, made, write),
+                null);
+    }
+
+    // page_fault_can_be_fast() + fast_page_fault(): the SPTE this fault can fix without mmu_lock, or null
+    static Spte fastPageFault(VmState vm, Spte spte, boolean write) {
+        if (spte == null) {
+            return null; // not present: the slow path (access tracking leaves the SPTE present)
+        }
+        boolean canBeFast = spte.accessTracked() ? !vm.adBits() : write;
+        if (!canBeFast) {
+            return null;
+        }
+        Spte fixed = spte.accessTracked() ? spte.restoreAccTrack() : spte;
+        if (write && fixed.mmuWritable()) {
+            fixed = fixed.madeWritable();
+        }
+        if (fixed.equals(spte) || !fixed.allows(write)) {
+            return null; // e.g. a write to an SPTE that is not MMU-writable: the slow path
+        }
+        return fixed;
+    }
+
+    /**
+     * What the access leaves in the TLB. With A/D bits a read caches a clean translation, so a later
+     * write walks again to set Dirty; without them the cached W is used as it is.
+     */
+    static TlbEntry tlbEntry(VmState vm, Spte spte, boolean write) {
+        return new TlbEntry(spte.writable() && (write || !vm.adBits()));
+    }
+
+    private static Outcome record(Gateway gw, EntityId vcpuId, GuestAccessKind kind, long gpa, long slot,
+            long hvaPage, GuestExit exit, boolean faulted, boolean tlbHit, TlbEntry fill, Errno errno) {
+        Reply r = gw.send(vcpuId, new VcpuCommand.GuestAccess(kind, gpa, slot, hvaPage, exit, faulted, tlbHit, fill));
+        return r.ok() ? Outcome.guest(errno, exit, tlbHit) : Outcome.of(r.errno());
+    }
+}
