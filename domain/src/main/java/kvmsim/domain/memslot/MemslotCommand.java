@@ -18,10 +18,6 @@ public sealed interface MemslotCommand extends EntityCommand {
             implements MemslotCommand {
     }
 
-    /** The per-slot checks of kvm_mmu_lock_memslot(). */
-    record CheckLock(LockMode mode) implements MemslotCommand {
-    }
-
     /** kvm_pgtable_stage2_map() of [firstGfn, firstGfn+count) at PAGE_SIZE, R plus W and X as given. */
     record Stage2Map(long firstGfn, long count, boolean writable, boolean executable) implements MemslotCommand {
     }
@@ -30,14 +26,29 @@ public sealed interface MemslotCommand extends EntityCommand {
     record Stage2Unmap(long firstGfn, long count) implements MemslotCommand {
     }
 
+    /** kvm_mmu_lock_memslot()'s slot checks, then the lock flags (lock_memslot() mapped and pinned the pages). */
     record Lock(LockMode mode) implements MemslotCommand {
     }
 
     record Unlock() implements MemslotCommand {
     }
 
-    /** x86: install or replace the SPTE of gfn (make_spte(), fast_pf_fix_direct_spte()). */
-    record SetSpte(long gfn, kvmsim.domain.memslot.Spte spte) implements MemslotCommand {
+    /** x86 fast_page_fault() on gfn's SPTE: fixed without mmu_lock if it can be, else nothing changes. */
+    record FastPageFault(long gfn, boolean write, boolean adBits) implements MemslotCommand {
+    }
+
+    /**
+     * x86 make_spte() for a slow-path fault on gfn: writable when the host page is (hva_to_pfn's
+     * map_writable) and the slot is not read-only.
+     */
+    record MakeSpte(long gfn, boolean hostWritable) implements MemslotCommand {
+    }
+
+    /**
+     * arm64 user_mem_abort() on gfn: a translation fault maps it with the access's permissions, a
+     * permission fault relaxes the leaf to allow the access as well.
+     */
+    record Stage2Fault(long gfn, boolean write, boolean exec) implements MemslotCommand {
     }
 
     /** kvm_age_gfn() without A/D bits: the present SPTEs of [firstGfn, firstGfn+count) become access-tracked. */

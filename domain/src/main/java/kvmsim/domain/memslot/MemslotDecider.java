@@ -22,14 +22,18 @@ public final class MemslotDecider {
         return switch (c) {
             case PrepareChange p -> prepareChange(s, p);
             case CommitChange p -> commitChange(s, p);
-            case CheckLock l -> checkLock(s, l.mode());
             case Stage2Map m -> m.count() == 0 ? Decision.ok()
                     : Decision.accept(new Stage2Mapped(m.firstGfn(), m.count(), m.writable(), m.executable()));
             case Stage2Unmap u -> mapsAnyOf(s, u.firstGfn(), u.count())
                     ? Decision.accept(new Stage2Unmapped(u.firstGfn(), u.count())) : Decision.ok();
-            case Lock l -> Decision.accept(new MemslotLocked(l.mode()));
+            case Lock l -> {
+                Errno e = lockCheck(s, l.mode());
+                yield e != null ? Decision.reject(e) : Decision.accept(new MemslotLocked(l.mode()));
+            }
             case Unlock u -> s.locked() ? Decision.accept(new MemslotUnlocked(s.lock())) : Decision.reject(Errno.EINVAL);
-            case SetSpte p -> X86Sptes.setSpte(s, p);
+            case FastPageFault f -> X86Sptes.fastPageFault(s, f);
+            case MakeSpte m -> X86Sptes.makeSpte(s, m);
+            case Stage2Fault f -> stage2Fault(s, f);
             case AccessTrackGfnRange a -> X86Sptes.accessTrack(s, a);
             case ZapGfnRange z -> X86Sptes.zap(s, z);
             case RemoveWriteAccess r -> X86Sptes.removeWriteAccess(s);
@@ -101,16 +105,29 @@ public final class MemslotDecider {
         return Decision.accept(events);
     }
 
-    // kvm_mmu_lock_memslot(), the checks made under slots_lock
-    private static Decision checkLock(MemslotState s, LockMode mode) {
+    /** kvm_mmu_lock_memslot()'s checks of the slot under slots_lock: its errno, or null when it may be locked. */
+    public static Errno lockCheck(MemslotState s, LockMode mode) {
         if (!s.present()) {
-            return Decision.reject(Errno.EINVAL);
+            return Errno.EINVAL;
         }
         if (mode == LockMode.WRITE && (s.geometry().readonly() || s.geometry().logsDirtyPages())) {
-            return Decision.reject(Errno.EPERM); // READONLY, or slot->dirty_bitmap
+            return Errno.EPERM; // READONLY, or slot->dirty_bitmap
         }
         if (s.locked()) {
-            return Decision.reject(Errno.EBUSY);
+            return Errno.EBUSY;
+        }
+        return null;
+    }
+
+    // user_mem_abort(): no leaf is a translation fault, a leaf without the access's permission a permission fault
+    private static Decision stage2Fault(MemslotState s, Stage2Fault f) {
+        Stage2Pte pte = s.pte(f.gfn());
+        if (pte == null) {
+            return Decision.accept(new Stage2Mapped(f.gfn(), 1, f.write(), f.exec()));
+        }
+        if ((f.write() && !pte.writable()) || (f.exec() && !pte.executable())) {
+            return Decision.accept(new Stage2Mapped(f.gfn(), 1, pte.writable() || f.write(),
+                    pte.executable() || f.exec()));
         }
         return Decision.ok();
     }

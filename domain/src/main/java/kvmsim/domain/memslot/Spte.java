@@ -50,6 +50,27 @@ public record Spte(boolean writable, boolean mmuWritable, boolean hostWritable, 
         return new Spte(true, mmuWritable, hostWritable, false);
     }
 
+    /**
+     * page_fault_can_be_fast() + fast_page_fault(): the SPTE a fault on this one can fix without
+     * mmu_lock, or null when it takes the slow path. Without A/D bits an access-tracked SPTE is
+     * restored (and made writable for a write, if MMU-writable); otherwise only a write to an
+     * MMU-writable SPTE is fast.
+     */
+    public Spte fastPageFault(boolean write, boolean adBits) {
+        boolean canBeFast = accessTracked ? !adBits : write;
+        if (!canBeFast) {
+            return null;
+        }
+        Spte fixed = accessTracked ? restoreAccTrack() : this;
+        if (write && fixed.mmuWritable()) {
+            fixed = fixed.madeWritable();
+        }
+        if (fixed.equals(this) || !fixed.allows(write)) {
+            return null; // e.g. a write to an SPTE that is not MMU-writable: the slow path
+        }
+        return fixed;
+    }
+
     /** is_access_allowed(): the hardware would complete this access without faulting. */
     public boolean allows(boolean write) {
         return !accessTracked && (!write || writable);

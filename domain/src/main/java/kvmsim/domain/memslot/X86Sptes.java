@@ -15,18 +15,30 @@ final class X86Sptes {
     private X86Sptes() {
     }
 
-    // make_spte() / fast_pf_fix_direct_spte(): an SPTE that becomes writable in a logged slot marks its gfn
-    // dirty in the same step (handle_changed_spte_dirty_log(), mark_page_dirty_in_slot())
-    static Decision setSpte(MemslotState s, SetSpte p) {
-        if (!s.present() || !s.geometry().containsGfn(p.gfn())) {
-            throw new IllegalArgumentException("gfn " + p.gfn() + " is not in slot " + s.slot());
+    // fast_page_fault(): fast_pf_fix_direct_spte() installs the fixed SPTE with a cmpxchg
+    static Decision fastPageFault(MemslotState s, FastPageFault f) {
+        Spte old = s.spte(f.gfn());
+        Spte fixed = old == null ? null : old.fastPageFault(f.write(), f.adBits());
+        return fixed == null ? Decision.ok() : setSpte(s, f.gfn(), fixed);
+    }
+
+    // make_spte() with ACC_ALL for a TDP fault: writable exactly when the pfn may be mapped writable
+    static Decision makeSpte(MemslotState s, MakeSpte m) {
+        return setSpte(s, m.gfn(), Spte.make(m.hostWritable() && !s.geometry().readonly()));
+    }
+
+    // an SPTE that becomes writable in a logged slot marks its gfn dirty in the same step
+    // (handle_changed_spte_dirty_log(), mark_page_dirty_in_slot())
+    private static Decision setSpte(MemslotState s, long gfn, Spte spte) {
+        if (!s.present() || !s.geometry().containsGfn(gfn)) {
+            throw new IllegalArgumentException("gfn " + gfn + " is not in slot " + s.slot());
         }
-        Spte old = s.spte(p.gfn());
-        if (p.spte().equals(old)) {
+        Spte old = s.spte(gfn);
+        if (spte.equals(old)) {
             return Decision.ok();
         }
-        boolean grant = p.spte().writable() && (old == null || !old.writable());
-        return Decision.accept(new SpteChanged(p.gfn(), old, p.spte(), grant && s.dirtyTracked()));
+        boolean grant = spte.writable() && (old == null || !old.writable());
+        return Decision.accept(new SpteChanged(gfn, old, spte, grant && s.dirtyTracked()));
     }
 
     // kvm_age_gfn() -> mark_spte_for_access_track() on every present, not yet tracked SPTE; no flush

@@ -6,4 +6,13 @@ package kvmsim.domain.vcpu;
  * as the CPU must walk to set the Dirty bit otherwise).
  */
 public record TlbEntry(boolean writable) {
+
+    /**
+     * What an access that walked a translation leaves in the TLB. With A/D bits a read caches a
+     * clean translation, so a later write walks again to set Dirty; without them the cached W is
+     * used as it is.
+     */
+    public static TlbEntry filled(boolean translationWritable, boolean write, boolean adBits) {
+        return new TlbEntry(translationWritable && (write || !adBits));
+    }
 }

@@ -4,8 +4,6 @@ import java.util.Set;
 import kvmsim.domain.abi.Arch;
 import kvmsim.domain.entity.EntityCommand;
 import kvmsim.domain.host.HostFeatures;
-import kvmsim.domain.memslot.MemslotChange;
-import kvmsim.domain.memslot.SlotGeometry;
 
 public sealed interface VmCommand extends EntityCommand {
 
@@ -27,8 +25,11 @@ public sealed interface VmCommand extends EntityCommand {
     record ClearPendingOps(Set<PendingOp> ops) implements VmCommand {
     }
 
-    /** kvm_set_memslot() after every check passed: install the new slot table entry. */
-    record CommitMemslot(MemslotChange change, SlotGeometry geometry) implements VmCommand {
+    /**
+     * __kvm_set_memory_region() once the arch prepared the change: the VM checks the request
+     * against its memslot table and installs the new entry (kvm_set_memslot()).
+     */
+    record SetMemoryRegion(KvmSetMemoryRegion.Request request) implements VmCommand {
     }
 
     /** KVM_ENABLE_CAP(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2). */

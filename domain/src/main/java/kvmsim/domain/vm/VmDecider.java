@@ -45,7 +45,11 @@ public final class VmDecider {
                 cleared.retainAll(s.pendingOps());
                 yield cleared.isEmpty() ? Decision.ok() : Decision.accept(new PendingOpsCleared(cleared));
             }
-            case CommitMemslot m -> Decision.accept(new MemslotTableUpdated(m.change(), m.geometry()));
+            case SetMemoryRegion m -> {
+                KvmSetMemoryRegion.Verdict v = KvmSetMemoryRegion.check(s, m.request());
+                yield v.errno() != null ? Decision.reject(v.errno()) : v.nothingToChange() ? Decision.ok()
+                        : Decision.accept(new MemslotTableUpdated(v.change(), v.geometry()));
+            }
             // kvm_make_all_cpus_request(KVM_REQ_TLB_FLUSH): every vCPU created so far
             case FlushRemoteTlbs f -> Decision.accept(new RemoteTlbFlushRequested(s.tlbFlushes() + 1, f.reason(),
                     s.vcpus()));

@@ -53,14 +53,14 @@ public final class GuestAbort {
                 gw.send(vcpuId, new VcpuCommand.RunFailed());
                 return out;
             }
-            gw.send(slotId, new MemslotCommand.Stage2Map(gfn, 1, write, exec));
+            gw.send(slotId, new MemslotCommand.Stage2Fault(gfn, write, exec));
             faulted = true;
         } else if ((write && !pte.writable()) || (exec && !pte.executable())) {
             // permission fault: relax the leaf; adding X invalidates the I-cache for the page
             if (exec && !pte.executable()) {
                 gw.send(EntityId.host(vm.host()), new HostCommand.InvalidateIcachePage(hva));
             }
-            gw.send(slotId, new MemslotCommand.Stage2Map(gfn, 1, pte.writable() || write, pte.executable() || exec));
+            gw.send(slotId, new MemslotCommand.Stage2Fault(gfn, write, exec));
             faulted = true;
         }
         return record(gw, vcpuId, kind, gpa, g.slot(), Pages.pageOf(hva), GuestExit.NONE, faulted, null);

@@ -21,6 +21,7 @@ import kvmsim.domain.host.HostState;
 import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.memslot.LockMode;
 import kvmsim.domain.memslot.MemslotCommand;
+import kvmsim.domain.memslot.MemslotDecider;
 import kvmsim.domain.memslot.MemslotState;
 import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.policy.Policies;
@@ -70,9 +71,10 @@ public final class LockedMemslots {
             return Errno.EINVAL;
         }
         EntityId slotId = EntityId.slot(vm.id(), slot);
-        Reply check = gw.send(slotId, new MemslotCommand.CheckLock(mode));
-        if (!check.ok()) {
-            return check.errno();
+        // the slot's checks, before anything is pinned; its Lock command makes them again
+        Errno refused = MemslotDecider.lockCheck(Entity.slot(gw, vm.id(), slot), mode);
+        if (refused != null) {
+            return refused;
         }
         return lockPages(gw, policies, vm, slotId, geometry, mode);
     }

@@ -86,7 +86,7 @@ public final class VmIoctls {
         if (x86 && (v.change() == MemslotChange.KVM_MR_DELETE || v.change() == MemslotChange.KVM_MR_MOVE)) {
             X86Mmu.kvmArchFlushShadowMemslot(gw, vm, old);
         }
-        gw.send(EntityId.vm(vmId), new VmCommand.CommitMemslot(v.change(), v.geometry()));
+        gw.send(EntityId.vm(vmId), new VmCommand.SetMemoryRegion(request));
         gw.send(slotId, new MemslotCommand.CommitChange(v.change(), v.geometry(), x86, vm.manualProtectAndInitSet()));
         if (x86 && old != null) {
             X86Mmu.kvmMmuSlotApplyFlags(gw, policies, vm, old, v.geometry(), v.change());

@@ -55,18 +55,18 @@ public final class PageFault {
         if (spte != null && spte.allows(write)) {
             // the walk succeeds: no exit, the TLB caches the translation
             return record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.NONE, false, false,
-                    tlbEntry(vm, spte, write), null);
+                    TlbEntry.filled(spte.writable(), write, vm.adBits()), null);
         }
         if (write && g.readonly()) {
             // kvm_faultin_pfn(): KVM_PFN_ERR_RO_FAULT -> RET_PF_EMULATE: a write to ROM is MMIO for userspace
             return record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.KVM_EXIT_MMIO, false, false, null,
                     null);
         }
-        Spte fixed = fastPageFault(vm, spte, write);
-        if (fixed != null) {
-            gw.send(slotId, new MemslotCommand.SetSpte(gfn, fixed));
+        if (spte != null && spte.fastPageFault(write, vm.adBits()) != null) {
+            gw.send(slotId, new MemslotCommand.FastPageFault(gfn, write, vm.adBits()));
+            Spte fixed = Entity.slot(gw, vm.id(), g.slot()).spte(gfn);
             return record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.NONE, true, false,
-                    tlbEntry(vm, fixed, write), null);
+                    TlbEntry.filled(fixed.writable(), write, vm.adBits()), null);
         }
         if (vm.isPrivate(gfn)) {
             return faultinPfnPrivate(gw, vm, vcpuId, kind, gpa, g, write);
@@ -80,11 +80,11 @@ public final class PageFault {
             gw.send(vcpuId, new VcpuCommand.RunFailed());
             return out;
         }
-        boolean mapWritable = Entity.host(gw, vm.host()).page(hvaPage).writable() && !g.readonly();
-        Spte made = Spte.make(mapWritable);
-        gw.send(slotId, new MemslotCommand.SetSpte(gfn, made));
+        boolean mapWritable = Entity.host(gw, vm.host()).page(hvaPage).writable();
+        gw.send(slotId, new MemslotCommand.MakeSpte(gfn, mapWritable));
+        Spte made = Entity.slot(gw, vm.id(), g.slot()).spte(gfn);
         return record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.NONE, true, false,
-                tlbEntry(vm, made, write), null);
+                TlbEntry.filled(made.writable(), write, vm.adBits()), null);
     }
 
     // kvm_mmu_faultin_pfn_private(): a private gfn is backed by guest_memfd or not at all; the new
@@ -100,37 +100,11 @@ public final class PageFault {
             gw.send(vcpuId, new VcpuCommand.RunFailed());
             return out;
         }
-        Spte made = Spte.make(!g.readonly());
-        gw.send(EntityId.slot(vm.id(), g.slot()), new MemslotCommand.SetSpte(gfn, made));
-        return record(gw, vcpuId, kind, gpa, g.slot(), -1, GuestExit.NONE, true, false, tlbEntry(vm, made, write),
-                null);
-    }
-
-    // page_fault_can_be_fast() + fast_page_fault(): the SPTE this fault can fix without mmu_lock, or null
-    static Spte fastPageFault(VmState vm, Spte spte, boolean write) {
-        if (spte == null) {
-            return null; // not present: the slow path (access tracking leaves the SPTE present)
-        }
-        boolean canBeFast = spte.accessTracked() ? !vm.adBits() : write;
-        if (!canBeFast) {
-            return null;
-        }
-        Spte fixed = spte.accessTracked() ? spte.restoreAccTrack() : spte;
-        if (write && fixed.mmuWritable()) {
-            fixed = fixed.madeWritable();
-        }
-        if (fixed.equals(spte) || !fixed.allows(write)) {
-            return null; // e.g. a write to an SPTE that is not MMU-writable: the slow path
-        }
-        return fixed;
-    }
-
-    /**
-     * What the access leaves in the TLB. With A/D bits a read caches a clean translation, so a later
-     * write walks again to set Dirty; without them the cached W is used as it is.
-     */
-    static TlbEntry tlbEntry(VmState vm, Spte spte, boolean write) {
-        return new TlbEntry(spte.writable() && (write || !vm.adBits()));
+        // the guest_memfd pfn is writable: make_spte() maps it writable unless the slot is read-only
+        gw.send(EntityId.slot(vm.id(), g.slot()), new MemslotCommand.MakeSpte(gfn, true));
+        Spte made = Entity.slot(gw, vm.id(), g.slot()).spte(gfn);
+        return record(gw, vcpuId, kind, gpa, g.slot(), -1, GuestExit.NONE, true, false,
+                TlbEntry.filled(made.writable(), write, vm.adBits()), null);
     }
 
     private static Outcome record(Gateway gw, EntityId vcpuId, GuestAccessKind kind, long gpa, long slot,

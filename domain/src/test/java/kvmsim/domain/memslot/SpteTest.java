@@ -1,4 +1,4 @@
-package kvmsim.domain.kernel.mmu;
+package kvmsim.domain.memslot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,21 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import kvmsim.domain.abi.Arch;
-import kvmsim.domain.memslot.Spte;
-import kvmsim.domain.vm.VmState;
+import kvmsim.domain.vcpu.TlbEntry;
 import org.junit.jupiter.api.Test;
 
 /** Every SPTE transition of spte.h / mmu.c that kvmsim models, and the bits it must keep. */
 class SpteTest {
-
-    private static VmState vm(boolean adBits) {
-        return new VmState("vm0", true, Arch.X86_64, "KVM_X86_DEFAULT_VM", "host0", false, false, true, adBits, false,
-                0, List.of(), Map.of(), Set.of(), 0, null, 0, kvmsim.domain.vm.MemoryAttributes.NONE, Map.of());
-    }
 
     @Test
     void writableImpliesMmuWritableImpliesHostWritable() {
@@ -48,37 +38,40 @@ class SpteTest {
     void writeProtectKeepsMmuWritableSoAFastFaultMayRestoreW() {
         Spte wp = Spte.make(true).writeProtected();
         assertEquals(new Spte(false, true, true, false), wp);
-        assertEquals(Spte.make(true), PageFault.fastPageFault(vm(true), wp, true));
+        assertEquals(Spte.make(true), wp.fastPageFault(true, true));
     }
 
     @Test
     void fastPageFaultRestoresAnAccessTrackedSpteOnRead() {
         Spte tracked = Spte.make(true).markForAccessTrack();
-        assertEquals(new Spte(false, true, true, false), PageFault.fastPageFault(vm(false), tracked, false));
+        assertEquals(new Spte(false, true, true, false), tracked.fastPageFault(false, false));
     }
 
     @Test
     void fastPageFaultRestoresAndGrantsWriteOnAWriteToAnAccessTrackedSpte() {
         Spte tracked = Spte.make(true).markForAccessTrack();
-        assertEquals(Spte.make(true), PageFault.fastPageFault(vm(false), tracked, true));
+        assertEquals(Spte.make(true), tracked.fastPageFault(true, false));
     }
 
     @Test
     void aWriteToAnSpteThatIsNotMmuWritableGoesToTheSlowPath() {
-        assertNull(PageFault.fastPageFault(vm(true), Spte.make(false), true));
+        assertNull((Spte.make(false)).fastPageFault(true, true));
     }
 
     @Test
     void aMissingSpteAndAReadOfAPresentOneAreNotFastFaults() {
-        assertNull(PageFault.fastPageFault(vm(false), null, true));
-        assertNull(PageFault.fastPageFault(vm(true), Spte.make(false), false));
+        MemslotState slot = MemslotDecider.evolve(MemslotState.initial("vm0", 0),
+                new MemslotEvent.MemslotCreated(new SlotGeometry(0, 0, 16, 0x7f0000000000L, 0)));
+        assertTrue(MemslotDecider.decide(slot, new MemslotCommand.FastPageFault(3, true, false)).events().isEmpty(),
+                "no SPTE: the slow path makes one");
+        assertNull((Spte.make(false)).fastPageFault(false, true));
     }
 
     @Test
     void withAdBitsAReadCachesACleanTranslationThatAWriteMustWalkAgain() {
-        assertFalse(PageFault.tlbEntry(vm(true), Spte.make(true), false).writable());
-        assertTrue(PageFault.tlbEntry(vm(true), Spte.make(true), true).writable());
-        assertTrue(PageFault.tlbEntry(vm(false), Spte.make(true), false).writable());
-        assertFalse(PageFault.tlbEntry(vm(false), Spte.make(false), true).writable());
+        assertFalse(TlbEntry.filled(Spte.make(true).writable(), false, true).writable());
+        assertTrue(TlbEntry.filled(Spte.make(true).writable(), true, true).writable());
+        assertTrue(TlbEntry.filled(Spte.make(true).writable(), false, false).writable());
+        assertFalse(TlbEntry.filled(Spte.make(false).writable(), true, false).writable());
     }
 }
