@@ -27,6 +27,7 @@ import kvmsim.journal.serialization.CborSerializable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
@@ -94,7 +95,7 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
     }
 
     private final ActorContext<Msg> ctx;
-    private final Sharding sharding;
+    private final Peers peers;
     private final String runId;
     private final EntityId entity;
     // the command whose reply waits on the broadcast in flight, and the round's answers so far:
@@ -104,16 +105,17 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
     // rounds are numbered so that a late answer of an earlier broadcast is dropped
     private long roundNumber;
 
-    private KvmEntity(ActorContext<Msg> ctx, Sharding sharding, String persistenceId) {
+    private KvmEntity(ActorContext<Msg> ctx, Peers peers, String persistenceId) {
         super(PersistenceId.ofUniqueId(persistenceId));
         this.ctx = ctx;
-        this.sharding = sharding;
+        this.peers = peers;
         this.runId = persistenceId.substring(0, persistenceId.indexOf('/'));
         this.entity = entityOf(persistenceId);
     }
 
-    public static Behavior<Msg> create(String persistenceId, Sharding sharding) {
-        return Behaviors.setup(ctx -> new KvmEntity(ctx, sharding, persistenceId));
+    /** The entity {@code <run>/<kind>/<key>}, reaching its broadcasts' receivers through {@code peers}. */
+    public static Behavior<Msg> create(String persistenceId, Peers peers) {
+        return Behaviors.setup(ctx -> new KvmEntity(ctx, peers, persistenceId));
     }
 
     /** {@code r1/vcpu/vm0/0} -> {@code vcpu/vm0/0}. */
@@ -196,9 +198,9 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
         List<Integer> missing = round.missing();
         List<CompletableFuture<Reply>> asks = new ArrayList<>();
         for (int i : missing) {
-            asks.add(sharding.ref(runId, b.to().get(i))
-                    .<Reply>ask(replyTo -> new Handle(b.line(), b.request(), replyTo),
-                            KvmsimSystem.broadcastTimeout(ctx.getSystem()))
+            asks.add(AskPattern.<Msg, Reply>ask(peers.ref(runId, b.to().get(i)),
+                    replyTo -> new Handle(b.line(), b.request(), replyTo),
+                    KvmsimSystem.broadcastTimeout(ctx.getSystem()), ctx.getSystem().scheduler())
                     .toCompletableFuture());
         }
         // handle() runs where the last ask completes, then pipeToSelf hands the result to the actor:

@@ -10,7 +10,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /** The four entity types placed with Cluster Sharding; the sharded entity id is the persistence id. */
-public final class Sharding {
+public final class Sharding implements Peers {
 
     /** The cluster role of the nodes that host entities. */
     public static final String ROLE = "entities";
@@ -33,6 +33,7 @@ public final class Sharding {
         return keys.get(kind);
     }
 
+    @Override
     public EntityRef<KvmEntity.Msg> ref(String runId, EntityId id) {
         return sharding.entityRefFor(keys.get(id.kind()), runId + "/" + id.path());
     }
