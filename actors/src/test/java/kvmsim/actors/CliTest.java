@@ -1,38 +1,17 @@
 package kvmsim.actors;
 
+import static kvmsim.actors.testing.Cli.kvmsim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import kvmsim.actors.cli.Main;
+import kvmsim.actors.testing.Cli.Result;
 import org.junit.jupiter.api.Test;
 
 /** The command line as a user meets it: exit statuses, FILE:LINE errors, nothing written on bad input. */
 class CliTest {
-
-    record Result(int status, String out, String err) {
-    }
-
-    static Result kvmsim(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = Main.execute(args);
-            return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     @Test
     void malformedTraceExits2WithFileAndLineAndWritesNothing() throws Exception {

@@ -1,11 +1,12 @@
 package kvmsim.actors;
 
-import static kvmsim.actors.CliTest.kvmsim;
+import static kvmsim.actors.testing.Cli.kvmsim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.ServerSocket;
+import kvmsim.actors.testing.Cli;
 import kvmsim.journal.store.JournalLocation;
 import org.junit.jupiter.api.Test;
 
@@ -16,32 +17,32 @@ class ClusterCliTest {
 
     @Test
     void aNodeOrAClusterReplayNeedsTheSharedJournal() {
-        CliTest.Result node = kvmsim("node", "--journal", "mem");
+        Cli.Result node = kvmsim("node", "--journal", "mem");
         assertEquals(2, node.status());
         assertEquals("node: the nodes of a cluster share one PostgreSQL journal: --journal postgres://USER@HOST/DB "
                 + "(not mem)\n", node.err());
-        CliTest.Result replay = kvmsim("replay", "--cluster", "127.0.0.1:2551", "--journal", "mem", TRACE);
+        Cli.Result replay = kvmsim("replay", "--cluster", "127.0.0.1:2551", "--journal", "mem", TRACE);
         assertEquals(2, replay.status());
         assertTrue(replay.err().startsWith("replay --cluster: the nodes of a cluster share one PostgreSQL journal"),
                 replay.err());
-        CliTest.Result reference = kvmsim("replay", "--cluster", "127.0.0.1:2551", "--engine", "reference", TRACE);
+        Cli.Result reference = kvmsim("replay", "--cluster", "127.0.0.1:2551", "--engine", "reference", TRACE);
         assertEquals(2, reference.status());
         assertTrue(reference.err().contains("--cluster runs the actor engine"), reference.err());
     }
 
     @Test
     void malformedAddressesAndJournalsAreRefused() {
-        CliTest.Result seed = kvmsim("replay", "--cluster", "nohost", "--journal", "postgres://u@h/db", TRACE);
+        Cli.Result seed = kvmsim("replay", "--cluster", "nohost", "--journal", "postgres://u@h/db", TRACE);
         assertEquals(2, seed.status());
         assertEquals("--cluster takes HOST:PORT, not 'nohost'\n", seed.err());
-        CliTest.Result noDb = kvmsim("runs", "--journal", "postgres://user:secret@dbhost");
+        Cli.Result noDb = kvmsim("runs", "--journal", "postgres://user:secret@dbhost");
         assertEquals(2, noDb.status());
         assertEquals("--journal postgres://user:***@dbhost: give a host and a database: "
                 + "postgres://USER[:PASSWORD]@HOST[:PORT]/DB\n", noDb.err(), "and the password is not printed");
-        CliTest.Result port0 = kvmsim("node", "--port", "0", "--journal", "mem");
+        Cli.Result port0 = kvmsim("node", "--port", "0", "--journal", "mem");
         assertEquals(2, port0.status());
         assertTrue(port0.err().startsWith("--port 0 (any free port) needs --seed"), port0.err());
-        CliTest.Result scheme = kvmsim("runs", "--journal", "mysql://x/y");
+        Cli.Result scheme = kvmsim("runs", "--journal", "mysql://x/y");
         assertEquals(2, scheme.status());
         assertTrue(scheme.err().startsWith("--journal takes h2:DIR, mem, postgres://"), scheme.err());
     }
@@ -52,7 +53,7 @@ class ClusterCliTest {
         try (ServerSocket s = new ServerSocket(0)) {
             closed = s.getLocalPort();
         }
-        CliTest.Result r = kvmsim("runs", "--journal", "postgres://kv:pw@127.0.0.1:" + closed + "/kvmsim");
+        Cli.Result r = kvmsim("runs", "--journal", "postgres://kv:pw@127.0.0.1:" + closed + "/kvmsim");
         assertEquals(2, r.status());
         assertTrue(r.err().startsWith("--journal jdbc:postgresql://127.0.0.1:" + closed + "/kvmsim (user kv): cannot "
                 + "open the journal: "), r.err());

@@ -1,6 +1,6 @@
 package kvmsim.actors;
 
-import static kvmsim.actors.CliTest.kvmsim;
+import static kvmsim.actors.testing.Cli.kvmsim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,10 +14,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import kvmsim.actors.CliTest.Result;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.actors.history.RunLog;
 import kvmsim.actors.history.RunLogWriter;
+import kvmsim.actors.testing.Cli.Result;
+import kvmsim.actors.testing.Cli;
 import kvmsim.journal.store.JournalLocation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,16 +60,6 @@ class HistoryCommandsTest {
         return Stream.of(h2, "mem");
     }
 
-    static List<JsonNode> lines(String out) throws Exception {
-        List<JsonNode> nodes = new ArrayList<>();
-        for (String l : out.split("\n")) {
-            if (!l.isBlank()) {
-                nodes.add(JSON.readTree(l));
-            }
-        }
-        return nodes;
-    }
-
     @ParameterizedTest
     @MethodSource("journals")
     void runsListsTraceStepsEventsViolationsAndPolicies(String journal) throws Exception {
@@ -77,7 +68,7 @@ class HistoryCommandsTest {
         assertTrue(text.out().lines().anyMatch(l -> l.startsWith("hc-a-1  ") && l.contains("  " + LEAK + "  ")
                 && l.contains("sanitise-tags=on-lock") && l.contains("steps=15 events=22 violations=1 mismatches=0 exit=0")),
                 text.out());
-        JsonNode b1 = lines(kvmsim("runs", "--json", "--journal", journal).out()).stream()
+        JsonNode b1 = Cli.jsonLines(kvmsim("runs", "--json", "--journal", journal).out()).stream()
                 .filter(n -> n.get("run").asText().equals("hc-b-1")).findFirst().orElseThrow();
         assertEquals("mte-only", b1.get("policies").get("sanitise-tags").asText());
         assertEquals(15, b1.get("steps").asInt());
@@ -92,7 +83,7 @@ class HistoryCommandsTest {
         Result r = kvmsim("history", "--journal", journal, "--run", "hc-a-1", "--entity", "vm/", "--from", "10",
                 "--to", "10", "--json");
         assertEquals(0, r.status(), r.err());
-        List<JsonNode> events = lines(r.out());
+        List<JsonNode> events = Cli.jsonLines(r.out());
         assertEquals(1, events.size(), r.out());
         assertEquals("PendingOpsSet", events.get(0).get("event").asText());
         assertEquals("vm/vm0", events.get(0).get("entity").asText());
@@ -113,7 +104,7 @@ class HistoryCommandsTest {
                 leak.out());
         Result clean = kvmsim("audit", "--journal", journal, "--run", "hc-b-1", "--json");
         assertEquals(0, clean.status(), clean.out());
-        JsonNode sum = lines(clean.out()).get(0);
+        JsonNode sum = Cli.jsonLines(clean.out()).get(0);
         assertEquals("audit", sum.get("type").asText());
         assertEquals(0, sum.get("violations").asInt());
         assertTrue(sum.get("agrees").asBoolean());
@@ -130,7 +121,7 @@ class HistoryCommandsTest {
                 after.out());
         assertTrue(after.out().contains("\n    pendingOps = [FLUSH_DCACHE, SANITISE_TAGS]\n"), after.out());
         // the first KVM_RUN drains FLUSH_DCACHE; SANITISE_TAGS, on a VM without MTE, stays: the leak
-        List<JsonNode> changes = lines(kvmsim("state", "--journal", journal, "--run", "hc-a-1", "--diff", "10", "14",
+        List<JsonNode> changes = Cli.jsonLines(kvmsim("state", "--journal", journal, "--run", "hc-a-1", "--diff", "10", "14",
                 "--entity", "vm/", "--json").out());
         assertTrue(changes.stream().anyMatch(c -> c.get("field").asText().equals("pendingOps")
                 && c.get("before").asText().equals("[FLUSH_DCACHE, SANITISE_TAGS]")
@@ -146,7 +137,7 @@ class HistoryCommandsTest {
         assertTrue(r.out().contains("      vm/vm0  PendingOpsSet[ops=[FLUSH_DCACHE, SANITISE_TAGS]]\n"), r.out());
         assertTrue(r.out().contains("      vm/vm0  PendingOpsSet[ops=[FLUSH_DCACHE]]\n"), r.out());
         assertTrue(r.out().contains("pendingOps: [FLUSH_DCACHE, SANITISE_TAGS] -> [FLUSH_DCACHE]"), r.out());
-        List<JsonNode> json = lines(kvmsim("diff", "--json", "--journal", journal, "hc-a-1", "hc-b-1").out());
+        List<JsonNode> json = Cli.jsonLines(kvmsim("diff", "--json", "--journal", journal, "hc-a-1", "hc-b-1").out());
         JsonNode kvmRun = json.stream().filter(n -> n.get("line").asInt() == 14).findFirst().orElseThrow();
         assertEquals("[\"pending-op-leak\"]", kvmRun.get("a").get("violations").toString());
         assertEquals("[]", kvmRun.get("b").get("violations").toString());

@@ -1,6 +1,6 @@
 package kvmsim.actors;
 
-import static kvmsim.actors.CliTest.kvmsim;
+import static kvmsim.actors.testing.Cli.kvmsim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import kvmsim.actors.testing.Cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,13 +33,13 @@ class ImportStraceCliTest {
     @Test
     void importsToStdoutAndTheTraceReplaysInBothEngines(@TempDir Path dir) throws Exception {
         Path rec = Files.writeString(dir.resolve("qemu.strace"), RECORDING);
-        CliTest.Result imported = kvmsim("import-strace", rec.toString());
+        Cli.Result imported = kvmsim("import-strace", rec.toString());
         assertEquals(0, imported.status(), imported.err());
         assertEquals(rec + ": 8 strace lines -> 9 steps (7 modelled, 2 IOCTL passed through), 0 results not judged\n",
                 imported.err());
         Path trace = Files.writeString(dir.resolve("qemu.trace"), imported.out());
         for (String engine : List.of("reference", "actors")) {
-            CliTest.Result r = kvmsim("replay", "-q", "--engine", engine, "--journal", "h2:" + dir.resolve("j"),
+            Cli.Result r = kvmsim("replay", "-q", "--engine", engine, "--journal", "h2:" + dir.resolve("j"),
                     trace.toString());
             assertEquals(0, r.status(), r.out());
             assertTrue(r.out().contains(trace + ": passed through, not modelled: KVM_GET_DIRTY_LOG=1 "
@@ -53,7 +54,7 @@ class ImportStraceCliTest {
         Path rec = Files.writeString(dir.resolve("odd.strace"), RECORDING.replace("= -1 EEXIST (File exists)", "= 0"));
         Path trace = dir.resolve("odd.trace");
         assertEquals(0, kvmsim("import-strace", "-o", trace.toString(), rec.toString()).status());
-        CliTest.Result r = kvmsim("replay", "-q", "--engine", "reference", trace.toString());
+        Cli.Result r = kvmsim("replay", "-q", "--engine", "reference", trace.toString());
         assertEquals(1, r.status(), r.out());
         assertTrue(r.out().contains("KVM_SET_USER_MEMORY_REGION   -EEXIST  MISMATCH ret: expected 0, got -1 (EEXIST)"),
                 r.out());
@@ -65,7 +66,7 @@ class ImportStraceCliTest {
         InputStream old = System.in;
         try {
             System.setIn(new ByteArrayInputStream(RECORDING.getBytes(StandardCharsets.UTF_8)));
-            CliTest.Result r = kvmsim("import-strace", "-o", out.toString(), "-");
+            Cli.Result r = kvmsim("import-strace", "-o", out.toString(), "-");
             assertEquals(0, r.status(), r.err());
             assertTrue(r.err().startsWith("<stdin>: 8 strace lines"), r.err());
             assertTrue(Files.readString(out).contains("{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0,\"thread\":\"10499\","
@@ -75,7 +76,7 @@ class ImportStraceCliTest {
         }
         Path bad = Files.writeString(dir.resolve("bad.strace"), RECORDING + "this is not strace\n");
         Path target = dir.resolve("bad.trace");
-        CliTest.Result r = kvmsim("import-strace", "-o", target.toString(), bad.toString());
+        Cli.Result r = kvmsim("import-strace", "-o", target.toString(), bad.toString());
         assertEquals(2, r.status());
         assertEquals(bad + ":9: not strace output: expected a system call such as 'ioctl(...) = 0', a signal "
                 + "('--- SIG... ---') or an exit ('+++ ... +++')\n", r.err());
@@ -87,10 +88,10 @@ class ImportStraceCliTest {
 
     @Test
     void badArgumentsExit2WithoutAStackTrace(@TempDir Path dir) {
-        CliTest.Result missing = kvmsim("import-strace", dir.resolve("nope.strace").toString());
+        Cli.Result missing = kvmsim("import-strace", dir.resolve("nope.strace").toString());
         assertEquals(2, missing.status());
         assertEquals(dir.resolve("nope.strace") + ": cannot read: no such file\n", missing.err());
-        CliTest.Result arch = kvmsim("import-strace", "--arch", "riscv", "-");
+        Cli.Result arch = kvmsim("import-strace", "--arch", "riscv", "-");
         assertEquals(2, arch.status());
         assertEquals("--arch takes x86_64 or arm64, not 'riscv'\n", arch.err());
     }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
  * KVMSIM_JOURNAL, else application.conf's {@code kvmsim.journal} (which reads that variable too),
  * else the embedded H2 in ./kvmsim-data.
  */
-final class JournalOption {
+public final class JournalOption {
 
     @Option(names = "--journal", paramLabel = "h2:DIR|mem|postgres://...",
             description = "where events are kept: an embedded H2 database in DIR (default h2:" + JournalLocation.DEFAULT_DIR
@@ -18,7 +18,7 @@ final class JournalOption {
                     + "jdbc:postgresql://... (user and password also from KVMSIM_JOURNAL_USER/_PASSWORD)")
     String spec;
 
-    String spec() {
+    public String spec() {
         if (spec != null) {
             return spec;
         }
@@ -26,7 +26,7 @@ final class JournalOption {
         return config.hasPath("kvmsim.journal") ? config.getString("kvmsim.journal") : "h2:" + JournalLocation.DEFAULT_DIR;
     }
 
-    JournalLocation location() {
+    public JournalLocation location() {
         try {
             return JournalLocation.parse(spec());
         } catch (IllegalArgumentException e) {
@@ -35,10 +35,24 @@ final class JournalOption {
     }
 
     /**
+     * A journal several processes can share, with its tables: a cluster must not split its events
+     * over private H2 files. {@code what} names the command in the message.
+     */
+    public JournalLocation sharedLocation(String what) {
+        JournalLocation location = location();
+        if (!location.shareable()) {
+            throw new BadInput(what + ": the nodes of a cluster share one PostgreSQL journal: --journal "
+                    + "postgres://USER@HOST/DB (not " + location + ")");
+        }
+        checkSchema(location);
+        return location;
+    }
+
+    /**
      * Makes sure the journal's tables exist: H2 creates them on first use; a PostgreSQL journal is
      * shared by a cluster and is initialised once, on purpose, by {@code kvmsim journal init}.
      */
-    static void checkSchema(JournalLocation location) {
+    public static void checkSchema(JournalLocation location) {
         try {
             if (!location.isPostgres()) {
                 location.ensureSchema();

@@ -7,8 +7,8 @@ import picocli.CommandLine;
 @Command(name = "kvmsim", mixinStandardHelpOptions = true, version = "kvmsim 0.1.0",
         description = "An event-sourced model of Linux KVM memory management.",
         subcommands = {ReplayCommand.class, RunsCommand.class, HistoryCommand.class, AuditCommand.class,
-                StateCommand.class, DiffCommand.class, ReportCommand.class, NodeCommand.class, JournalCommand.class, BenchCommand.class,
-                ShootdownBenchCommand.class, AuditBenchCommand.class, ClusterBenchCommand.class, ImportStraceCommand.class, ImportBenchCommand.class})
+                StateCommand.class, DiffCommand.class, ReportCommand.class, NodeCommand.class, JournalCommand.class,
+                ImportStraceCommand.class})
 public final class Main implements Runnable {
 
     public static final int BAD_INPUT = 2;
@@ -24,6 +24,9 @@ public final class Main implements Runnable {
         // log calls race its initialization and SLF4J prints a replay warning on every run
         org.slf4j.LoggerFactory.getILoggerFactory();
         CommandLine cli = new CommandLine(new Main());
+        for (MoreCommands more : java.util.ServiceLoader.load(MoreCommands.class)) {
+            more.commands().forEach(cli::addSubcommand);
+        }
         // picocli's own usage errors are exit 2 already; an unexpected exception must not print a stack trace
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("kvmsim: " + ex.getMessage());

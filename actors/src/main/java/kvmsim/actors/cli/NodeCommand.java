@@ -58,7 +58,7 @@ final class NodeCommand implements Callable<Integer> {
                 throw new BadInput("--port 0 (any free port) needs --seed: a node that starts a cluster must be "
                         + "reachable at a port the others know");
             }
-            location = sharedJournal(journal, "node");
+            location = journal.sharedLocation("node");
         } catch (BadInput e) {
             err.println(e.getMessage());
             return Main.BAD_INPUT;
@@ -81,17 +81,6 @@ final class NodeCommand implements Callable<Integer> {
                 });
         sys.system().getWhenTerminated().toCompletableFuture().join();
         return 0;
-    }
-
-    /** A journal several processes can share; a cluster must not split its events over private H2 files. */
-    static JournalLocation sharedJournal(JournalOption journal, String what) {
-        JournalLocation location = journal.location();
-        if (!location.shareable()) {
-            throw new BadInput(what + ": the nodes of a cluster share one PostgreSQL journal: --journal "
-                    + "postgres://USER@HOST/DB (not " + location + ")");
-        }
-        JournalOption.checkSchema(location);
-        return location;
     }
 
     static void hostPort(String s, String option) {

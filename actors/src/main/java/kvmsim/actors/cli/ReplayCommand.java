@@ -145,7 +145,7 @@ final class ReplayCommand implements Callable<Integer> {
     private JournalLocation location() {
         if (cluster != null) {
             NodeCommand.hostPort(cluster, "--cluster");
-            return NodeCommand.sharedJournal(journal, "replay --cluster");
+            return journal.sharedLocation("replay --cluster");
         }
         JournalLocation location = journal.location();
         JournalOption.checkSchema(location);

@@ -1,4 +1,4 @@
-package kvmsim.domain.audit;
+package kvmsim.bench.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import kvmsim.domain.engine.Arm64TraceGenerator;
+import kvmsim.bench.traces.Arm64TraceGenerator;
+import kvmsim.domain.audit.OfflineAudit;
+import kvmsim.domain.audit.Violation;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
 import kvmsim.domain.engine.ReplayListener;

@@ -1,4 +1,4 @@
-package kvmsim.actors.cli;
+package kvmsim.bench;
 
 import com.typesafe.config.ConfigFactory;
 import java.io.PrintWriter;
@@ -6,10 +6,13 @@ import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import kvmsim.actors.cli.BadInput;
+import kvmsim.actors.cli.JournalOption;
+import kvmsim.actors.cli.Main;
 import kvmsim.actors.engine.JournaledReplay;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.actors.entity.Sharding;
-import kvmsim.domain.engine.FleetTraceGenerator;
+import kvmsim.bench.traces.FleetTraceGenerator;
 import kvmsim.domain.engine.ReplayListener;
 import kvmsim.domain.engine.RunReport;
 import kvmsim.domain.policy.Policies;
@@ -54,7 +57,7 @@ final class ClusterBenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         JournalLocation location;
         try {
-            location = NodeCommand.sharedJournal(journal, "bench-cluster");
+            location = journal.sharedLocation("bench-cluster");
             if (vms < 1 || vcpus < 1 || slots < 1 || sizes.stream().anyMatch(n -> n < 1)) {
                 throw new BadInput("bench-cluster: --vms, --vcpus, --slots and --nodes take 1 or more");
             }

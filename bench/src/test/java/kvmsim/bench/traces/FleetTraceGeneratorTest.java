@@ -1,10 +1,14 @@
-package kvmsim.domain.engine;
+package kvmsim.bench.traces;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Set;
 import java.util.TreeSet;
+import kvmsim.domain.engine.ReferenceEngine;
+import kvmsim.domain.engine.Replay;
+import kvmsim.domain.engine.RunRecorder;
+import kvmsim.domain.engine.RunReport;
 import kvmsim.domain.trace.Trace;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package kvmsim.journal.strace;
+package kvmsim.bench.traces;
 
 import java.io.IOException;
 import java.io.Writer;

@@ -1,4 +1,4 @@
-package kvmsim.journal.strace;
+package kvmsim.bench.traces;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +16,7 @@ import kvmsim.domain.engine.ReplayListener;
 import kvmsim.domain.engine.RunReport;
 import kvmsim.domain.engine.StepResult;
 import kvmsim.journal.io.LineReader;
+import kvmsim.journal.strace.StraceImporter;
 import kvmsim.journal.trace.TraceFile;
 import kvmsim.journal.trace.TraceParser;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
-package kvmsim.actors;
+package kvmsim.bench.audit;
 
-import static kvmsim.actors.CliTest.kvmsim;
+import static kvmsim.actors.testing.Cli.kvmsim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,7 +10,8 @@ import java.nio.file.Files;
 import java.util.List;
 import kvmsim.actors.engine.JournaledReplay;
 import kvmsim.actors.engine.KvmsimSystem;
-import kvmsim.domain.engine.Arm64TraceGenerator;
+import kvmsim.actors.testing.Cli;
+import kvmsim.bench.traces.Arm64TraceGenerator;
 import kvmsim.domain.engine.ReplayListener;
 import kvmsim.domain.engine.RunReport;
 import kvmsim.domain.policy.Policies;
@@ -37,9 +38,9 @@ class LargeRunAuditTest {
                     false, ReplayListener.NONE);
         }
         assertTrue(online.violations().size() > 10, "violations to compare: " + online.violations().size());
-        CliTest.Result r = kvmsim("audit", "--json", "--journal", "h2:" + dir, "--run", "large");
+        Cli.Result r = kvmsim("audit", "--json", "--journal", "h2:" + dir, "--run", "large");
         assertEquals(1, r.status(), r.err());
-        List<JsonNode> lines = HistoryCommandsTest.lines(r.out());
+        List<JsonNode> lines = Cli.jsonLines(r.out());
         JsonNode summary = lines.get(lines.size() - 1);
         assertEquals("the same as the replay's online check", summary.get("online").asText());
         assertTrue(summary.get("agrees").asBoolean());

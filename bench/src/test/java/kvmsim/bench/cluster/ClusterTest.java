@@ -1,4 +1,4 @@
-package kvmsim.actors;
+package kvmsim.bench.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,7 +18,9 @@ import kvmsim.actors.engine.ActorEngine;
 import kvmsim.actors.engine.JournaledReplay;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.actors.history.JournalReader;
-import kvmsim.domain.engine.FleetTraceGenerator;
+import kvmsim.actors.testing.Cli;
+import kvmsim.actors.testing.LocalPostgres;
+import kvmsim.bench.traces.FleetTraceGenerator;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
 import kvmsim.domain.engine.ReplayListener;
@@ -271,13 +273,13 @@ class ClusterTest {
             st.execute("CREATE DATABASE bare");
         }
         String bare = pg.uri().replace("/kvmsim", "/bare");
-        CliTest.Result before = CliTest.kvmsim("runs", "--journal", bare);
+        Cli.Result before = Cli.kvmsim("runs", "--journal", bare);
         assertEquals(2, before.status());
         assertTrue(before.err().contains("no kvmsim tables there; create them once with: kvmsim journal init"),
                 before.err());
-        assertEquals(0, CliTest.kvmsim("journal", "init", "--journal", bare).status());
-        assertEquals(0, CliTest.kvmsim("journal", "init", "--journal", bare).status(), "init is idempotent");
-        CliTest.Result after = CliTest.kvmsim("runs", "--journal", bare);
+        assertEquals(0, Cli.kvmsim("journal", "init", "--journal", bare).status());
+        assertEquals(0, Cli.kvmsim("journal", "init", "--journal", bare).status(), "init is idempotent");
+        Cli.Result after = Cli.kvmsim("runs", "--journal", bare);
         assertEquals(0, after.status(), after.err());
         assertTrue(after.out().startsWith("0 runs in jdbc:postgresql://"), after.out());
     }

@@ -1,4 +1,4 @@
-package kvmsim.domain.engine;
+package kvmsim.bench.traces;
 
 import java.util.ArrayList;
 import java.util.List;

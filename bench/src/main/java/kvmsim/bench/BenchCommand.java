@@ -1,4 +1,4 @@
-package kvmsim.actors.cli;
+package kvmsim.bench;
 
 import com.typesafe.config.ConfigFactory;
 import java.io.PrintWriter;
@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import kvmsim.actors.engine.ActorEngine;
 import kvmsim.actors.engine.KvmsimSystem;
-import kvmsim.domain.engine.Arm64TraceGenerator;
+import kvmsim.bench.traces.Arm64TraceGenerator;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
 import kvmsim.domain.engine.RunReport;

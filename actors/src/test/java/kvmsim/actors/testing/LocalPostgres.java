@@ -1,4 +1,4 @@
-package kvmsim.actors;
+package kvmsim.actors.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -15,12 +15,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real PostgreSQL server for the multi-node tests: Debian's binaries (installed with apt-get when
- * missing and the tests run as root), a fresh data directory, a free loopback port. PostgreSQL
- * refuses to run as root, so as root every server command runs as the {@code postgres} user.
- * fsync is off: the tests kill kvmsim nodes, never the database.
+ * A real PostgreSQL server for the multi-node tests: Debian's binaries (.ci/run installs the
+ * package; a test never installs anything), a fresh data directory, a free loopback port.
+ * PostgreSQL refuses to run as root, so as root every server command runs as the {@code postgres}
+ * user. fsync is off: the tests kill kvmsim nodes, never the database.
  */
-final class LocalPostgres implements AutoCloseable {
+public final class LocalPostgres implements AutoCloseable {
 
     private final Path dir;
     private final Path bin;
@@ -34,11 +34,8 @@ final class LocalPostgres implements AutoCloseable {
         this.asRoot = asRoot;
     }
 
-    /** The server's binaries, installing Debian's postgresql if allowed; null when there are none. */
-    static Path binaries() throws Exception {
-        if (find() == null) {
-            DebianPackage.installIfAllowed("postgresql");
-        }
+    /** The server's binaries (Debian's postgresql package), or null when there are none. */
+    public static Path binaries() {
         return find();
     }
 
@@ -52,9 +49,9 @@ final class LocalPostgres implements AutoCloseable {
                 .max(Comparator.comparing(Path::toString)).orElse(null);
     }
 
-    static LocalPostgres start(Path bin) throws Exception {
+    public static LocalPostgres start(Path bin) throws Exception {
         Path dir = Files.createTempDirectory("kvmsim-pg");
-        boolean root = DebianPackage.runningAsRoot();
+        boolean root = "root".equals(System.getProperty("user.name"));
         if (root) {
             run(List.of("chown", "postgres:postgres", dir.toString()), false);
         }
@@ -76,7 +73,7 @@ final class LocalPostgres implements AutoCloseable {
     }
 
     /** {@code --journal} for this server. */
-    String uri() {
+    public String uri() {
         return "postgres://postgres@127.0.0.1:" + port + "/kvmsim";
     }
 

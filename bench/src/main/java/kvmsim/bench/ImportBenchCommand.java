@@ -1,4 +1,4 @@
-package kvmsim.actors.cli;
+package kvmsim.bench;
 
 import com.typesafe.config.ConfigFactory;
 import java.io.Writer;
@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import kvmsim.actors.engine.ActorEngine;
 import kvmsim.actors.engine.KvmsimSystem;
+import kvmsim.bench.traces.SyntheticRecording;
 import kvmsim.domain.abi.Arch;
 import kvmsim.domain.engine.Engine;
 import kvmsim.domain.engine.ReferenceEngine;
@@ -22,7 +23,6 @@ import kvmsim.domain.engine.StepResult;
 import kvmsim.journal.io.LineReader;
 import kvmsim.journal.store.JournalLocation;
 import kvmsim.journal.strace.StraceImporter;
-import kvmsim.journal.strace.SyntheticRecording;
 import kvmsim.journal.trace.TraceFile;
 import kvmsim.journal.trace.TraceParser;
 import picocli.CommandLine.Command;

@@ -1,4 +1,4 @@
-package kvmsim.actors.cli;
+package kvmsim.bench;
 
 import com.typesafe.config.ConfigFactory;
 import java.io.PrintWriter;
@@ -6,12 +6,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import kvmsim.actors.cli.BadInput;
 import kvmsim.actors.engine.ActorEngine;
 import kvmsim.actors.engine.KvmsimSystem;
+import kvmsim.bench.traces.ShootdownSetup;
 import kvmsim.domain.engine.Engine;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
-import kvmsim.domain.engine.ShootdownSetup;
 import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Reply;
 import kvmsim.domain.policy.Policies;

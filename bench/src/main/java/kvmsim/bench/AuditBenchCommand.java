@@ -1,4 +1,4 @@
-package kvmsim.actors.cli;
+package kvmsim.bench;
 
 import com.typesafe.config.ConfigFactory;
 import java.io.PrintWriter;
@@ -6,13 +6,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import kvmsim.actors.cli.BadInput;
 import kvmsim.actors.engine.JournaledReplay;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.actors.history.JournalReader;
 import kvmsim.actors.history.StoredRun;
+import kvmsim.bench.traces.Arm64TraceGenerator;
 import kvmsim.domain.audit.OfflineAudit;
 import kvmsim.domain.audit.Violation;
-import kvmsim.domain.engine.Arm64TraceGenerator;
 import kvmsim.domain.engine.ReplayListener;
 import kvmsim.domain.engine.RunReport;
 import kvmsim.domain.entity.Emitted;

@@ -1,4 +1,4 @@
-package kvmsim.actors.cli;
+package kvmsim.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,0 +1,49 @@
+package kvmsim.actors.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import kvmsim.actors.cli.Main;
+
+/** kvmsim's command line run in this JVM, as a user's shell would: its exit status, stdout and stderr. */
+public final class Cli {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Cli() {
+    }
+
+    public record Result(int status, String out, String err) {
+    }
+
+    public static synchronized Result kvmsim(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int status = Main.execute(args);
+            return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    /** The JSON objects of a --json output, one per non-blank line. */
+    public static List<JsonNode> jsonLines(String out) throws Exception {
+        List<JsonNode> nodes = new ArrayList<>();
+        for (String l : out.split("\n")) {
+            if (!l.isBlank()) {
+                nodes.add(JSON.readTree(l));
+            }
+        }
+        return nodes;
+    }
+}
