@@ -9,6 +9,7 @@ import java.util.Map;
 public enum Cap implements UapiValue {
     KVM_CAP_ARM_MTE(205, Arch.ARM64, Map.of(), Map.of()),
     KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2(168, null, Map.of(), UapiValue.names(ManualDirtyLog.class)),
+    KVM_CAP_MAX_VCPU_ID(128, Arch.X86_64, Map.of(), Map.of()),
     /**
      * The locked-memslot RFC's cap: 206 in v4 and 207 in v5, numbers upstream later gave to other
      * caps, so kvmsim knows it by name; args[1] names how to lock or unlock.

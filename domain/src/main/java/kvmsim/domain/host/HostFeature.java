@@ -16,7 +16,11 @@ public enum HostFeature {
     MEMORY_ATTRIBUTES("memory_attributes", Kind.BOOL, Arch.X86_64),
     VM_TYPES("vm_types", Kind.VM_TYPES, Arch.X86_64),
     GMEM_FLAGS("gmem_flags", Kind.GMEM_FLAGS, Arch.X86_64),
-    MEMORY("memory", Kind.BYTES, Arch.ARM64, Arch.X86_64);
+    MEMORY("memory", Kind.NUMBER, Arch.ARM64, Arch.X86_64),
+    /** KVM_MAX_VCPUS of the build (kvm->max_vcpus): x86 CONFIG_KVM_MAX_NR_VCPUS, 1024 by default. */
+    MAX_VCPUS("max_vcpus", Kind.NUMBER, Arch.ARM64, Arch.X86_64),
+    /** KVM_MAX_VCPU_IDS of the build: x86 4 x KVM_MAX_VCPUS (KVM_VCPU_ID_RATIO). */
+    MAX_VCPU_IDS("max_vcpu_ids", Kind.NUMBER, Arch.ARM64, Arch.X86_64);
 
     /** How a feature's value is written. */
     public enum Kind {
@@ -26,8 +30,8 @@ public enum HostFeature {
         VM_TYPES,
         /** guest_memfd flag names [List of String]. */
         GMEM_FLAGS,
-        /** an unsigned 64-bit size [Long]. */
-        BYTES
+        /** an unsigned 64-bit number [Long]. */
+        NUMBER
     }
 
     public final String traceName;
@@ -48,30 +52,5 @@ public enum HostFeature {
             }
         }
         return null;
-    }
-
-    /** {@code features} with this feature set to {@code value} (of this feature's kind). */
-    @SuppressWarnings("unchecked")
-    public HostFeatures set(HostFeatures f, Object value) {
-        return switch (this) {
-            case MTE -> new HostFeatures((Boolean) value, f.fwb(), f.pkvm(), f.adBits(), f.smm(), f.memoryAttributes(),
-                    f.vmTypes(), f.gmemFlags(), f.memory());
-            case FWB -> new HostFeatures(f.mte(), (Boolean) value, f.pkvm(), f.adBits(), f.smm(), f.memoryAttributes(),
-                    f.vmTypes(), f.gmemFlags(), f.memory());
-            case PKVM -> new HostFeatures(f.mte(), f.fwb(), (Boolean) value, f.adBits(), f.smm(), f.memoryAttributes(),
-                    f.vmTypes(), f.gmemFlags(), f.memory());
-            case AD_BITS -> new HostFeatures(f.mte(), f.fwb(), f.pkvm(), (Boolean) value, f.smm(), f.memoryAttributes(),
-                    f.vmTypes(), f.gmemFlags(), f.memory());
-            case SMM -> new HostFeatures(f.mte(), f.fwb(), f.pkvm(), f.adBits(), (Boolean) value, f.memoryAttributes(),
-                    f.vmTypes(), f.gmemFlags(), f.memory());
-            case MEMORY_ATTRIBUTES -> new HostFeatures(f.mte(), f.fwb(), f.pkvm(), f.adBits(), f.smm(),
-                    (Boolean) value, f.vmTypes(), f.gmemFlags(), f.memory());
-            case VM_TYPES -> new HostFeatures(f.mte(), f.fwb(), f.pkvm(), f.adBits(), f.smm(), f.memoryAttributes(),
-                    (List<String>) value, f.gmemFlags(), f.memory());
-            case GMEM_FLAGS -> new HostFeatures(f.mte(), f.fwb(), f.pkvm(), f.adBits(), f.smm(), f.memoryAttributes(),
-                    f.vmTypes(), (List<String>) value, f.memory());
-            case MEMORY -> new HostFeatures(f.mte(), f.fwb(), f.pkvm(), f.adBits(), f.smm(), f.memoryAttributes(),
-                    f.vmTypes(), f.gmemFlags(), (Long) value);
-        };
     }
 }

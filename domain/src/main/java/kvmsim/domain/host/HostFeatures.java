@@ -1,17 +1,22 @@
 package kvmsim.domain.host;
 
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.GmemFlag;
+import kvmsim.domain.abi.KvmLimits;
 import kvmsim.domain.abi.UapiValue;
 import kvmsim.domain.abi.VmType;
 
 /**
- * What the host kernel and CPU offer (trace-format.md, HOST). The defaults describe a mainline
- * kernel on the host's arch.
+ * What the host kernel and CPU offer (trace-format.md, HOST): one value per {@link HostFeature}.
+ * The defaults describe a mainline kernel on the host's arch; build-dependent limits
+ * (KVM_MAX_VCPUS, KVM_MAX_VCPU_IDS) default to the kernel's default build.
  */
 public record HostFeatures(boolean mte, boolean fwb, boolean pkvm, boolean adBits, boolean smm,
-        boolean memoryAttributes, List<String> vmTypes, List<String> gmemFlags, long memory) {
+        boolean memoryAttributes, List<String> vmTypes, List<String> gmemFlags, long memory, long maxVcpus,
+        long maxVcpuIds) {
 
     public static final long DEFAULT_MEMORY = 4L << 30;
 
@@ -23,6 +28,43 @@ public record HostFeatures(boolean mte, boolean fwb, boolean pkvm, boolean adBit
     public static HostFeatures defaults(Arch arch) {
         return new HostFeatures(arch == Arch.ARM64, false, false, arch == Arch.X86_64, arch == Arch.X86_64,
                 arch == Arch.X86_64, List.of(VmType.KVM_X86_DEFAULT_VM.name(), VmType.KVM_X86_SW_PROTECTED_VM.name()),
-                List.copyOf(UapiValue.names(GmemFlag.class).keySet()), DEFAULT_MEMORY);
+                List.copyOf(UapiValue.names(GmemFlag.class).keySet()), DEFAULT_MEMORY, KvmLimits.maxVcpus(arch),
+                KvmLimits.maxVcpuIds(arch));
+    }
+
+    /** The value of {@code f}, of the Java type its kind says. */
+    public Object get(HostFeature f) {
+        return switch (f) {
+            case MTE -> mte;
+            case FWB -> fwb;
+            case PKVM -> pkvm;
+            case AD_BITS -> adBits;
+            case SMM -> smm;
+            case MEMORY_ATTRIBUTES -> memoryAttributes;
+            case VM_TYPES -> vmTypes;
+            case GMEM_FLAGS -> gmemFlags;
+            case MEMORY -> memory;
+            case MAX_VCPUS -> maxVcpus;
+            case MAX_VCPU_IDS -> maxVcpuIds;
+        };
+    }
+
+    /** These features with {@code f} set to {@code value} (of the Java type its kind says). */
+    public HostFeatures with(HostFeature f, Object value) {
+        Map<HostFeature, Object> v = new EnumMap<>(HostFeature.class);
+        for (HostFeature each : HostFeature.values()) {
+            v.put(each, each == f ? value : get(each));
+        }
+        return of(v);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static HostFeatures of(Map<HostFeature, Object> v) {
+        return new HostFeatures((Boolean) v.get(HostFeature.MTE), (Boolean) v.get(HostFeature.FWB),
+                (Boolean) v.get(HostFeature.PKVM), (Boolean) v.get(HostFeature.AD_BITS),
+                (Boolean) v.get(HostFeature.SMM), (Boolean) v.get(HostFeature.MEMORY_ATTRIBUTES),
+                (List<String>) v.get(HostFeature.VM_TYPES), (List<String>) v.get(HostFeature.GMEM_FLAGS),
+                (Long) v.get(HostFeature.MEMORY), (Long) v.get(HostFeature.MAX_VCPUS),
+                (Long) v.get(HostFeature.MAX_VCPU_IDS));
     }
 }

@@ -15,6 +15,10 @@ public sealed interface VmCommand extends EntityCommand {
     record CreateVcpu(long vcpu) implements VmCommand {
     }
 
+    /** KVM_ENABLE_CAP(KVM_CAP_MAX_VCPU_ID) on x86: the highest vCPU id + 1 the VM will use. */
+    record EnableMaxVcpuId(long maxVcpuIds) implements VmCommand {
+    }
+
     /** KVM_ENABLE_CAP(KVM_CAP_ARM_MTE). */
     record EnableMte(long flags) implements VmCommand {
     }

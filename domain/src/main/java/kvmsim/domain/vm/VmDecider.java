@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.Set;
 import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.Errno;
-import kvmsim.domain.abi.KvmLimits;
 import kvmsim.domain.abi.ManualDirtyLog;
 import kvmsim.domain.entity.Decision;
+import kvmsim.domain.entity.Event;
 import kvmsim.domain.memslot.MemslotChange;
 import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.vm.VmCommand.*;
@@ -29,7 +29,8 @@ public final class VmDecider {
         return switch (c) {
             case Create cr -> s.created() ? Decision.reject(Errno.EEXIST) : Decision.accept(new VmCreated(cr.arch(),
                     cr.type(), cr.host(), cr.hostFeatures().mte(), cr.hostFeatures().fwb(), cr.hostFeatures().smm(),
-                    cr.hostFeatures().adBits()));
+                    cr.hostFeatures().adBits(), cr.hostFeatures().maxVcpus(), cr.hostFeatures().maxVcpuIds()));
+            case EnableMaxVcpuId m -> enableMaxVcpuId(s, m);
             case CreateVcpu v -> createVcpu(s, v);
             case EnableMte m -> enableMte(s, m);
             case EnableManualDirtyLogProtect m -> enableManualDirtyLogProtect(m);
@@ -72,18 +73,39 @@ public final class VmDecider {
         };
     }
 
-    // kvm_vm_ioctl_create_vcpu(): id range, then created_vcpus, then (after arch create) a duplicate id
+    // kvm_vm_ioctl_create_vcpu(): the id range, then created_vcpus against kvm->max_vcpus, then the
+    // arch's precreate (x86: an id below kvm->arch.max_vcpu_ids, which the first vCPU latches), then
+    // (after the vCPU is built) a duplicate id. At the vCPU limit a duplicate id is EINVAL, not EEXIST
     private static Decision createVcpu(VmState s, CreateVcpu v) {
-        if (Long.compareUnsigned(v.vcpu(), KvmLimits.maxVcpuIds(s.arch())) >= 0) {
+        VmState.VcpuLimits limits = s.vcpuLimits();
+        if (Long.compareUnsigned(v.vcpu(), limits.maxVcpuIds()) >= 0) {
             return Decision.reject(Errno.EINVAL);
         }
-        if (s.vcpus().size() >= KvmLimits.maxVcpus(s.arch())) {
+        if (s.vcpus().size() >= limits.maxVcpus()) {
+            return Decision.reject(Errno.EINVAL);
+        }
+        // kvm_arch_vcpu_precreate() (x86)
+        if (s.arch() == Arch.X86_64 && Long.compareUnsigned(v.vcpu(), limits.idLimit()) >= 0) {
             return Decision.reject(Errno.EINVAL);
         }
         if (s.vcpus().contains(v.vcpu())) {
             return Decision.reject(Errno.EEXIST);
         }
         return Decision.accept(new VcpuAdded(v.vcpu()));
+    }
+
+    // kvm_vm_ioctl_enable_cap(KVM_CAP_MAX_VCPU_ID) (x86): at most KVM_MAX_VCPU_IDS; once set (or latched
+    // by the first vCPU) only the same value again; kvmsim keeps the boot vCPU id at its default, 0
+    private static Decision enableMaxVcpuId(VmState s, EnableMaxVcpuId m) {
+        VmState.VcpuLimits limits = s.vcpuLimits();
+        if (s.arch() != Arch.X86_64 || Long.compareUnsigned(m.maxVcpuIds(), limits.maxVcpuIds()) > 0) {
+            return Decision.reject(Errno.EINVAL);
+        }
+        if (limits.archMaxVcpuIds() == m.maxVcpuIds()) {
+            return Decision.ok();
+        }
+        return limits.archMaxVcpuIds() == 0 ? Decision.accept(new MaxVcpuIdsSet(m.maxVcpuIds()))
+                : Decision.reject(Errno.EINVAL);
     }
 
     // kvm_vm_ioctl_enable_cap(KVM_CAP_ARM_MTE): v5 06/38 dropped the "no locked memslot" condition
@@ -117,11 +139,15 @@ public final class VmDecider {
         return switch (e) {
             case VmCreated c -> new VmState(s.id(), true, c.arch(), c.type(), c.host(), c.mteSupported(), c.fwb(),
                     c.smm(), c.adBits(), false, 0, List.of(), Map.of(), Set.of(), 0, null, 0, MemoryAttributes.NONE,
-                    Map.of());
+                    Map.of(), new VmState.VcpuLimits(c.maxVcpus(), c.maxVcpuIds(), 0));
+            case MaxVcpuIdsSet m -> s.withVcpuLimits(s.vcpuLimits().withArchMaxVcpuIds(m.maxVcpuIds()));
             case VcpuAdded v -> {
                 List<Long> vcpus = new ArrayList<>(s.vcpus());
                 vcpus.add(v.vcpu());
-                yield s.withVcpus(vcpus);
+                // x86 kvm_arch_vcpu_precreate(): the first vCPU latches kvm->arch.max_vcpu_ids if unset
+                VmState.VcpuLimits l = s.vcpuLimits();
+                yield s.withVcpus(vcpus).withVcpuLimits(s.arch() == Arch.X86_64 && l.archMaxVcpuIds() == 0
+                        ? l.withArchMaxVcpuIds(l.maxVcpuIds()) : l);
             }
             case MteEnabled m -> s.withMte(true);
             case ManualDirtyLogProtectSet m -> s.withManualDirtyLogProtect(m.options());

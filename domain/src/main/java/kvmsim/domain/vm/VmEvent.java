@@ -8,8 +8,13 @@ import kvmsim.domain.memslot.SlotGeometry;
 
 public sealed interface VmEvent extends Event {
 
+    /** @param maxVcpus kvm->max_vcpus, from the host's build; {@code maxVcpuIds} its KVM_MAX_VCPU_IDS */
     record VmCreated(Arch arch, String type, String host, boolean mteSupported, boolean fwb, boolean smm,
-            boolean adBits) implements VmEvent {
+            boolean adBits, long maxVcpus, long maxVcpuIds) implements VmEvent {
+    }
+
+    /** x86 KVM_CAP_MAX_VCPU_ID: kvm->arch.max_vcpu_ids (the first vCPU latches the build's limit if it is unset). */
+    record MaxVcpuIdsSet(long maxVcpuIds) implements VmEvent {
     }
 
     record VcpuAdded(long vcpu) implements VmEvent {

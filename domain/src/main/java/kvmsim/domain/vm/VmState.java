@@ -29,16 +29,35 @@ import kvmsim.domain.memslot.SlotGeometry;
  * @param memslotGeneration the memslots' generation: every committed change bumps it
  * @param attributes the gfns set private with KVM_SET_MEMORY_ATTRIBUTES
  * @param gpcs the VM's gfn_to_pfn caches (kvm->gpc_list), by the trace's gpc id
+ * @param vcpuLimits how many vCPUs and which ids the VM may have
  */
 public record VmState(String id, boolean created, Arch arch, String type, String host, boolean mteSupported,
         boolean fwb, boolean smm, boolean adBits, boolean mte, long manualDirtyLogProtect, List<Long> vcpus,
         Map<Long, SlotGeometry> slots, Set<PendingOp> pendingOps, long tlbFlushes, FlushInFlight flushInFlight,
-        long memslotGeneration, MemoryAttributes attributes, Map<String, Gpc> gpcs)
+        long memslotGeneration, MemoryAttributes attributes, Map<String, Gpc> gpcs, VcpuLimits vcpuLimits)
         implements EntityState {
 
     @Override
     public EntityId.Kind kind() {
         return EntityId.Kind.VM;
+    }
+
+    /**
+     * The VM's vCPU limits: kvm->max_vcpus and KVM_MAX_VCPU_IDS of the host's build, and on x86
+     * kvm->arch.max_vcpu_ids (0 until KVM_CAP_MAX_VCPU_ID sets it or the first vCPU latches the
+     * build's limit).
+     */
+    public record VcpuLimits(long maxVcpus, long maxVcpuIds, long archMaxVcpuIds) {
+        public static final VcpuLimits NONE = new VcpuLimits(0, 0, 0);
+
+        /** The x86 id limit a new vCPU is checked against (kvm_arch_vcpu_precreate()). */
+        public long idLimit() {
+            return archMaxVcpuIds != 0 ? archMaxVcpuIds : maxVcpuIds;
+        }
+
+        VcpuLimits withArchMaxVcpuIds(long ids) {
+            return new VcpuLimits(maxVcpus, maxVcpuIds, ids);
+        }
     }
 
     /** A remote TLB flush started at trace line {@code line}, for {@code reason}, not yet acknowledged by all. */
@@ -54,7 +73,7 @@ public record VmState(String id, boolean created, Arch arch, String type, String
 
     public static VmState initial(String id) {
         return new VmState(id, false, null, null, null, false, false, false, false, false, 0, List.of(), Map.of(),
-                Set.of(), 0, null, 0, MemoryAttributes.NONE, Map.of());
+                Set.of(), 0, null, 0, MemoryAttributes.NONE, Map.of(), VcpuLimits.NONE);
     }
 
     /** The capabilities enabled with KVM_ENABLE_CAP that stay enabled (CHECK caps). */
@@ -122,42 +141,47 @@ public record VmState(String id, boolean created, Arch arch, String type, String
                 : new RemoteTlbFlush(flushInFlight.seq(), flushInFlight.line(), vcpuIds());
     }
 
+    VmState withVcpuLimits(VcpuLimits l) {
+        return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
+                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, l);
+    }
+
     VmState withVcpus(List<Long> v) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                v, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs);
+                v, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits);
     }
 
     VmState withMte(boolean m) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, m, manualDirtyLogProtect,
-                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs);
+                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits);
     }
 
     VmState withManualDirtyLogProtect(long options) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, options, vcpus,
-                slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs);
+                slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits);
     }
 
     VmState withPendingOps(Set<PendingOp> ops) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, slots, ops, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs);
+                vcpus, slots, ops, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits);
     }
 
     /** A committed memslot change: the table and its generation (kvm_swap_active_memslots()). */
     VmState withSlots(Map<Long, SlotGeometry> s) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, s, pendingOps, tlbFlushes, flushInFlight, memslotGeneration + 1, attributes, gpcs);
+                vcpus, s, pendingOps, tlbFlushes, flushInFlight, memslotGeneration + 1, attributes, gpcs, vcpuLimits);
     }
 
     VmState withAttributes(MemoryAttributes a) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, a, gpcs);
+                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, a, gpcs, vcpuLimits);
     }
 
     VmState withGpc(String gpcId, Gpc g) {
         Map<String, Gpc> m = new java.util.HashMap<>(gpcs);
         m.put(gpcId, g);
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, m);
+                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, m, vcpuLimits);
     }
 
     /** A gfn_to_pfn cache by id: one never activated is an initialised, inactive cache. */
@@ -182,6 +206,6 @@ public record VmState(String id, boolean created, Arch arch, String type, String
 
     VmState withFlush(long flushes, FlushInFlight inFlight) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, slots, pendingOps, flushes, inFlight, memslotGeneration, attributes, gpcs);
+                vcpus, slots, pendingOps, flushes, inFlight, memslotGeneration, attributes, gpcs, vcpuLimits);
     }
 }

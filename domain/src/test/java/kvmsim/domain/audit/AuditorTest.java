@@ -37,7 +37,7 @@ class AuditorTest {
     }
 
     private void vm(boolean fwb) {
-        at(VM, new VmEvent.VmCreated(Arch.ARM64, null, "host0", true, fwb, false, false));
+        at(VM, new VmEvent.VmCreated(Arch.ARM64, null, "host0", true, fwb, false, false, 512, 512));
     }
 
     private List<Violation> access(GuestAccessKind kind) {

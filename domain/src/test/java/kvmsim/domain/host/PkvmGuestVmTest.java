@@ -26,8 +26,7 @@ class PkvmGuestVmTest {
     @Test
     void theGuestMustBeAnArm64VmOfTheSameHost() {
         HostFeatures pkvm = HostFeatures.defaults(Arch.ARM64);
-        pkvm = new HostFeatures(pkvm.mte(), pkvm.fwb(), true, pkvm.adBits(), pkvm.smm(), pkvm.memoryAttributes(),
-                pkvm.vmTypes(), pkvm.gmemFlags(), pkvm.memory());
+        pkvm = pkvm.with(HostFeature.PKVM, true);
         List<Step> steps = new ArrayList<>();
         steps.add(new Step.HostDecl(meta(1), "host0", Arch.ARM64, pkvm, false));
         steps.add(new Step.HostDecl(meta(2), "host1", Arch.ARM64, pkvm, false));

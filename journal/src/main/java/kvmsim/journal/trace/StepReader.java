@@ -157,7 +157,7 @@ final class StepReader {
             if (feature == null) {
                 throw BadStep.of("unknown feature '%s' for an %s host", e.getKey(), arch.traceName);
             }
-            f = feature.set(f, featureValue(feature, e.getValue()));
+            f = f.with(feature, featureValue(feature, e.getValue()));
         }
         return f;
     }
@@ -195,7 +195,7 @@ final class StepReader {
                 }
                 yield flags;
             }
-            case BYTES -> JsonValues.u64(v, k);
+            case NUMBER -> JsonValues.u64(v, k);
         };
     }
 

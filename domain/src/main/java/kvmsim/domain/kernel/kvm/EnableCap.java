@@ -2,7 +2,6 @@ package kvmsim.domain.kernel.kvm;
 
 import java.util.EnumSet;
 import java.util.List;
-import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.Cap;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.entity.EntityId;
@@ -25,13 +24,17 @@ public final class EnableCap {
     // kvm_vm_ioctl_enable_cap() (arm64 with the RFC: each cap checks cap->flags itself)
     public static Errno kvmVmIoctlEnableCap(Gateway gw, Policies policies, VmState vm, Cap cap, long flags,
             List<Long> args) {
+        if (cap.arch != null && cap.arch != vm.arch()) {
+            return Errno.EINVAL; // kvm_vm_ioctl_enable_cap() of this arch does not know the cap
+        }
         return switch (cap) {
             case KVM_CAP_ARM_MTE -> enableMte(gw, policies, vm, flags);
             case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 -> gw.send(EntityId.vm(vm.id()),
                     new VmCommand.EnableManualDirtyLogProtect(flags, args.get(0))).errno();
-            case KVM_CAP_ARM_LOCK_USER_MEMORY_REGION -> vm.arch() != Arch.ARM64
-                    ? Errno.EINVAL // not a capability of this arch
-                    : LockedMemslots.lockUserMemoryRegion(gw, policies, vm, flags, args);
+            case KVM_CAP_ARM_LOCK_USER_MEMORY_REGION -> LockedMemslots.lockUserMemoryRegion(gw, policies, vm, flags,
+                    args);
+            case KVM_CAP_MAX_VCPU_ID -> gw.send(EntityId.vm(vm.id()), new VmCommand.EnableMaxVcpuId(args.get(0)))
+                    .errno();
         };
     }
 

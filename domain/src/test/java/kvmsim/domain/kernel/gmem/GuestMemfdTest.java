@@ -12,6 +12,7 @@ import kvmsim.domain.abi.Errno;
 import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.host.Folio;
 import kvmsim.domain.host.HostEvent;
+import kvmsim.domain.host.HostFeature;
 import kvmsim.domain.host.HostFeatures;
 import kvmsim.domain.host.HostState;
 import kvmsim.domain.kernel.mmu.X86Run;
@@ -61,8 +62,8 @@ class GuestMemfdTest {
         assertNull(last(X86Run.swProtected(), t -> t.createGmem("g", 0x1000, NO_DIRECT_MAP | 3)));
         // a host that does not offer the RFC's flag refuses it, whatever the size
         HostFeatures d = HostFeatures.defaults(Arch.X86_64);
-        HostFeatures mainline = new HostFeatures(d.mte(), d.fwb(), d.pkvm(), true, d.smm(), d.memoryAttributes(),
-                d.vmTypes(), List.of("GUEST_MEMFD_FLAG_MMAP", "GUEST_MEMFD_FLAG_INIT_SHARED"), d.memory());
+        HostFeatures mainline = d.with(HostFeature.GMEM_FLAGS,
+                List.of("GUEST_MEMFD_FLAG_MMAP", "GUEST_MEMFD_FLAG_INIT_SHARED"));
         assertEquals(Errno.EINVAL, last(new X86Run(true, "KVM_X86_SW_PROTECTED_VM", mainline),
                 t -> t.createGmem("g", 0, NO_DIRECT_MAP)));
         assertEquals(Errno.EEXIST, last(X86Run.swProtected().createGmem("g", 0x1000, 0),
@@ -118,8 +119,7 @@ class GuestMemfdTest {
         assertEquals(Errno.EINVAL, last(sw, t -> t.attributes(0x800, 0x1000, PRIVATE)));
         assertEquals(Errno.EINVAL, last(sw, t -> t.attributes(0, 0x1800, PRIVATE)));
         HostFeatures d = HostFeatures.defaults(Arch.X86_64);
-        HostFeatures noAttrs = new HostFeatures(d.mte(), d.fwb(), d.pkvm(), true, d.smm(), false, d.vmTypes(),
-                d.gmemFlags(), d.memory());
+        HostFeatures noAttrs = d.with(HostFeature.MEMORY_ATTRIBUTES, false);
         assertEquals(Errno.ENOTTY, last(new X86Run(true, "KVM_X86_SW_PROTECTED_VM", noAttrs),
                 t -> t.attributes(0x800, 0, 1)), "no ioctl, no argument checks");
     }
@@ -193,8 +193,7 @@ class GuestMemfdTest {
         assertEquals(Errno.EFAULT, last(t, x -> x.kvmCopy(0x3ff8, 16, false)), "the second page has no slot");
         // an SNP guest's private memory is not KVM's to copy (kvm_can_access_gmem())
         HostFeatures d = HostFeatures.defaults(Arch.X86_64);
-        HostFeatures snpHost = new HostFeatures(d.mte(), d.fwb(), d.pkvm(), true, d.smm(), true,
-                List.of("KVM_X86_DEFAULT_VM", "KVM_X86_SNP_VM"), d.gmemFlags(), d.memory());
+        HostFeatures snpHost = d.with(HostFeature.VM_TYPES, List.of("KVM_X86_DEFAULT_VM", "KVM_X86_SNP_VM"));
         X86Run snp = new X86Run(true, "KVM_X86_SNP_VM", snpHost).createGmem("g0", 0x10000, 0)
                 .region2(0, GUEST_MEMFD, 0, 0x4000, "g0", 0).attributes(0, 0x4000, PRIVATE);
         assertEquals(Errno.EFAULT, last(snp, x -> x.kvmCopy(0x1000, 8, true)));

@@ -10,6 +10,7 @@ import kvmsim.domain.engine.RunRecorder;
 import kvmsim.domain.engine.RunReport;
 import kvmsim.domain.engine.StepResult;
 import kvmsim.domain.entity.Recorded;
+import kvmsim.domain.host.HostFeature;
 import kvmsim.domain.host.HostFeatures;
 import kvmsim.domain.policy.Policies;
 import kvmsim.domain.trace.Expect;
@@ -32,8 +33,7 @@ public final class X86Run {
 
     /** vm0 of {@code vmType} on a host with {@code features} (A/D bits as given). */
     public X86Run(boolean adBits, String vmType, HostFeatures d) {
-        HostFeatures f = new HostFeatures(d.mte(), d.fwb(), d.pkvm(), adBits, d.smm(), d.memoryAttributes(),
-                d.vmTypes(), d.gmemFlags(), d.memory());
+        HostFeatures f = d.with(HostFeature.AD_BITS, adBits);
         steps.add(new Step.HostDecl(meta(), "host0", Arch.X86_64, f, false));
         steps.add(new Step.CreateVm(meta(), "vm0", "host0", Arch.X86_64, vmType));
     }
