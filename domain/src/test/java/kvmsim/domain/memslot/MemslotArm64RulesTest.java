@@ -173,6 +173,8 @@ class MemslotArm64RulesTest {
 
     // ---- user_mem_abort() on the slot's stage 2 ----
 
+    // Stage2Fault carries the access only: W for a read follows it as it does where hva_to_pfn() gives no
+    // writable pfn (an untouched private page) or the slot logs dirty pages
     @Test
     void userMemAbort_aTranslationFaultMapsThePageWithTheAccesssPermissions() {
         slot(0).when(new Stage2Fault(BASE + 1, false, false)).thenEvents(new Stage2Mapped(BASE + 1, 1, false, false));

@@ -3,6 +3,7 @@ package kvmsim.domain.kernel.arm64;
 import static kvmsim.domain.kernel.arm64.Arm64Steps.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.util.List;
 import java.util.Map;
@@ -239,10 +240,15 @@ class RunAndResetRulesTest {
     }
 
     @Test
-    void kvmArchVcpuIoctlVcpuInit_onAnX86VmIsEnotty() {
-        new StepsSpec().step(m -> new Step.HostDecl(m, HOST, Arch.X86_64, HostFeatures.defaults(Arch.X86_64), false))
+    void kvmArchVcpuIoctl_kvmArmVcpuInitOnAnX86VcpuIsRefusedAndInitialisesNothing() {
+        // the errno is not asserted: kvmsim answers ENOTTY, x86's kvm_arch_vcpu_ioctl() falls to "default: r = -EINVAL"
+        StepsSpec spec = new StepsSpec()
+                .step(m -> new Step.HostDecl(m, HOST, Arch.X86_64, HostFeatures.defaults(Arch.X86_64), false))
                 .step(m -> new Step.CreateVm(m, VM, HOST, Arch.X86_64, "KVM_X86_DEFAULT_VM")).step(createVcpu(0))
-                .step(init(0)).thenErrno(Errno.ENOTTY);
+                .step(init(0));
+        assertNotNull(spec.run().errno());
+        assertEquals(List.of(), spec.eventsOfLastStep(VCPU0));
+        assertFalse(((VcpuState) spec.state(VCPU0)).initialised());
     }
 
     // ---- KVM_ENABLE_CAP(KVM_CAP_ARM_MTE) after a lock (seed 000 and the review's fix) ----
@@ -368,9 +374,15 @@ class RunAndResetRulesTest {
     }
 
     @Test
-    void userMemAbort_aPermissionFaultAddingWDoesNoCmo() {
-        StepsSpec spec = inGuest().step(guest(0, GuestAccessKind.READ, GPA0))
-                .step(guest(0, GuestAccessKind.WRITE, GPA0));
+    void userMemAbort_onALoggingSlotAReadMapsROnlyAndAWritePermissionFaultAddsWWithoutCmo() {
+        // logging_active && !write_fault: the read maps the (already writable) page without W; the write then
+        // takes a permission fault that kvm_pgtable_stage2_relax_perms() fixes, with no CMO
+        StepsSpec spec = arm64Vm().step(region(0, MemslotFlag.KVM_MEM_LOG_DIRTY_PAGES.value(), GPA0, 4, HVA))
+                .step(userspaceWrite(GPA0, 8)).step(createVcpu(0)).step(init(0)).step(run(0))
+                .step(guest(0, GuestAccessKind.READ, GPA0));
+        assertResult(spec, null, GuestExit.NONE);
+        assertEquals(List.of(new Stage2Mapped(BASE0, 1, false, false)), spec.eventsOfLastStep(SLOT0));
+        spec.step(guest(0, GuestAccessKind.WRITE, GPA0));
         assertResult(spec, null, GuestExit.NONE);
         assertEquals(List.of(), spec.eventsOfLastStep(HOST_ID));
         assertEquals(List.of(new Stage2Mapped(BASE0, 1, true, false)), spec.eventsOfLastStep(SLOT0));
