@@ -227,6 +227,29 @@ class LockedMemslotsRulesTest {
                 spec.eventsOfLastStep(HOST_ID));
     }
 
+    // ---- kvm_arch_prepare_memory_region() of a locked slot (v5 09/38), through KVM_SET_USER_MEMORY_REGION ----
+
+    @Test
+    void prepareMemoryRegion_deletingALockedSlotIsEbusyAndTheTableKeepsIt() {
+        StepsSpec spec = slot0().step(lock(0, READ)).step(region(0, 0, GPA0, 0, HVA)).thenErrno(Errno.EBUSY);
+        assertEquals(List.of(), spec.eventsOfLastStep(VM_ID));
+        assertEquals(List.of(), spec.eventsOfLastStep(SLOT0));
+        assertEquals(List.of(0L), List.copyOf(((VmState) spec.state(VM_ID)).slots().keySet()));
+    }
+
+    @Test
+    void prepareMemoryRegion_loggingOnForAReadLockedSlotKeepsTheLock() {
+        StepsSpec spec = slot0().step(lock(0, READ)).step(region(0, LOG, GPA0, 4, HVA)).thenErrno(null);
+        MemslotState slot = (MemslotState) spec.state(SLOT0);
+        assertEquals(LockMode.READ, slot.lock());
+        assertEquals(4, slot.stage2().size());
+    }
+
+    @Test
+    void prepareMemoryRegion_loggingOnForAWriteLockedSlotIsEbusy() {
+        slot0().step(lock(0, READ | WRITE)).step(region(0, LOG, GPA0, 4, HVA)).thenErrno(Errno.EBUSY);
+    }
+
     // ---- kvm_mmu_unlock_memslot() ----
 
     @Test
