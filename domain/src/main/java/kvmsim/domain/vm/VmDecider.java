@@ -10,7 +10,6 @@ import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.abi.ManualDirtyLog;
 import kvmsim.domain.entity.Decision;
-import kvmsim.domain.entity.Event;
 import kvmsim.domain.memslot.MemslotChange;
 import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.vm.VmCommand.*;

@@ -5,6 +5,7 @@ import java.util.function.Function;
 import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.Cap;
 import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.host.HostFeature;
 import kvmsim.domain.host.HostFeatures;
 import kvmsim.domain.trace.Step;
 import kvmsim.domain.trace.StepMeta;
@@ -42,8 +43,7 @@ public final class X86Steps {
 
     public static StepsSpec vm(boolean adBits, String type) {
         HostFeatures d = HostFeatures.defaults(Arch.X86_64);
-        HostFeatures f = new HostFeatures(d.mte(), d.fwb(), d.pkvm(), adBits, d.smm(), d.memoryAttributes(),
-                d.vmTypes(), d.gmemFlags(), d.memory());
+        HostFeatures f = d.with(HostFeature.AD_BITS, adBits);
         return new StepsSpec().step(m -> new Step.HostDecl(m, "host0", Arch.X86_64, f, false))
                 .step(m -> new Step.CreateVm(m, "vm0", "host0", Arch.X86_64, type));
     }

@@ -42,7 +42,7 @@ class MemoryRegionRulesTest {
     private static final long PAGE = 0x1000;
 
     private static VmCreated x86(boolean smm) {
-        return new VmCreated(Arch.X86_64, "KVM_X86_DEFAULT_VM", "host0", false, false, smm, true);
+        return new VmCreated(Arch.X86_64, "KVM_X86_DEFAULT_VM", "host0", false, false, smm, true, 1024, 4096);
     }
 
     /** A default x86 VM with an SMM address space, holding {@code slots}. */

@@ -27,7 +27,7 @@ class VmRulesTest {
     private static final EntityId VM = EntityId.vm("vm0");
 
     private static VmCreated arm64(boolean mteSupported) {
-        return new VmCreated(Arch.ARM64, null, "host0", mteSupported, false, false, false);
+        return new VmCreated(Arch.ARM64, null, "host0", mteSupported, false, false, false, 512, 512);
     }
 
     private static DeciderSpec arm64Vm(Event... more) {
@@ -45,9 +45,9 @@ class VmRulesTest {
 
     @Test
     void createVm_keepsTheHostsMteAndFwb() {
-        HostFeatures f = HostFeature.FWB.set(HostFeatures.defaults(Arch.ARM64), true);
+        HostFeatures f = HostFeatures.defaults(Arch.ARM64).with(HostFeature.FWB, true);
         VmState s = (VmState) DeciderSpec.given(VM).when(new Create(Arch.ARM64, null, "host0", f))
-                .thenEvents(new VmCreated(Arch.ARM64, null, "host0", true, true, false, false));
+                .thenEvents(new VmCreated(Arch.ARM64, null, "host0", true, true, false, false, 512, 512));
         assertTrue(s.mteSupported() && s.fwb());
         assertEquals(false, s.hasMte(), "KVM_CAP_ARM_MTE is off until enabled");
     }
@@ -108,7 +108,7 @@ class VmRulesTest {
 
     @Test
     void kvmVmIoctlEnableCap_mteOnAnX86VmIsEinval() {
-        DeciderSpec.given(VM, new VmCreated(Arch.X86_64, "KVM_X86_DEFAULT_VM", "host0", false, false, true, true))
+        DeciderSpec.given(VM, new VmCreated(Arch.X86_64, "KVM_X86_DEFAULT_VM", "host0", false, false, true, true, 1024, 4096))
                 .when(new EnableMte(0)).thenErrno(Errno.EINVAL);
     }
 

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class VmX86RulesTest {
 
     private static final VmCreated X86 = new VmCreated(Arch.X86_64, "KVM_X86_SW_PROTECTED_VM", "host0", false,
-            false, true, true);
+            false, true, true, 1024, 4096);
 
     private static DeciderSpec vm(VmEvent... more) {
         List<VmEvent> events = new ArrayList<>();

@@ -31,7 +31,7 @@ final class Arm64Steps {
 
     static HostFeatures features(boolean mte, boolean fwb) {
         HostFeatures d = HostFeatures.defaults(Arch.ARM64);
-        return HostFeature.FWB.set(HostFeature.MTE.set(d, mte), fwb);
+        return d.with(HostFeature.MTE, mte).with(HostFeature.FWB, fwb);
     }
 
     static Function<StepMeta, Step> host(HostFeatures f) {
