@@ -129,6 +129,6 @@ class EnginesAgreeTest {
 
     private static RunReport withRun(RunReport r, String runId) {
         return new RunReport(runId, r.file(), r.policies(), r.stepCount(), r.passedThrough(), r.mismatchCount(),
-                r.eventCount(), r.violations(), r.unexpected(), r.stoppedEarly());
+                r.eventCount(), r.violations(), r.unexpected(), r.stoppedEarly(), r.interrupted());
     }
 }

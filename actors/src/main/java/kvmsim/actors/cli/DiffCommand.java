@@ -38,8 +38,8 @@ final class DiffCommand extends ReadCommand {
 
     @Override
     int read(JournalSession session) {
-        StoredRun a = session.run(runA, "RUN_A");
-        StoredRun b = session.run(runB, "RUN_B");
+        StoredRun a = session.run(RunId.check(runA, "RUN_A"), "RUN_A");
+        StoredRun b = session.run(RunId.check(runB, "RUN_B"), "RUN_B");
         RunHistory ha = session.history(a, progress("reading " + a.id(), 0));
         RunHistory hb = session.history(b, progress("reading " + b.id(), 0));
         List<RunDiff.Divergence> all = RunDiff.between(ha, hb);

@@ -59,6 +59,6 @@ abstract class ReadCommand implements Callable<Integer> {
     }
 
     Progress progress(String label, long total) {
-        return Progress.onStderr(err, label, total);
+        return Progress.onStderr(err, label, "events", total);
     }
 }

@@ -42,7 +42,8 @@ final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "TRACE", description = "trace files (trace-format.md)")
+    @Parameters(arity = "1..*", paramLabel = "TRACE", description = "trace files (docs/trace-format.md); - reads "
+            + "standard input, and a pipe or <(...) works too: the whole trace is checked before its first step")
     List<Path> traces;
 
     @Option(names = "--engine", defaultValue = "actors",
@@ -62,7 +63,8 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--fail-fast", description = "stop a trace at its first failed expectation or unexpected violation")
     boolean failFast;
 
-    @Option(names = "--run", paramLabel = "ID", description = "the run id (default: generated); several traces get ID-1, ID-2, ...")
+    @Option(names = "--run", paramLabel = "ID", description = "the run id (default: generated): " + RunId.RULE
+            + "; several traces get ID-1, ID-2, ...")
     String runId;
 
     @Option(names = "--cluster", paramLabel = "HOST:PORT", description = "run on a running cluster: join it through "
@@ -76,11 +78,14 @@ final class ReplayCommand implements Callable<Integer> {
     @Mixin
     JournalOption journal;
 
+    private StopSignals signals;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try {
+        try (StopSignals stop = new StopSignals(err)) {
+            signals = stop;
             return replay(out);
         } catch (BadInput | TraceFile.Unreadable e) {
             err.println(e.getMessage());
@@ -93,6 +98,10 @@ final class ReplayCommand implements Callable<Integer> {
     private int replay(PrintWriter out) {
         if (!engine.equals("actors") && !engine.equals("reference")) {
             throw new BadInput("--engine takes actors or reference, not '" + engine + "'");
+        }
+        RunId.check(runId, "--run");
+        if (runId != null && traces.size() > 1) {
+            RunId.check(runId + "-" + traces.size(), "--run");
         }
         policies.forEach((k, v) -> {
             String problem = Policies.problem(k, v);
@@ -115,8 +124,11 @@ final class ReplayCommand implements Callable<Integer> {
             for (int i = 0; i < parsed.size(); i++) {
                 TraceSource t = parsed.get(i);
                 String id = runIdFor(i);
-                status = Math.max(status, run(out, t, id, (pol, listener) -> Replay.run(id, t, pol,
-                        new ReferenceEngine(), failFast, listener)).exitStatus());
+                status = Math.max(status, statusOf(run(out, t, id, (pol, listener) -> Replay.run(id, t, pol,
+                        new ReferenceEngine(), failFast, listener))));
+                if (status == Main.INTERRUPTED) {
+                    break;
+                }
             }
             return status;
         }
@@ -135,8 +147,11 @@ final class ReplayCommand implements Callable<Integer> {
             for (int i = 0; i < parsed.size(); i++) {
                 String id = ids.get(i);
                 TraceSource t = parsed.get(i);
-                status = Math.max(status, run(out, t, id, (pol, listener) -> JournaledReplay.run(sys, id, t, pol,
-                        failFast, listener)).exitStatus());
+                status = Math.max(status, statusOf(run(out, t, id, (pol, listener) -> JournaledReplay.run(sys, id, t,
+                        pol, failFast, listener))));
+                if (status == Main.INTERRUPTED) {
+                    break;
+                }
             }
         }
         return status;
@@ -186,13 +201,31 @@ final class ReplayCommand implements Callable<Integer> {
         if (!json) {
             out.println(TextReport.header(id, t.file(), pol.values()));
         }
-        ReplayListener printer = s -> {
-            if (quiet && !s.failed()) {
-                return;
+        // a bar only where it cannot tangle with the step lines: on a terminal's stderr while stdout
+        // goes elsewhere or prints only failures
+        Progress progress = quiet || json || !Progress.stdoutIsTerminal()
+                ? Progress.onStderr(spec.commandLine().getErr(), "replaying " + id, "steps", t.stepCount())
+                : Progress.none();
+        long[] done = {0};
+        ReplayListener printer = new ReplayListener() {
+            @Override
+            public void step(StepResult s) {
+                progress.accept(++done[0]);
+                if (quiet && !s.failed()) {
+                    return;
+                }
+                out.println(json ? stepJson(m, id, t.file(), s).toString() : TextReport.step(t.file(), s));
             }
-            out.println(json ? stepJson(m, id, t.file(), s).toString() : TextReport.step(t.file(), s));
+
+            @Override
+            public boolean stopRequested() {
+                return signals != null && signals.requested();
+            }
         };
-        RunReport r = runner.run(pol, printer);
+        RunReport r;
+        try (progress) {
+            r = runner.run(pol, printer);
+        }
         if (json) {
             footerJson(out, m, r);
         } else {
@@ -202,10 +235,15 @@ final class ReplayCommand implements Callable<Integer> {
         return r;
     }
 
+    /** A run's exit status: its verdict, or 130 when it was interrupted. */
+    private static int statusOf(RunReport r) {
+        return r.interrupted() ? Main.INTERRUPTED : r.exitStatus();
+    }
+
     static TraceSource open(Path p) {
         TraceSource t;
         try {
-            t = TraceParser.open(p);
+            t = TraceParser.openAny(p.toString());
         } catch (TraceFormatException e) {
             throw new BadInput(e.getMessage());
         }
@@ -253,7 +291,8 @@ final class ReplayCommand implements Callable<Integer> {
                 .put("modelled", r.modelledCount()).put("passed_through", r.passedThroughCount())
                 .put("mismatches", r.mismatchCount()).put("violations", r.violations().size())
                 .put("unexpected", r.unexpected().size()).put("events", r.eventCount())
-                .put("stopped_early", r.stoppedEarly()).put("exit", r.exitStatus());
+                .put("stopped_early", r.stoppedEarly()).put("interrupted", r.interrupted())
+                .put("exit", statusOf(r));
         sum.set("passed_through_by_name", m.valueToTree(r.passedThrough()));
         sum.set("policies", m.valueToTree(r.policies()));
         out.println(sum);

@@ -10,6 +10,6 @@ final class RunOption {
     String id;
 
     StoredRun read(JournalSession session) {
-        return session.run(id, "--run");
+        return session.run(RunId.check(id, "--run"), "--run");
     }
 }

@@ -27,7 +27,8 @@ final class RunsCommand extends ReadCommand {
                         .put("engine", run.started().engine())
                         .put("started", Instant.ofEpochMilli(run.started().startedAtMillis()).toString())
                         .put("format", run.format()).put("finished", f != null).put("events", events)
-                        .put("failed", run.failed() == null ? null : run.failed().reason());
+                        .put("failed", run.failed() == null ? null : run.failed().reason())
+                        .put("interrupted_at_step", run.interrupted() == null ? null : run.interrupted().steps());
                 n.set("policies", JSON.valueToTree(new TreeMap<>(run.started().policies())));
                 if (f != null) {
                     n.put("steps", f.steps()).put("mismatches", f.mismatches()).put("violations", f.violations())
@@ -39,7 +40,10 @@ final class RunsCommand extends ReadCommand {
             StringBuilder b = new StringBuilder(id).append("  ")
                     .append(Instant.ofEpochMilli(run.started().startedAtMillis())).append("  ")
                     .append(run.started().trace()).append("  ").append(nonDefault(run.started().policies()));
-            if (run.failed() != null) {
+            if (run.interrupted() != null) {
+                b.append("  interrupted at step ").append(run.interrupted().steps()).append(" (").append(events)
+                        .append(" events)");
+            } else if (run.failed() != null) {
                 b.append("  FAILED after ").append(run.steps().size()).append(" steps: ").append(run.failed().reason());
             } else if (f == null) {
                 b.append("  unfinished (").append(run.steps().size()).append(" steps kept, ").append(events)

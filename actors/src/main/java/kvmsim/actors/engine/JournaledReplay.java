@@ -45,6 +45,11 @@ public final class JournaledReplay {
             public void event(String entityPath, Recorded recorded) {
                 listener.event(entityPath, recorded);
             }
+
+            @Override
+            public boolean stopRequested() {
+                return listener.stopRequested();
+            }
         };
         RunReport r;
         try {
@@ -52,6 +57,10 @@ public final class JournaledReplay {
         } catch (RuntimeException e) {
             log.failed(String.valueOf(e.getMessage()));
             throw e;
+        }
+        if (r.interrupted()) {
+            log.interrupted((int) Math.min(Integer.MAX_VALUE, r.stepCount()));
+            return r;
         }
         log.finished(new RunLog.RunFinished((int) Math.min(Integer.MAX_VALUE, r.stepCount()), r.mismatchCount(),
                 r.violations().size(), r.unexpected().size(), r.exitStatus(), System.currentTimeMillis(),

@@ -47,24 +47,25 @@ public final class JournalReader {
         RunLog.RunStarted started = null;
         RunLog.RunFinished finished = null;
         RunLog.RunFailed failed = null;
+        RunLog.RunInterrupted interrupted = null;
         List<StepRecord> steps = new ArrayList<>();
         for (Stored s : events(runId + RunLog.SUFFIX)) {
-            if (s.event() instanceof RunLog.RunStarted st) {
-                started = st;
-                if (JournalFormat.of(st) > JournalFormat.CURRENT) {
-                    throw new JournalFormat.TooNew("run " + runId + " was written in journal format "
-                            + JournalFormat.of(st) + "; this kvmsim reads formats up to " + JournalFormat.CURRENT
-                            + ": read it with a newer kvmsim");
+            switch ((RunLog.RunEvent) s.event()) {
+                case RunLog.RunStarted st -> {
+                    started = st;
+                    if (JournalFormat.of(st) > JournalFormat.CURRENT) {
+                        throw new JournalFormat.TooNew("run " + runId + " was written in journal format "
+                                + JournalFormat.of(st) + "; this kvmsim reads formats up to " + JournalFormat.CURRENT
+                                + ": read it with a newer kvmsim");
+                    }
                 }
-            } else if (s.event() instanceof RunLog.StepsJudged j) {
-                steps.addAll(j.steps());
-            } else if (s.event() instanceof RunLog.RunFinished f) {
-                finished = f;
-            } else if (s.event() instanceof RunLog.RunFailed f) {
-                failed = f;
+                case RunLog.StepsJudged j -> steps.addAll(j.steps());
+                case RunLog.RunFinished f -> finished = f;
+                case RunLog.RunFailed f -> failed = f;
+                case RunLog.RunInterrupted i -> interrupted = i;
             }
         }
-        return started == null ? null : new StoredRun(runId, started, steps, finished, failed);
+        return started == null ? null : new StoredRun(runId, started, steps, finished, failed, interrupted);
     }
 
     /** A run as the domain's history tools take it: its log and its entities' events in journal order. */

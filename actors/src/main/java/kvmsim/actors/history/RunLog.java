@@ -18,7 +18,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
  */
 public final class RunLog extends EventSourcedBehavior<RunLog.Record, RunLog.RunEvent, RunLog.State> {
 
-    public interface RunEvent extends CborSerializable {
+    public sealed interface RunEvent extends CborSerializable {
     }
 
     /** {@code format} is {@link JournalFormat#CURRENT} when written; 0 when read from a run of format 1, which had no field. */
@@ -33,6 +33,10 @@ public final class RunLog extends EventSourcedBehavior<RunLog.Record, RunLog.Run
     /** {@code events} and {@code found} (the online check's violations) are absent from format 1 runs. */
     public record RunFinished(int steps, long mismatches, int violations, int unexpected, int exitStatus,
             long finishedAtMillis, long events, List<Violation> found) implements RunEvent {
+    }
+
+    /** The user stopped the replay (SIGINT or SIGTERM) after {@code steps} steps; they are all judged and kept. */
+    public record RunInterrupted(int steps, long interruptedAtMillis) implements RunEvent {
     }
 
     /** The replay stopped on an error (an entity that never answered, a reply that could not be rebuilt). */

@@ -44,6 +44,12 @@ public final class RunLogWriter {
         record(finished);
     }
 
+    /** The user interrupted the replay: the steps judged so far are kept, then how many there were. */
+    public void interrupted(int steps) {
+        flush();
+        record(new RunLog.RunInterrupted(steps, System.currentTimeMillis()));
+    }
+
     /** The replay stopped on an error: the steps judged so far are kept, then why it stopped. */
     public void failed(String reason) {
         flush();

@@ -5,10 +5,11 @@ import kvmsim.domain.history.StepRecord;
 
 /**
  * A run's log as read back: how it started, its judged steps (empty for format 1), how it finished
- * ({@code null} if it never did: the replay was killed, failed, or is still going) and why it failed.
+ * ({@code null} if it never did: the replay was killed, interrupted, failed, or is still going),
+ * why it failed, and where the user interrupted it.
  */
 public record StoredRun(String id, RunLog.RunStarted started, List<StepRecord> steps, RunLog.RunFinished finished,
-        RunLog.RunFailed failed) {
+        RunLog.RunFailed failed, RunLog.RunInterrupted interrupted) {
 
     public int format() {
         return JournalFormat.of(started);

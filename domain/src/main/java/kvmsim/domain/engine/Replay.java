@@ -58,7 +58,12 @@ public final class Replay {
         long mismatchCount = 0;
         Map<String, Long> passedThrough = new TreeMap<>();
         boolean stopped = false;
+        boolean interrupted = false;
         for (Step step : trace.steps()) {
+            if (listener.stopRequested()) {
+                interrupted = true;
+                break;
+            }
             steps++;
             if (step instanceof Step.Ioctl io) {
                 // counted, not applied (trace-format.md): the model has nothing to say about it
@@ -88,7 +93,7 @@ public final class Replay {
         List<Violation> all = auditor.violations();
         List<Violation> unexpected = all.stream().filter(v -> !expectedViolations.contains(v.invariant())).toList();
         return new RunReport(runId, trace.file(), policies.values(), steps, passedThrough, mismatchCount, events[0],
-                all, unexpected, stopped);
+                all, unexpected, stopped, interrupted);
     }
 
     private static Gateway stepGateway(Engine engine, int line, Auditor auditor, List<Violation> revealed,

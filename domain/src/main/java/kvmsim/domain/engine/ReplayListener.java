@@ -16,4 +16,9 @@ public interface ReplayListener {
 
     default void event(String entityPath, Recorded recorded) {
     }
+
+    /** Asked between steps: true stops the replay there (the user interrupted it). */
+    default boolean stopRequested() {
+        return false;
+    }
 }

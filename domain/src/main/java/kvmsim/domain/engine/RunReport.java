@@ -6,13 +6,13 @@ import java.util.TreeMap;
 import kvmsim.domain.audit.Violation;
 
 /**
- * A replayed trace, in counts: steps applied, steps passed through (IOCTL, by ioctl name), failed
+ * A replayed trace, in counts ({@code interrupted}: asked to stop before its last step, by a signal): steps applied, steps passed through (IOCTL, by ioctl name), failed
  * expectations, persisted events; every violation and which of them the trace did not expect.
  * The steps and events themselves went to the run's {@link ReplayListener}.
  */
 public record RunReport(String runId, String file, Map<String, String> policies, long stepCount,
         Map<String, Long> passedThrough, long mismatchCount, long eventCount, List<Violation> violations,
-        List<Violation> unexpected, boolean stoppedEarly) {
+        List<Violation> unexpected, boolean stoppedEarly, boolean interrupted) {
 
     public RunReport {
         policies = Map.copyOf(policies);

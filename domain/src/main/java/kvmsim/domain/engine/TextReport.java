@@ -64,7 +64,8 @@ public final class TextReport {
                         r.passedThroughCount());
         out.add(String.format("%s: %s, %d mismatches, %d violations (%d unexpected), %d events%s -> exit %d",
                 r.file(), steps, r.mismatchCount(), r.violations().size(), r.unexpected().size(),
-                r.eventCount(), r.stoppedEarly() ? ", stopped at the first failure" : "", r.exitStatus()));
+                r.eventCount(), r.stoppedEarly() ? ", stopped at the first failure"
+                        : r.interrupted() ? ", interrupted" : "", r.interrupted() ? 130 : r.exitStatus()));
         return out;
     }
 }

@@ -44,6 +44,11 @@ public record Trace(String file, List<Step> steps) implements TraceSource {
     }
 
     @Override
+    public long stepCount() {
+        return steps.size();
+    }
+
+    @Override
     public List<NotModelled> notModelled() {
         return TraceRules.notModelledIn(steps);
     }

@@ -24,6 +24,9 @@ public interface TraceSource {
     /** The steps whose model is not built yet; a replay refuses a trace that has any. */
     List<NotModelled> notModelled();
 
+    /** How many steps {@link #steps()} yields (implicit host declarations included). */
+    long stepCount();
+
     /** The steps in file order; each call starts from the first. */
     Iterable<Step> steps();
 }

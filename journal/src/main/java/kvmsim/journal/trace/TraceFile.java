@@ -22,23 +22,28 @@ import kvmsim.journal.io.LineReader;
 public final class TraceFile implements TraceSource {
 
     private final Path path;
+    private final long stepCount;
+    private final String name;
     private final Map<String, String> policy;
     private final Set<String> expectedViolations;
     private final List<NotModelled> notModelled;
     private final Map<String, Arch> hostArchs;
 
-    TraceFile(Path path, Map<String, String> policy, Set<String> expectedViolations,
-            List<NotModelled> notModelled, Map<String, Arch> hostArchs) {
+    TraceFile(Path path, String name, Map<String, String> policy, Set<String> expectedViolations,
+            List<NotModelled> notModelled, Map<String, Arch> hostArchs, long stepCount) {
+        this.stepCount = stepCount;
         this.path = path;
+        this.name = name;
         this.policy = Map.copyOf(policy);
         this.expectedViolations = Set.copyOf(expectedViolations);
         this.notModelled = List.copyOf(notModelled);
         this.hostArchs = Map.copyOf(hostArchs);
     }
 
+    /** The trace's name in messages: the path as the user gave it ("stdin" for standard input). */
     @Override
     public String file() {
-        return path.toString();
+        return name;
     }
 
     @Override
@@ -49,6 +54,11 @@ public final class TraceFile implements TraceSource {
     @Override
     public Set<String> expectedViolations() {
         return expectedViolations;
+    }
+
+    @Override
+    public long stepCount() {
+        return stepCount;
     }
 
     @Override

@@ -44,7 +44,35 @@ public final class TraceParser {
      * path as given.
      */
     public static TraceFile open(Path path) throws TraceFormatException {
-        String file = path.toString();
+        return open(path, path.toString());
+    }
+
+    /**
+     * Validates a trace that may come from a pipe: {@code -} is standard input, and a path that is
+     * not a regular file (a FIFO, /dev/stdin, a shell's {@code <(...)}) can be read only once. Such
+     * a trace is first copied to a temporary file, deleted when the JVM exits, so that it can be
+     * validated whole before its first step and then re-read as it runs.
+     */
+    public static TraceFile openAny(String arg) throws TraceFormatException {
+        boolean stdin = arg.equals("-");
+        Path path = stdin ? null : Path.of(arg);
+        if (!stdin && (Files.isRegularFile(path) || !Files.exists(path))) {
+            return open(path);
+        }
+        String name = stdin ? "stdin" : arg;
+        try {
+            Path copy = Files.createTempFile("kvmsim-trace", ".trace");
+            copy.toFile().deleteOnExit();
+            try (java.io.InputStream in = stdin ? System.in : Files.newInputStream(path)) {
+                Files.copy(in, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            return open(copy, name);
+        } catch (IOException e) {
+            throw new TraceFormatException(name, 0, "cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static TraceFile open(Path path, String file) throws TraceFormatException {
         Builder b = new Builder(null, null);
         try (LineReader r = LineReader.open(path)) {
             feed(file, r, b);
@@ -56,8 +84,13 @@ public final class TraceParser {
             String why = Files.isDirectory(path) ? "is a directory" : String.valueOf(e.getMessage());
             throw new TraceFormatException(file, 0, "cannot read: " + why, e);
         }
-        return new TraceFile(path, b.summary.policy, b.summary.expectedViolations, b.summary.notModelled,
-                b.rules.hostArchs());
+        if (b.summary.steps == 0) {
+            // an empty or comments-only trace would replay nothing and pass: a pipeline that lost
+            // its input must not go green
+            throw new TraceFormatException(file, 0, "no step: an empty trace checks nothing");
+        }
+        return new TraceFile(path, file, b.summary.policy, b.summary.expectedViolations, b.summary.notModelled,
+                b.rules.hostArchs(), b.summary.emitted);
     }
 
     /** Reads and validates the trace at {@code path} into memory. */
@@ -125,6 +158,8 @@ public final class TraceParser {
     /** What a replay needs before its first step, gathered while validating. */
     static final class Summary {
         Map<String, String> policy = Map.of();
+        long steps;
+        long emitted;
         final Set<String> expectedViolations = new HashSet<>();
         final List<NotModelled> notModelled = new ArrayList<>();
     }
@@ -175,6 +210,10 @@ public final class TraceParser {
         }
 
         private void emit(Step step) {
+            summary.emitted++;
+            if (!(step instanceof Step.Policy)) {
+                summary.steps++;
+            }
             if (step instanceof Step.Policy p) {
                 summary.policy = p.values();
             }

@@ -1,0 +1,109 @@
+package kvmsim.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import kvmsim.actors.testing.Cli;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * kvmsim as a separate process, for what an in-JVM run cannot show: a signal stops a replay after
+ * its current step and marks the run interrupted (exit 130), and the progress bar appears on a
+ * terminal (a pty made by script(1)) and never on a pipe.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ProcessCliTest {
+
+    private Path dir;
+    private Path trace;
+
+    @BeforeAll
+    void longTrace() throws Exception {
+        dir = Files.createTempDirectory("kvmsim-proc");
+        trace = dir.resolve("long.trace");
+        List<String> lines = new ArrayList<>(List.of(
+                "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"vm0\",\"arch\":\"x86_64\"}",
+                "{\"op\":\"KVM_CREATE_VCPU\",\"vm\":\"vm0\",\"vcpu\":0}",
+                "{\"op\":\"KVM_SET_USER_MEMORY_REGION\",\"vm\":\"vm0\",\"slot\":0,\"guest_phys_addr\":0,"
+                        + "\"memory_size\":\"0x1000000\",\"userspace_addr\":\"0x7f0000000000\"}",
+                "{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0}"));
+        for (int i = 0; i < 80_000; i++) {
+            lines.add("{\"op\":\"GUEST_WRITE\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":" + (i % 4096) * 4096 + "}");
+        }
+        Files.write(trace, lines);
+    }
+
+    private static List<String> java(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        if (Runtime.version().feature() >= 24) {
+            cmd.addAll(List.of("--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED"));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "kvmsim.actors.cli.Main"));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Starts a replay, waits until it is under way, sends {@code signal}, and returns the process, ended. */
+    private Process interrupted(String signal, String run) throws Exception {
+        Path out = dir.resolve(run + ".out");
+        Process p = new ProcessBuilder(java("replay", "--run", run, "--journal", "h2:" + dir.resolve("j-" + run),
+                trace.toString())).redirectOutput(out.toFile()).redirectError(dir.resolve(run + ".err").toFile())
+                .start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (Files.readAllLines(out, StandardCharsets.UTF_8).size() < 50 && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(p.isAlive(), "still replaying when the signal comes");
+        new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "stopped promptly");
+        return p;
+    }
+
+    @Test
+    void sigintStopsAReplayAfterItsStepMarksTheRunInterruptedAndExits130() throws Exception {
+        Process p = interrupted("INT", "int1");
+        assertEquals(130, p.exitValue());
+        String out = Files.readString(dir.resolve("int1.out"));
+        assertTrue(out.contains(", interrupted -> exit 130"), out.substring(Math.max(0, out.length() - 300)));
+        assertTrue(Files.readString(dir.resolve("int1.err")).contains("SIGINT: stopping after this step"));
+        Cli.Result runs = Cli.kvmsim("runs", "--journal", "h2:" + dir.resolve("j-int1"));
+        assertTrue(runs.out().contains("int1") && runs.out().contains("interrupted at step "), runs.out());
+        assertFalse(runs.out().contains("steps=80004"), "not listed as finished");
+    }
+
+    @Test
+    void sigtermDoesTheSame() throws Exception {
+        Process p = interrupted("TERM", "term1");
+        assertEquals(130, p.exitValue());
+        assertTrue(Cli.kvmsim("runs", "--journal", "h2:" + dir.resolve("j-term1")).out().contains("interrupted at step "));
+    }
+
+    @Test
+    void theProgressBarShowsOnATerminalAndNeverOnAPipe() throws Exception {
+        File script = new File("/usr/bin/script");
+        Assumptions.assumeTrue(script.canExecute(), "no script(1) to make a pty");
+        String cmd = String.join(" ", java("replay", "-q", "--engine", "reference", trace.toString()).stream()
+                .map(a -> "'" + a + "'").toList());
+        Process tty = new ProcessBuilder("script", "-qec", cmd, "/dev/null").redirectErrorStream(true).start();
+        String onTty = new String(tty.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(tty.waitFor(120, TimeUnit.SECONDS));
+        assertTrue(onTty.contains("replaying ") && onTty.contains("steps/s"), "a bar on the terminal: " + onTty);
+
+        Process pipe = new ProcessBuilder(java("replay", "-q", "--engine", "reference", trace.toString())).start();
+        String err = new String(pipe.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(pipe.waitFor(120, TimeUnit.SECONDS));
+        assertFalse(err.contains("\r") || err.contains("steps/s"), "nothing on a pipe: " + err);
+    }
+}
