@@ -39,6 +39,7 @@ class HistoryCommandsTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     private String h2;
+    private Path unexpectedLeak;
 
     /**
      * Per journal: hc-a-1 is the leak under on-lock, hc-a-2 the flush trace; hc-b-1 the leak under
@@ -47,7 +48,14 @@ class HistoryCommandsTest {
     @BeforeAll
     void replayTheExamples() throws Exception {
         h2 = "h2:" + Files.createTempDirectory("kvmsim-history");
+        // the leak trace without the CHECK that expects the leak: replay fails it, and so must audit
+        unexpectedLeak = Files.createTempDirectory("kvmsim-unexpected").resolve("leak.trace");
+        Files.writeString(unexpectedLeak, Files.readString(Path.of(LEAK)).replace(
+                "{\"op\":\"CHECK\",\"violations\":[\"pending-op-leak\"]}\n", ""));
         for (String journal : List.of(h2, "mem")) {
+            Result c = kvmsim("replay", "-q", "--journal", journal, "--run", "hc-c-1", "--policy",
+                    "sanitise-tags=on-lock", unexpectedLeak.toString());
+            assertEquals(1, c.status(), "an unexpected violation fails the replay: " + c.out());
             assertEquals(0, kvmsim("replay", "-q", "--journal", journal, "--run", "hc-a", "--policy",
                     "sanitise-tags=on-lock", LEAK, FLUSH).status());
             Result b = kvmsim("replay", "-q", "--journal", journal, "--run", "hc-b", "--policy",
@@ -96,12 +104,21 @@ class HistoryCommandsTest {
     @MethodSource("journals")
     void auditRecomputesTheViolationsTheReplayFound(String journal) throws Exception {
         Result leak = kvmsim("audit", "--journal", journal, "--run", "hc-a-1");
-        assertEquals(1, leak.status(), "a violation makes the audit exit 1: " + leak.out());
-        assertTrue(leak.out().contains("violation pending-op-leak at vcpu/vm0/0, " + LEAK + ":14\n    " + LEAK
+        assertEquals(0, leak.status(), "the trace expects its violation, so the audit passes as the replay did: "
+                + leak.out());
+        assertTrue(leak.out().contains("violation pending-op-leak at vcpu/vm0/0, " + LEAK + ":14 (expected by the trace)\n    " + LEAK
                 + ":10  vm/vm0  PendingOpsSet[ops=[FLUSH_DCACHE, SANITISE_TAGS]]\n    " + LEAK
                 + ":14  vcpu/vm0/0  VcpuEnteredGuest[]"), leak.out());
-        assertTrue(leak.out().contains("22 events audited offline, 1 violations; the same as the replay's online check"),
-                leak.out());
+        assertTrue(leak.out().contains("22 events audited offline, 1 violations (0 unexpected); the same as the replay's "
+                + "online check"), leak.out());
+        Result unexpected = kvmsim("audit", "--journal", journal, "--run", "hc-c-1", "--json");
+        assertEquals(1, unexpected.status(), "a violation the trace does not expect fails the audit: " + unexpected.out());
+        List<JsonNode> lines = Cli.jsonLines(unexpected.out());
+        assertEquals("pending-op-leak", lines.get(0).get("invariant").asText(), unexpected.out());
+        assertFalse(lines.get(0).get("expected").asBoolean(), unexpected.out());
+        assertEquals(1, lines.get(1).get("unexpected").asInt(), unexpected.out());
+        assertTrue(Cli.jsonLines(kvmsim("audit", "--journal", journal, "--run", "hc-a-1", "--json").out()).get(0)
+                .get("expected").asBoolean());
         Result clean = kvmsim("audit", "--journal", journal, "--run", "hc-b-1", "--json");
         assertEquals(0, clean.status(), clean.out());
         JsonNode sum = Cli.jsonLines(clean.out()).get(0);
@@ -133,6 +150,12 @@ class HistoryCommandsTest {
     void diffFindsWhereTwoPoliciesPartWays(String journal) throws Exception {
         Result r = kvmsim("diff", "--journal", journal, "hc-a-1", "hc-b-1");
         assertEquals(1, r.status(), r.out());
+        // under the fix (B) the trace's claims about the leak no longer hold: the diff lists them first
+        assertTrue(r.out().contains("expectations that fail in one run and hold in the other (3 steps):\n"
+                + "  " + LEAK + ":11    CHECK      fails in B, holds in A: pending_ops: expected [FLUSH_DCACHE, "
+                + "SANITISE_TAGS], got [FLUSH_DCACHE]\n"), r.out());
+        assertTrue(r.out().contains("  " + LEAK + ":16    CHECK      fails in B, holds in A: violations: expected "
+                + "[pending-op-leak], got []\n"), r.out());
         assertTrue(r.out().contains("first divergence at " + LEAK + ":10  KVM_ENABLE_CAP  (events,state)\n"), r.out());
         assertTrue(r.out().contains("      vm/vm0  PendingOpsSet[ops=[FLUSH_DCACHE, SANITISE_TAGS]]\n"), r.out());
         assertTrue(r.out().contains("      vm/vm0  PendingOpsSet[ops=[FLUSH_DCACHE]]\n"), r.out());
@@ -141,6 +164,11 @@ class HistoryCommandsTest {
         JsonNode kvmRun = json.stream().filter(n -> n.get("line").asInt() == 14).findFirst().orElseThrow();
         assertEquals("[\"pending-op-leak\"]", kvmRun.get("a").get("violations").toString());
         assertEquals("[]", kvmRun.get("b").get("violations").toString());
+        JsonNode check = json.stream().filter(n -> n.get("line").asInt() == 16).findFirst().orElseThrow();
+        assertEquals("[\"expectations\"]", check.get("kinds").toString());
+        assertEquals(0, check.get("fails_only_in_a").size());
+        assertEquals(1, check.get("fails_only_in_b").size());
+        assertEquals(3, json.get(json.size() - 1).get("expectations").asInt());
         // the flush trace ignores sanitise-tags: same answers, events and states, whatever the
         // journal's interleaving of the broadcasts' receivers
         Result same = kvmsim("diff", "--journal", journal, "hc-a-2", "hc-b-2");
@@ -225,7 +253,7 @@ class HistoryCommandsTest {
         location.ensureSchema();
         try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
             new RunLogWriter(sys.system(), "half", "log-half").started(
-                    new RunLog.RunStarted(LEAK, "actors", Map.of(), 0, 2));
+                    new RunLog.RunStarted(LEAK, "actors", Map.of(), 0, 2, List.of()));
         }
         String journal = "h2:" + dir;
         Result runs = kvmsim("runs", "--journal", journal);
@@ -237,7 +265,7 @@ class HistoryCommandsTest {
 
         try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
             RunLogWriter failed = new RunLogWriter(sys.system(), "broken", "log-broken");
-            failed.started(new RunLog.RunStarted(LEAK, "actors", Map.of(), 2, 2));
+            failed.started(new RunLog.RunStarted(LEAK, "actors", Map.of(), 2, 2, List.of()));
             failed.failed("vm/vm0 did not answer for 300 s (kvmsim.retry-deadline)");
         }
         Result listed = kvmsim("runs", "--journal", journal);
@@ -246,7 +274,7 @@ class HistoryCommandsTest {
 
         try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
             new RunLogWriter(sys.system(), "future", "log-future").started(
-                    new RunLog.RunStarted(LEAK, "actors", Map.of(), 1, 99));
+                    new RunLog.RunStarted(LEAK, "actors", Map.of(), 1, 99, List.of()));
         }
         for (List<String> cmd : List.of(List.of("runs"), List.of("history", "--run", "future"),
                 List.of("audit", "--run", "future"), List.of("state", "--run", "future", "--at", "1"))) {

@@ -15,8 +15,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "diff", description = "The first step where two runs diverge (the kernel's answer, the events, the "
-        + "state), both sides shown, then every divergence. Exit 0: they agree on every step; 1: they diverge.")
+@Command(name = "diff", description = "Where two runs part ways: the trace's expectations that fail in one run and "
+        + "hold in the other, the first step where they diverge (the kernel's answer, the events, the state) with both "
+        + "sides shown, then every divergence. Exit 0: they agree on every step; 1: they diverge.")
 final class DiffCommand extends ReadCommand {
 
     @Parameters(index = "0", paramLabel = "RUN_A")
@@ -67,9 +68,11 @@ final class DiffCommand extends ReadCommand {
             out.println("the runs agree on every step: same results, same events, same state");
             return 0;
         }
+        printExpectations(ha.trace(), all);
         printFirst(ha.trace(), all.get(0));
-        out.printf("%d steps diverge (%d in results, %d in events, %d in state):%n", all.size(),
-                count(all, RunDiff.Kind.RESULT), count(all, RunDiff.Kind.EVENTS), count(all, RunDiff.Kind.STATE));
+        out.printf("%d steps diverge (%d in results, %d in expectations, %d in events, %d in state):%n", all.size(),
+                count(all, RunDiff.Kind.RESULT), count(all, RunDiff.Kind.EXPECTATIONS), count(all, RunDiff.Kind.EVENTS),
+                count(all, RunDiff.Kind.STATE));
         for (RunDiff.Divergence d : all.subList(0, Math.min(all.size(), limit))) {
             out.printf("  %s:%-5d %-28s %-20s A: %-12s B: %s%n", ha.trace(), d.line(), d.op(), kinds(d),
                     answer(d.a()), answer(d.b()));
@@ -78,6 +81,22 @@ final class DiffCommand extends ReadCommand {
             out.println("  ... " + (all.size() - limit) + " more (--limit, or --json for all)");
         }
         return 1;
+    }
+
+    // what a trace author looks for first: which of the trace's claims one policy keeps and the other breaks
+    private void printExpectations(String trace, List<RunDiff.Divergence> all) {
+        List<RunDiff.Divergence> differ = all.stream().filter(d -> d.kinds().contains(RunDiff.Kind.EXPECTATIONS))
+                .toList();
+        if (differ.isEmpty()) {
+            return;
+        }
+        out.println("expectations that fail in one run and hold in the other (" + differ.size() + " steps):");
+        for (RunDiff.Divergence d : differ) {
+            d.failsOnlyInA().forEach(m -> out.printf("  %s:%-5d %-10s fails in A, holds in B: %s%n", trace, d.line(),
+                    d.op(), m));
+            d.failsOnlyInB().forEach(m -> out.printf("  %s:%-5d %-10s fails in B, holds in A: %s%n", trace, d.line(),
+                    d.op(), m));
+        }
     }
 
     private void printFirst(String trace, RunDiff.Divergence d) {
@@ -111,6 +130,8 @@ final class DiffCommand extends ReadCommand {
     private ObjectNode divergenceJson(RunDiff.Divergence d) {
         ObjectNode n = object("divergence").put("line", d.line()).put("op", d.op());
         n.set("kinds", JSON.valueToTree(d.kinds().stream().map(k -> k.name().toLowerCase()).toList()));
+        n.set("fails_only_in_a", JSON.valueToTree(d.failsOnlyInA()));
+        n.set("fails_only_in_b", JSON.valueToTree(d.failsOnlyInB()));
         n.set("a", JSON.valueToTree(d.a()));
         n.set("b", JSON.valueToTree(d.b()));
         n.set("events_a", events(d.eventsA()));

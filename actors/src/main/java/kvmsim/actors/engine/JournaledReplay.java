@@ -33,7 +33,7 @@ public final class JournaledReplay {
             Policies policies, boolean failFast, ReplayListener listener) {
         RunLogWriter log = new RunLogWriter(sys.system(), runId, "run-log-" + LOGS.incrementAndGet());
         log.started(new RunLog.RunStarted(trace.file(), "actors", policies.values(), System.currentTimeMillis(),
-                JournalFormat.CURRENT));
+                JournalFormat.CURRENT, trace.expectedViolations().stream().sorted().toList()));
         ReplayListener both = new ReplayListener() {
             @Override
             public void step(StepResult result) {

@@ -21,9 +21,18 @@ public final class RunLog extends EventSourcedBehavior<RunLog.Record, RunLog.Run
     public sealed interface RunEvent extends CborSerializable {
     }
 
-    /** {@code format} is {@link JournalFormat#CURRENT} when written; 0 when read from a run of format 1, which had no field. */
+    /**
+     * {@code format} is {@link JournalFormat#CURRENT} when written; 0 when read from a run of format 1, which had no
+     * field. {@code expectedViolations} are the invariant ids the trace's {@code violations} CHECKs list, sorted, so
+     * {@code audit} judges a run as its replay did; {@code null} in runs written before it was kept.
+     */
     public record RunStarted(String trace, String engine, Map<String, String> policies, long startedAtMillis,
-            int format) implements RunEvent {
+            int format, List<String> expectedViolations) implements RunEvent {
+
+        /** Whether the trace expected {@code invariant} to be violated (never, for runs that did not keep the list). */
+        public boolean expects(String invariant) {
+            return expectedViolations != null && expectedViolations.contains(invariant);
+        }
     }
 
     /** Judged steps, oldest first: a replay persists them in batches, not one write per step. */

@@ -22,7 +22,11 @@ import kvmsim.domain.entity.Event;
  */
 public final class RunDiff {
 
-    public enum Kind { RESULT, EVENTS, STATE }
+    /**
+     * RESULT: the kernel's answer or the invariants broken; EXPECTATIONS: a trace expectation (a
+     * CHECK, an {@code expect}) that fails in one run and holds in the other; EVENTS; STATE.
+     */
+    public enum Kind { RESULT, EXPECTATIONS, EVENTS, STATE }
 
     /**
      * One step where the runs differ. {@code a}/{@code b} are the steps as judged (null where a run
@@ -35,6 +39,24 @@ public final class RunDiff {
 
         public String op() {
             return a != null ? a.op() : b != null ? b.op() : "?";
+        }
+
+        /** The expectations that fail in run A and hold in run B, as replay prints them. */
+        public List<String> failsOnlyInA() {
+            return only(a, b);
+        }
+
+        /** The expectations that fail in run B and hold in run A. */
+        public List<String> failsOnlyInB() {
+            return only(b, a);
+        }
+
+        private static List<String> only(StepRecord in, StepRecord notIn) {
+            if (in == null) {
+                return List.of();
+            }
+            List<String> other = notIn == null ? List.of() : notIn.mismatches();
+            return in.mismatches().stream().filter(m -> !other.contains(m)).toList();
         }
     }
 
@@ -68,6 +90,9 @@ public final class RunDiff {
             if (compareResults && !Objects.equals(verdict(sa), verdict(sb))) {
                 kinds.add(Kind.RESULT);
             }
+            if (compareResults && !Objects.equals(mismatches(sa), mismatches(sb))) {
+                kinds.add(Kind.EXPECTATIONS);
+            }
             if (!ea.equals(eb)) {
                 kinds.add(Kind.EVENTS);
             }
@@ -93,6 +118,10 @@ public final class RunDiff {
 
     private static String verdict(StepRecord s) {
         return s == null ? null : s.op() + " " + s.answer() + " " + s.violations();
+    }
+
+    private static Set<String> mismatches(StepRecord s) {
+        return s == null ? Set.of() : Set.copyOf(s.mismatches());
     }
 
     private static int foldThrough(List<Emitted> events, int from, int line, StateFold fold) {
