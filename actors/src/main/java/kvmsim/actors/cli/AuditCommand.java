@@ -76,14 +76,15 @@ final class AuditCommand extends ReadCommand {
         }
         List<Violation> online = new ArrayList<>(run.finished().found());
         online.sort(OfflineAudit.ORDER);
-        if (online.equals(offline)) {
+        // where the violations are, not their chains: a run finished before chains held events kept none
+        List<String> onlineAt = online.stream().map(Violation::place).toList();
+        List<String> offlineAt = offline.stream().map(Violation::place).toList();
+        if (onlineAt.equals(offlineAt)) {
             return new Agreement(true, "the same as the replay's online check", online, List.of());
         }
         List<String> diffs = new ArrayList<>();
-        online.stream().filter(v -> !offline.contains(v))
-                .forEach(v -> diffs.add("  only online:  " + v.invariant() + " at " + v.entity() + " line " + v.line()));
-        offline.stream().filter(v -> !online.contains(v))
-                .forEach(v -> diffs.add("  only offline: " + v.invariant() + " at " + v.entity() + " line " + v.line()));
+        onlineAt.stream().filter(v -> !offlineAt.contains(v)).forEach(v -> diffs.add("  only online:  " + v));
+        offlineAt.stream().filter(v -> !onlineAt.contains(v)).forEach(v -> diffs.add("  only offline: " + v));
         return new Agreement(false, "DIFFERENT from the replay's online check (" + online.size() + ")", online, diffs);
     }
 }

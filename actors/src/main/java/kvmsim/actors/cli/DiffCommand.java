@@ -7,10 +7,10 @@ import java.util.Map;
 import kvmsim.actors.history.StoredRun;
 import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Event;
-import kvmsim.domain.history.FieldChange;
 import kvmsim.domain.history.RunDiff;
 import kvmsim.domain.history.RunHistory;
 import kvmsim.domain.history.StepRecord;
+import kvmsim.journal.output.OutputJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -136,22 +136,22 @@ final class DiffCommand extends ReadCommand {
         n.set("b", JSON.valueToTree(d.b()));
         n.set("events_a", events(d.eventsA()));
         n.set("events_b", events(d.eventsB()));
-        ObjectNode state = n.putObject("state");
-        d.state().forEach((id, changes) -> {
-            ArrayNode arr = state.putArray(id.path());
-            for (FieldChange c : changes) {
-                arr.addObject().put("field", c.field()).put("a", c.before()).put("b", c.after());
+        ArrayNode state = n.putArray("state");
+        for (EntityId id : d.state().keySet()) {
+            for (OutputJson.Change c : OutputJson.changes(d.statesA().get(id), d.statesB().get(id))) {
+                ObjectNode change = state.addObject().put("entity", id.path()).put("field", c.field());
+                change.set("a", c.before());
+                change.set("b", c.after());
             }
-        });
+        }
         return n;
     }
 
-    private static ObjectNode events(Map<EntityId, List<Event>> events) {
-        ObjectNode n = JSON.createObjectNode();
-        events.forEach((id, list) -> {
-            ArrayNode arr = n.putArray(id.path());
-            list.forEach(e -> arr.add(e.toString()));
-        });
-        return n;
+    // in entity order, each entity's events in its own order: [{"entity": "vm/vm0", "event": {...}}, ...]
+    private static ArrayNode events(Map<EntityId, List<Event>> events) {
+        ArrayNode arr = JSON.createArrayNode();
+        events.forEach((id, list) -> list.forEach(e -> arr.addObject().put("entity", id.path())
+                .set("event", OutputJson.tree(e))));
+        return arr;
     }
 }

@@ -6,6 +6,7 @@ import kvmsim.actors.history.JournalFormat;
 import kvmsim.actors.history.JournalReader;
 import kvmsim.actors.history.StoredRun;
 import kvmsim.domain.entity.Recorded;
+import kvmsim.journal.output.OutputJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -52,9 +53,8 @@ final class HistoryCommand extends ReadCommand {
             String path = s.persistenceId().substring(id.length() + 1);
             if (json) {
                 ObjectNode n = object("event").put("run", id).put("ordering", s.ordering()).put("entity", path)
-                        .put("seq", s.sequenceNr()).put("line", r.line())
-                        .put("event", r.event().getClass().getSimpleName());
-                n.set("data", JSON.valueToTree(r.event()));
+                        .put("seq", s.sequenceNr()).put("line", r.line());
+                n.set("event", OutputJson.tree(r.event()));
                 out.println(n);
             } else {
                 out.printf("%6d  line %-4d %-18s #%-4d %s%n", s.ordering(), r.line(), path, s.sequenceNr(), r.event());

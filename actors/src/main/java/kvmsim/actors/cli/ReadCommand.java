@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import kvmsim.journal.output.OutputJson;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Spec;
  */
 abstract class ReadCommand implements Callable<Integer> {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    /** The output mapper (docs/json-output.md): snake_case keys, events and states as typed objects. */
+    static final ObjectMapper JSON = OutputJson.MAPPER;
 
     @Spec
     CommandSpec spec;
@@ -55,7 +57,7 @@ abstract class ReadCommand implements Callable<Integer> {
     }
 
     ObjectNode object(String type) {
-        return JSON.createObjectNode().put("type", type);
+        return OutputJson.line(type);
     }
 
     Progress progress(String label, long total) {

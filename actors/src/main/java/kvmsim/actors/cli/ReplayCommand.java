@@ -25,6 +25,7 @@ import kvmsim.domain.engine.TextReport;
 import kvmsim.domain.policy.Policies;
 import kvmsim.domain.trace.NotModelled;
 import kvmsim.domain.trace.TraceSource;
+import kvmsim.journal.output.OutputJson;
 import kvmsim.journal.store.JournalLocation;
 import kvmsim.journal.trace.TraceFile;
 import kvmsim.journal.trace.TraceFormatException;
@@ -197,7 +198,7 @@ final class ReplayCommand implements Callable<Integer> {
 
     private RunReport run(PrintWriter out, TraceSource t, String id, Runner runner) {
         Policies pol = Replay.policiesFor(t, policies);
-        ObjectMapper m = new ObjectMapper();
+        ObjectMapper m = OutputJson.MAPPER;
         if (!json) {
             out.println(TextReport.header(id, t.file(), pol.values()));
         }
@@ -281,9 +282,9 @@ final class ReplayCommand implements Callable<Integer> {
 
     private static void footerJson(PrintWriter out, ObjectMapper m, RunReport r) {
         for (Violation v : r.violations()) {
-            ObjectNode n = m.valueToTree(v);
-            n.put("type", "violation").put("run", r.runId()).put("file", r.file())
-                    .put("expected", !r.unexpected().contains(v));
+            ObjectNode n = OutputJson.line("violation").put("run", r.runId()).put("file", r.file());
+            n.setAll((ObjectNode) m.valueToTree(v));
+            n.put("expected", !r.unexpected().contains(v));
             out.println(n);
         }
         ObjectNode sum = m.createObjectNode();

@@ -13,6 +13,7 @@ import kvmsim.domain.history.RunHistory;
 import kvmsim.domain.history.StateFields;
 import kvmsim.domain.history.StateFold;
 import kvmsim.domain.history.StepRecord;
+import kvmsim.journal.output.OutputJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -61,14 +62,13 @@ final class StateCommand extends ReadCommand {
             out.println("state of run " + stored.id() + " just after " + stepName(stored, at));
         }
         for (Map.Entry<EntityId, EntityState> e : states.entrySet()) {
-            SortedMap<String, String> fields = StateFields.of(e.getValue());
             if (json) {
                 ObjectNode n = object("state").put("run", stored.id()).put("at", at).put("entity", e.getKey().path());
-                n.set("fields", JSON.valueToTree(fields));
+                n.set("state", OutputJson.tree(e.getValue()));
                 out.println(n);
             } else {
                 out.println(e.getKey().path());
-                fields.forEach((k, v) -> out.println("    " + k + " = " + v));
+                StateFields.of(e.getValue()).forEach((k, v) -> out.println("    " + k + " = " + v));
             }
         }
         if (!json) {
@@ -81,24 +81,29 @@ final class StateCommand extends ReadCommand {
         int from = diff.get(0);
         int to = diff.get(1);
         SortedMap<EntityId, List<FieldChange>> changes = selected(StateFold.diff(history.events(), from, to));
+        Map<EntityId, EntityState> before = json ? StateFold.at(history.events(), from) : Map.of();
+        Map<EntityId, EntityState> after = json ? StateFold.at(history.events(), to) : Map.of();
         if (!json) {
             out.println("run " + stored.id() + ": from just after " + stepName(stored, from) + " to just after "
                     + stepName(stored, to));
         }
         int fields = 0;
         for (Map.Entry<EntityId, List<FieldChange>> e : changes.entrySet()) {
-            if (!json) {
-                out.println(e.getKey().path());
+            if (json) {
+                for (OutputJson.Change c : OutputJson.changes(before.get(e.getKey()), after.get(e.getKey()))) {
+                    fields++;
+                    ObjectNode n = object("change").put("run", stored.id()).put("from", from).put("to", to)
+                            .put("entity", e.getKey().path()).put("field", c.field());
+                    n.set("before", c.before());
+                    n.set("after", c.after());
+                    out.println(n);
+                }
+                continue;
             }
+            out.println(e.getKey().path());
             for (FieldChange c : e.getValue()) {
                 fields++;
-                if (json) {
-                    out.println(object("change").put("run", stored.id()).put("from", from).put("to", to)
-                            .put("entity", e.getKey().path()).put("field", c.field()).put("before", c.before())
-                            .put("after", c.after()));
-                } else {
-                    out.println("    " + c);
-                }
+                out.println("    " + c);
             }
         }
         if (!json) {

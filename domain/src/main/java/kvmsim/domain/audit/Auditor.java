@@ -64,7 +64,7 @@ public final class Auditor {
     /** Folds one persisted event; returns the violations it revealed. */
     public List<Violation> observe(EntityId entity, Recorded r) {
         int before = violations.size();
-        ChainLink link = new ChainLink(r.line(), entity.path(), r.event().toString());
+        ChainLink link = new ChainLink(r.line(), entity.path(), r.event());
         if (r.event() instanceof VmEvent e) {
             vmEvent(entity.key(), e, link);
             VmFacts f = vms.get(entity.key());

@@ -1,7 +1,9 @@
 package kvmsim.domain.audit;
 
-/** One event in the chain that led to a violation: the trace line, the entity, the event. */
-public record ChainLink(int line, String entity, String event) {
+import kvmsim.domain.entity.Event;
+
+/** One event in the chain that led to a violation: the trace line, the entity's path, the event itself. */
+public record ChainLink(int line, String entity, Event event) {
 
     @Override
     public String toString() {

@@ -8,4 +8,9 @@ public record Violation(String invariant, String entity, int line, List<ChainLin
     public Violation {
         chain = List.copyOf(chain);
     }
+
+    /** The violation without its chain: what two checks of one run must agree on. */
+    public String place() {
+        return invariant + " at " + entity + " line " + line;
+    }
 }

@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import kvmsim.domain.entity.Emitted;
 import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.EntityState;
 import kvmsim.domain.entity.Event;
 
 /**
@@ -31,11 +32,14 @@ public final class RunDiff {
     /**
      * One step where the runs differ. {@code a}/{@code b} are the steps as judged (null where a run
      * has no step there or keeps no steps), the events are per entity, {@code state} holds each
-     * touched entity's fields that differ after the step (before = run A, after = run B).
+     * touched entity's fields that differ after the step (before = run A, after = run B), and
+     * {@code statesA}/{@code statesB} those entities' whole states after the step (absent where an
+     * entity does not exist in that run).
      */
     public record Divergence(int line, Set<Kind> kinds, StepRecord a, StepRecord b,
             Map<EntityId, List<Event>> eventsA, Map<EntityId, List<Event>> eventsB,
-            SortedMap<EntityId, List<FieldChange>> state) {
+            SortedMap<EntityId, List<FieldChange>> state, Map<EntityId, EntityState> statesA,
+            Map<EntityId, EntityState> statesB) {
 
         public String op() {
             return a != null ? a.op() : b != null ? b.op() : "?";
@@ -97,6 +101,8 @@ public final class RunDiff {
                 kinds.add(Kind.EVENTS);
             }
             SortedMap<EntityId, List<FieldChange>> state = new TreeMap<>();
+            Map<EntityId, EntityState> statesA = new TreeMap<>();
+            Map<EntityId, EntityState> statesB = new TreeMap<>();
             Set<EntityId> touched = new TreeSet<>(ea.keySet());
             touched.addAll(eb.keySet());
             for (EntityId id : touched) {
@@ -104,13 +110,19 @@ public final class RunDiff {
                         StateFold.fields(foldB.state(id)));
                 if (!changes.isEmpty()) {
                     state.put(id, changes);
+                    if (foldA.state(id) != null) {
+                        statesA.put(id, foldA.state(id));
+                    }
+                    if (foldB.state(id) != null) {
+                        statesB.put(id, foldB.state(id));
+                    }
                 }
             }
             if (!state.isEmpty()) {
                 kinds.add(Kind.STATE);
             }
             if (!kinds.isEmpty()) {
-                out.add(new Divergence(line, kinds, sa, sb, ea, eb, state));
+                out.add(new Divergence(line, kinds, sa, sb, ea, eb, state, statesA, statesB));
             }
         }
         return out;

@@ -106,7 +106,7 @@ public record Timeline(String run, String trace, Map<String, String> policies, L
             List<Integer> chainMarks = new ArrayList<>();
             List<String> chain = new ArrayList<>();
             for (ChainLink l : v.chain()) {
-                chainMarks.add(markOf.getOrDefault(key(l.line(), l.entity(), l.event()), -1));
+                chainMarks.add(markOf.getOrDefault(key(l.line(), l.entity(), l.event().toString()), -1));
                 chain.add(l.toString());
             }
             EntityId id = EntityId.parse(v.entity());

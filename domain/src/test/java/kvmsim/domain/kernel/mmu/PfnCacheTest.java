@@ -149,8 +149,8 @@ class PfnCacheTest {
         assertEquals(List.of("gpc-mapping-broken", "direct-map-access"), v.stream().map(Violation::invariant).toList());
         assertEquals("vm/vm0", v.get(0).entity());
         assertEquals(unmapA, v.get(0).line());
-        assertTrue(v.get(0).chain().get(0).event().startsWith("GpcRefreshed[gpc=B"), v.get(0).chain().toString());
-        assertTrue(v.get(0).chain().get(1).event().startsWith("DirectMapZapped"), v.get(0).chain().toString());
+        assertTrue(v.get(0).chain().get(0).event().toString().startsWith("GpcRefreshed[gpc=B"), v.get(0).chain().toString());
+        assertTrue(v.get(0).chain().get(1).event().toString().startsWith("DirectMapZapped"), v.get(0).chain().toString());
         assertEquals("host/host0", v.get(1).entity());
         assertEquals(unmapA + 1, v.get(1).line());
         assertTrue(gpc(t, "B").valid(), "B still believes its mapping");
