@@ -196,7 +196,24 @@ class HistoryCommandsTest {
         for (JsonNode b : data.get("broadcasts")) {
             assertEquals(1, b.get("fromLane").asInt());
             assertEquals("[2,3]", b.get("toLanes").toString(), "a shootdown reaches every vCPU");
+            // each vCPU's acknowledgement, then the completion on the VM, all in the request's step
+            JsonNode request = data.get("marks").get(b.get("mark").asInt());
+            JsonNode completion = data.get("marks").get(b.get("completion").asInt());
+            assertEquals("RemoteTlbFlushCompleted", completion.get("event").asText());
+            assertEquals(1, completion.get("lane").asInt());
+            for (int i = 0; i < 2; i++) {
+                JsonNode ack = data.get("marks").get(b.get("acks").get(i).asInt());
+                assertEquals("TlbFlushed", ack.get("event").asText());
+                assertEquals(b.get("toLanes").get(i).asInt(), ack.get("lane").asInt());
+                assertEquals(request.get("column"), ack.get("column"));
+                assertTrue(request.get("slot").asInt() < ack.get("slot").asInt()
+                        && ack.get("slot").asInt() < completion.get("slot").asInt(), "in journal order: " + b);
+            }
         }
+        JsonNode step = data.get("columns").get(0);
+        assertEquals("main", step.get("thread").asText(), "the trace's default thread, kept with the step");
+        assertEquals(data.get("marks").size(), java.util.stream.StreamSupport.stream(data.get("columns").spliterator(),
+                false).mapToInt(c -> c.get("events").asInt()).sum(), "each mark counted in its step");
         // a window still knows each broadcast's receivers, and numbers marks as the journal does
         Path window = html.resolveSibling("window.html");
         assertEquals(0, kvmsim("report", "--journal", journal, "--run", "hc-a-2", "--html", window.toString(), "--from",

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -56,8 +57,12 @@ class JsonOutputTest {
                 && n.get("events_a").get(0).get("event").get("event").isTextual()), diff.toString());
         assertTrue(diff.stream().anyMatch(n -> n.path("state").size() > 0
                 && n.get("state").get(0).get("field").asText().equals("pending_ops")), diff.toString());
-        lines(covered, problems, 0, "report", "--json", "--journal", journal, "--run", "j-a-2", "--html",
-                Files.createTempDirectory("kvmsim-json-report").resolve("r.html").toString());
+        Path reports = Files.createTempDirectory("kvmsim-json-report");
+        JsonNode report = lines(covered, problems, 0, "report", "--json", "--journal", journal, "--run", "j-a-2",
+                "--html", reports.resolve("r.html").toString(), "--trace-event", reports.resolve("r.json").toString())
+                .get(0);
+        assertEquals(reports.resolve("r.json").toString(), report.get("trace_event").asText());
+        assertTrue(report.get("trace_events").asInt() > report.get("events").asInt(), report.toString());
         assertEquals(List.of(), problems);
         assertEquals(commandsWithJson(), covered, "a command that takes --json without a test of its output");
     }

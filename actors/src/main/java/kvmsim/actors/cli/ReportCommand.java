@@ -1,6 +1,7 @@
 package kvmsim.actors.cli;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import kvmsim.actors.history.StoredRun;
 import kvmsim.actors.report.TimelineHtml;
+import kvmsim.actors.report.TraceEventJson;
 import kvmsim.domain.audit.OfflineAudit;
 import kvmsim.domain.audit.Violation;
 import kvmsim.domain.history.RunHistory;
@@ -16,12 +18,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "report", description = "Write a self-contained HTML timeline of a run: a lane per entity, a mark "
-        + "per event (hover for it), TLB-shootdown broadcasts drawn to every vCPU, violations with their chain.")
+@Command(name = "report", description = "Write a run as a self-contained HTML page (a lane per entity, a step "
+        + "table, zoom, filters, jumps to broadcasts and violations; docs/report.md) and/or as a Chrome Trace Event "
+        + "JSON file for Perfetto or chrome://tracing, on a synthetic clock of 1000 us per step.")
 final class ReportCommand extends ReadCommand {
 
-    @Option(names = "--html", paramLabel = "FILE", required = true, description = "the HTML file to write")
+    @Option(names = "--html", paramLabel = "FILE", description = "the HTML page to write")
     Path html;
+
+    @Option(names = "--trace-event", paramLabel = "FILE", description = "the trace-event JSON file to write")
+    Path traceEvent;
 
     @Mixin
     RunOption run;
@@ -29,12 +35,25 @@ final class ReportCommand extends ReadCommand {
     @Mixin
     LineWindow window;
 
+    /** Writes one output file's content to a stream. */
+    private interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
     @Override
     void validate() {
+        if (html == null && traceEvent == null) {
+            throw new BadInput("give --html FILE, --trace-event FILE or both");
+        }
         window.validate();
-        Path dir = html.toAbsolutePath().getParent();
+        checkDirectory("--html", html);
+        checkDirectory("--trace-event", traceEvent);
+    }
+
+    private static void checkDirectory(String option, Path file) {
+        Path dir = file == null ? null : file.toAbsolutePath().getParent();
         if (dir != null && !Files.isDirectory(dir)) {
-            throw new BadInput("--html " + html + ": no such directory " + dir);
+            throw new BadInput(option + " " + file + ": no such directory " + dir);
         }
     }
 
@@ -46,13 +65,27 @@ final class ReportCommand extends ReadCommand {
         // violations come from the whole run (a chain may start before --from), then are windowed
         List<Violation> violations = OfflineAudit.audit(full.events()).stream().filter(v -> window.contains(v.line())).toList();
         Timeline t = Timeline.of(full, violations, window.first(), window.last());
-        write(TimelineHtml.render(t));
+        if (html != null) {
+            write("--html", html, out -> out.write(TimelineHtml.render(t).getBytes(StandardCharsets.UTF_8)));
+        }
+        TraceEventJson.Counts[] counts = new TraceEventJson.Counts[1];
+        if (traceEvent != null) {
+            write("--trace-event", traceEvent, out -> counts[0] = TraceEventJson.write(t, out));
+        }
         if (json) {
-            out.println(object("report").put("run", stored.id()).put("file", html.toString())
-                    .put("lanes", t.lanes().size()).put("steps", t.columns().size()).put("events", t.marks().size())
+            var o = object("report").put("run", stored.id());
+            if (html != null) {
+                o.put("html", html.toString());
+            }
+            if (traceEvent != null) {
+                o.put("trace_event", traceEvent.toString()).put("trace_events", counts[0].events());
+            }
+            out.println(o.put("lanes", t.lanes().size()).put("steps", t.columns().size()).put("events", t.marks().size())
                     .put("broadcasts", t.broadcasts().size()).put("violations", t.violations().size()));
         } else {
-            out.printf("wrote %s: run %s, %d lanes, %d steps, %d events, %d broadcasts, %d violations%n", html,
+            String files = html == null ? traceEvent.toString()
+                    : traceEvent == null ? html.toString() : html + " and " + traceEvent;
+            out.printf("wrote %s: run %s, %d lanes, %d steps, %d events, %d broadcasts, %d violations%n", files,
                     stored.id(), t.lanes().size(), t.columns().size(), t.marks().size(), t.broadcasts().size(),
                     t.violations().size());
         }
@@ -60,14 +93,16 @@ final class ReportCommand extends ReadCommand {
     }
 
     // written beside the target, then moved over it: a reader never sees half a report
-    private void write(String content) {
-        Path target = html.toAbsolutePath();
+    private void write(String option, Path file, Content content) {
+        Path target = file.toAbsolutePath();
+        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
         try {
-            Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+                content.writeTo(out);
+            }
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new BadInput("--html " + html + ": cannot write: " + e.getMessage());
+            throw new BadInput(option + " " + file + ": cannot write: " + e.getMessage());
         }
     }
 }

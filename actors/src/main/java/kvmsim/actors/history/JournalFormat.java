@@ -5,7 +5,8 @@ package kvmsim.actors.history;
  * refuses a run of a newer format rather than misread it.
  * <ul>
  * <li>1: run log with start and finish only (no field: reads as 0);</li>
- * <li>2: the format recorded, judged steps, event count and the online check's violations.</li>
+ * <li>2: the format recorded, judged steps, event count and the online check's violations. Later
+ * additions that an older reader can ignore stay format 2: a step's thread (absent: null).</li>
  * </ul>
  */
 public final class JournalFormat {

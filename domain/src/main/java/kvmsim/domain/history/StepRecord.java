@@ -8,10 +8,12 @@ import kvmsim.domain.engine.StepResult;
 /**
  * What the journal keeps of one judged step, so a stored run can be compared with another without
  * replaying it: the result as replay prints it ({@code 0}, {@code -EINVAL}, {@code mapped}, ...), the
- * guest exit, the failed expectations and the invariants the step broke.
+ * guest exit, the failed expectations and the invariants the step broke, and the trace's thread
+ * (the VMM thread an imported strace line came from; null when the trace names none, and in runs
+ * stored before the field existed).
  */
 public record StepRecord(int line, String op, String result, String exit, List<String> mismatches,
-        List<String> violations) {
+        List<String> violations, String thread) {
 
     public StepRecord {
         mismatches = mismatches == null ? List.of() : List.copyOf(mismatches);
@@ -21,7 +23,7 @@ public record StepRecord(int line, String op, String result, String exit, List<S
     public static StepRecord of(StepResult s) {
         return new StepRecord(s.line(), s.op(), s.result(), s.exit() == null ? null : s.exit().name(),
                 s.mismatches().stream().map(Mismatch::toString).toList(),
-                s.violations().stream().map(Violation::invariant).toList());
+                s.violations().stream().map(Violation::invariant).toList(), s.thread());
     }
 
     /** What the kernel answered, without the trace's expectations: two runs of one trace agree on this or diverge. */
