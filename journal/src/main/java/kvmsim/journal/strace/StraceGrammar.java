@@ -32,7 +32,9 @@ final class StraceGrammar {
     private static final Pattern IP_OR_SCNO = Pattern.compile("^\\[\\s*(?:[0-9a-f?]{8,16}|\\d+)\\]\\s+");
     private static final Pattern NAME = Pattern.compile("^([A-Za-z_][A-Za-z0-9_]*)\\(");
     private static final Pattern RESUMED = Pattern.compile("^<\\.\\.\\. ([A-Za-z_][A-Za-z0-9_]*) resumed>(.*)$");
-    private static final Pattern DURATION = Pattern.compile("\\s+<\\d+\\.\\d+>$");
+    private static final Pattern RESUMED_HEAD = Pattern.compile("<\\.\\.\\. [A-Za-z_][A-Za-z0-9_]* resumed>");
+    /** A system call's name as strace prints it: the kernel's names are lower case ({@code _llseek}, {@code mmap2}). */
+    private static final Pattern SYSCALL = Pattern.compile("[a-z_][a-z0-9_]*\\(");
     private static final Pattern NUMBER = Pattern.compile("^(0[xX][0-9a-fA-F]+|-?\\d+)");
     private static final Pattern ERRNO = Pattern.compile("^(E[A-Z0-9_]+|ERRNO_\\d+)(?:\\s+\\(.*\\))?$");
     private static final String UNFINISHED = " <unfinished ...>";
@@ -51,27 +53,17 @@ final class StraceGrammar {
         String pid = null;
         Matcher m = PID.matcher(s);
         // "123 " is a pid, but under -ttt a line may start with "1700000000.123 ": the timestamp wins
-        if (m.find() && !TIMESTAMP.matcher(s).lookingAt()) {
+        if (m.lookingAt() && !TIMESTAMP.matcher(s).lookingAt()) {
             pid = m.group(1) != null ? m.group(1) : m.group(2);
-            s = s.substring(m.end());
         }
-        for (int i = 0; i < 2; i++) {
-            m = TIMESTAMP.matcher(s);
-            if (m.lookingAt()) {
-                s = s.substring(m.end());
-            }
-        }
-        m = IP_OR_SCNO.matcher(s);
-        if (m.lookingAt()) {
-            s = s.substring(m.end());
-        }
+        s = s.substring(afterPrefix(s));
         if (s.startsWith("--- ") && s.endsWith(" ---")) {
             return new StraceLine.Noise(pid, StraceLine.Noise.Kind.SIGNAL);
         }
         if (s.startsWith("+++ ") && s.endsWith(" +++")) {
             return new StraceLine.Noise(pid, StraceLine.Noise.Kind.EXIT);
         }
-        s = DURATION.matcher(s).replaceFirst("");
+        s = withoutDuration(s);
         m = RESUMED.matcher(s);
         if (m.matches()) {
             return new StraceLine.Resumed(pid, m.group(1), m.group(2));
@@ -88,9 +80,94 @@ final class StraceGrammar {
         return call(pid, name, s, m.end());
     }
 
+    /**
+     * The index just past the prefixes strace may print before a call (the pid, one or two
+     * timestamps, an instruction pointer or syscall number); 0 for a line without them.
+     */
+    private static int afterPrefix(String s) {
+        int at = 0;
+        Matcher m = PID.matcher(s);
+        if (m.lookingAt() && !TIMESTAMP.matcher(s).lookingAt()) {
+            at = m.end();
+        }
+        for (int i = 0; i < 2; i++) {
+            m = TIMESTAMP.matcher(s).region(at, s.length());
+            if (m.lookingAt()) {
+                at = m.end();
+            }
+        }
+        m = IP_OR_SCNO.matcher(s).region(at, s.length());
+        return m.lookingAt() ? m.end() : at;
+    }
+
+    /** How a line begins: what strace starts a line with, or NONE for text that strace does not start a line with. */
+    enum Start { CALL, RESUMED, SIGNAL, EXIT, MESSAGE, NONE }
+
+    /**
+     * How {@code s} (without indentation) begins, and for a call or a resumed half where its
+     * arguments begin ({@code body}: just past {@code name(} or {@code resumed>}). This tells a
+     * line that strace started from a piece of a line that a mail client wrapped, so it is
+     * stricter than {@link #parse}: a call's name must be lower case, as system call names are
+     * (a wrapped piece may well begin with {@code _IOC(} or {@code KVM_CAP_X(}), and a signal
+     * line must name a signal ({@code --- snip ---} is an elision, not a signal).
+     */
+    record Opening(Start start, int body) {
+    }
+
+    static Opening opening(String s) {
+        if (s.startsWith("strace: ") || s.startsWith("[ Process PID=")) {
+            return new Opening(Start.MESSAGE, 0);
+        }
+        int at = afterPrefix(s);
+        if (s.startsWith("--- SIG", at) || s.startsWith("--- stopped by ", at)) {
+            return new Opening(Start.SIGNAL, at);
+        } else if (s.startsWith("+++ ", at)) {
+            return new Opening(Start.EXIT, at);
+        } else if (s.startsWith("<... ", at)) {
+            Matcher r = RESUMED_HEAD.matcher(s).region(at, s.length());
+            return r.lookingAt() ? new Opening(Start.RESUMED, r.end()) : new Opening(Start.NONE, 0);
+        }
+        Matcher m = SYSCALL.matcher(s).region(at, s.length());
+        return m.lookingAt() ? new Opening(Start.CALL, m.end()) : new Opening(Start.NONE, 0);
+    }
+
+    /**
+     * {@code s} without the {@code -T} duration at its end ({@code = 0 <0.000021>}). Read from the
+     * end by hand: a regex like {@code \s+<\d+\.\d+>$} tried at every position is quadratic in
+     * a line of many blanks (200,000 spaces took minutes).
+     */
+    static String withoutDuration(String s) {
+        if (!s.endsWith(">")) {
+            return s;
+        }
+        int open = s.lastIndexOf('<');
+        if (open < 1 || !Character.isWhitespace(s.charAt(open - 1)) || !isDecimal(s, open + 1, s.length() - 1)) {
+            return s;
+        }
+        int end = open - 1;
+        while (end > 0 && Character.isWhitespace(s.charAt(end - 1))) {
+            end--;
+        }
+        return s.substring(0, end);
+    }
+
+    /** Whether s[from, to) is {@code digits.digits}. */
+    private static boolean isDecimal(String s, int from, int to) {
+        int dot = s.indexOf('.', from);
+        if (dot <= from || dot >= to - 1) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            if (i != dot && (s.charAt(i) < '0' || s.charAt(i) > '9')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Joins the two halves of a call that strace split, as if it had been printed on one line. */
     static StraceLine.Call join(String pid, String head, String tail) throws Malformed {
-        String s = DURATION.matcher(head + tail).replaceFirst("");
+        String s = withoutDuration(head + tail);
         Matcher m = NAME.matcher(s);
         if (!m.lookingAt()) {
             throw new Malformed("the unfinished half does not start with a system call");
