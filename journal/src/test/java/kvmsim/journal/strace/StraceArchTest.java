@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import kvmsim.domain.abi.Arch;
+import kvmsim.journal.io.LineReader;
 import org.junit.jupiter.api.Test;
 
 /** The recording's architecture: inferred from the whole of it without --arch, checked against it with --arch. */
@@ -98,5 +102,17 @@ class StraceArchTest {
         StraceImports arm = StraceImports.run(Arch.ARM64, false, CREATE, VCPU, "1 ioctl(8, KVM_S390_ENABLE_SIE, 0) = 0");
         assertEquals(List.of("rec.strace:3: warning: KVM_S390_ENABLE_SIE is an ioctl of s390 only, but the import is "
                 + "for arm64 as --arch says: imported as arm64, with the ioctls of s390 passed through"), arm.warnings());
+    }
+
+    /** The regenerate command of the committed QEMU import has no --arch: inferred, it writes the same trace. */
+    @Test
+    void theQemuRecordingIsX86AndImportsToTheCommittedTraceWithoutArch() throws Exception {
+        String name = "examples/strace/qemu-7.2-x86_64-1vcpu-migrate";
+        StringWriter out = new StringWriter();
+        StraceImporter.Summary s = StraceImport.run(name + ".strace", () -> LineReader.open(Path.of("../" + name + ".strace")),
+                new StraceImport.Options(null, false, w -> { }), out);
+        assertEquals(Arch.X86_64, s.arch().arch());
+        assertEquals(ArchChoice.How.INFERRED, s.arch().how());
+        assertEquals(Files.readString(Path.of("../" + name + ".trace")), out.toString());
     }
 }
