@@ -38,8 +38,11 @@ final class LineCleaner {
         }
     }
 
-    /** What a line is, and for TEXT what strace printed, without indentation or quote markers. */
-    record Cleaned(Kind kind, String text) {
+    /**
+     * What a line is, and for TEXT what strace printed, without indentation or quote markers, and
+     * how it begins (worked out here anyway, and what the joining stage needs next).
+     */
+    record Cleaned(Kind kind, String text, StraceGrammar.Opening opening) {
     }
 
     /** The words a person puts in place of the lines left out. */
@@ -56,23 +59,31 @@ final class LineCleaner {
             at = skipBlank(raw, at + 1);
         }
         if (at == n) {
-            return new Cleaned(Kind.BLANK, null);
+            return skipped(Kind.BLANK);
         }
         String text = raw.substring(at).stripTrailing();
         if (text.indexOf('\u2026') >= 0 || text.indexOf('\u00a0') >= 0) {
             text = text.replace("\u2026", "...").replace('\u00a0', ' ');
         }
         if (text.charAt(0) == '#') {
-            return new Cleaned(Kind.COMMENT, null);
-        }
-        if (isElision(text)) {
-            return new Cleaned(Kind.ELISION, null);
-        } else if (isMarkup(text)) {
-            return new Cleaned(Kind.MARKUP, null);
+            return skipped(Kind.COMMENT);
         } else if (quoted && text.endsWith("]")) {
-            return new Cleaned(Kind.STACK_FRAME, null);
+            return skipped(isElision(text) ? Kind.ELISION : Kind.STACK_FRAME);
         }
-        return new Cleaned(Kind.TEXT, text);
+        // most lines are strace's: no elision or Markdown begins as one does
+        StraceGrammar.Opening opening = StraceGrammar.opening(text);
+        if (opening.start() != StraceGrammar.Start.NONE) {
+            return new Cleaned(Kind.TEXT, text, opening);
+        } else if (isElision(text)) {
+            return skipped(Kind.ELISION);
+        } else if (isMarkup(text)) {
+            return skipped(Kind.MARKUP);
+        }
+        return new Cleaned(Kind.TEXT, text, opening);
+    }
+
+    private static Cleaned skipped(Kind kind) {
+        return new Cleaned(kind, null, null);
     }
 
     /** Blanks of a paste: what {@link Character#isWhitespace} says, and the no-break space it leaves out. */

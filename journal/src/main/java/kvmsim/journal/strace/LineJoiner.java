@@ -41,9 +41,8 @@ final class LineJoiner {
         this.sink = sink;
     }
 
-    /** A line of text, without indentation or quote markers. */
-    void text(int line, String text) throws StraceFormatException {
-        StraceGrammar.Opening opening = StraceGrammar.opening(text);
+    /** A line of text, without indentation or quote markers, and how it begins. */
+    void text(int line, String text, StraceGrammar.Opening opening) throws StraceFormatException {
         if (open != null && opening.start() == StraceGrammar.Start.NONE && open.length() + text.length() < MAX_CHARS) {
             open.append(line, text);
             if (open.complete()) {

@@ -14,7 +14,8 @@ final class OpenCall {
 
     private static final String UNFINISHED = " <unfinished ...>";
 
-    private final StringBuilder text;
+    /** The line as it came, or once a piece is appended the StringBuilder that joins them (most lines are not wrapped). */
+    private CharSequence text;
     private final StraceGrammar.Start start;
     private final int first;
     private int last;
@@ -29,7 +30,7 @@ final class OpenCall {
     private int resultOpen;
 
     OpenCall(int line, String text, StraceGrammar.Opening opening) {
-        this.text = new StringBuilder(text);
+        this.text = text;
         this.start = opening.start();
         this.first = line;
         this.last = line;
@@ -45,8 +46,10 @@ final class OpenCall {
      * (a line cut inside a word, as {@code fold -w} does, gets a space it did not have).
      */
     void append(int line, String piece) {
-        int from = text.length();
-        text.append(' ').append(piece);
+        StringBuilder joined = text instanceof StringBuilder b ? b : new StringBuilder(text);
+        int from = joined.length();
+        joined.append(' ').append(piece);
+        text = joined;
         last = line;
         if (phase != Phase.OTHER) {
             scan(from);
@@ -122,7 +125,15 @@ final class OpenCall {
     }
 
     private boolean endsWith(String suffix) {
-        int n = text.length();
-        return n >= suffix.length() && text.substring(n - suffix.length()).equals(suffix);
+        int from = text.length() - suffix.length();
+        if (from < 0) {
+            return false;
+        }
+        for (int i = 0; i < suffix.length(); i++) {
+            if (text.charAt(from + i) != suffix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -33,8 +33,6 @@ final class StraceGrammar {
     private static final Pattern NAME = Pattern.compile("^([A-Za-z_][A-Za-z0-9_]*)\\(");
     private static final Pattern RESUMED = Pattern.compile("^<\\.\\.\\. ([A-Za-z_][A-Za-z0-9_]*) resumed>(.*)$");
     private static final Pattern RESUMED_HEAD = Pattern.compile("<\\.\\.\\. [A-Za-z_][A-Za-z0-9_]* resumed>");
-    /** A system call's name as strace prints it: the kernel's names are lower case ({@code _llseek}, {@code mmap2}). */
-    private static final Pattern SYSCALL = Pattern.compile("[a-z_][a-z0-9_]*\\(");
     private static final Pattern NUMBER = Pattern.compile("^(0[xX][0-9a-fA-F]+|-?\\d+)");
     private static final Pattern ERRNO = Pattern.compile("^(E[A-Z0-9_]+|ERRNO_\\d+)(?:\\s+\\(.*\\))?$");
     private static final String UNFINISHED = " <unfinished ...>";
@@ -50,13 +48,9 @@ final class StraceGrammar {
         if (s.startsWith(" > ")) {
             return new StraceLine.Noise(null, StraceLine.Noise.Kind.STACK_FRAME);
         }
-        String pid = null;
-        Matcher m = PID.matcher(s);
-        // "123 " is a pid, but under -ttt a line may start with "1700000000.123 ": the timestamp wins
-        if (m.lookingAt() && !TIMESTAMP.matcher(s).lookingAt()) {
-            pid = m.group(1) != null ? m.group(1) : m.group(2);
-        }
-        s = s.substring(afterPrefix(s));
+        Prefix prefix = prefix(s);
+        String pid = prefix.pid();
+        s = s.substring(prefix.end());
         if (s.startsWith("--- ") && s.endsWith(" ---")) {
             return new StraceLine.Noise(pid, StraceLine.Noise.Kind.SIGNAL);
         }
@@ -64,7 +58,7 @@ final class StraceGrammar {
             return new StraceLine.Noise(pid, StraceLine.Noise.Kind.EXIT);
         }
         s = withoutDuration(s);
-        m = RESUMED.matcher(s);
+        Matcher m = RESUMED.matcher(s);
         if (m.matches()) {
             return new StraceLine.Resumed(pid, m.group(1), m.group(2));
         }
@@ -81,23 +75,41 @@ final class StraceGrammar {
     }
 
     /**
-     * The index just past the prefixes strace may print before a call (the pid, one or two
-     * timestamps, an instruction pointer or syscall number); 0 for a line without them.
+     * What strace may print before a call: the pid (null if none), one or two timestamps, an
+     * instruction pointer or syscall number; {@code end} is the index just past them.
      */
-    private static int afterPrefix(String s) {
+    private record Prefix(String pid, int end) {
+    }
+
+    private static Prefix prefix(String s) {
+        // each pattern is tried only where its first character is: every line comes here twice
         int at = 0;
-        Matcher m = PID.matcher(s);
-        if (m.lookingAt() && !TIMESTAMP.matcher(s).lookingAt()) {
-            at = m.end();
+        String pid = null;
+        if (isDigitAt(s, 0) || s.startsWith("[pid")) {
+            Matcher m = PID.matcher(s);
+            // "123 " is a pid, but under -ttt a line may start with "1700000000.123 ": the timestamp wins
+            if (m.lookingAt() && !TIMESTAMP.matcher(s).lookingAt()) {
+                pid = m.group(1) != null ? m.group(1) : m.group(2);
+                at = m.end();
+            }
         }
-        for (int i = 0; i < 2; i++) {
-            m = TIMESTAMP.matcher(s).region(at, s.length());
+        for (int i = 0; i < 2 && (isDigitAt(s, at) || at < s.length() && Character.isWhitespace(s.charAt(at))); i++) {
+            Matcher m = TIMESTAMP.matcher(s).region(at, s.length());
             if (m.lookingAt()) {
                 at = m.end();
             }
         }
-        m = IP_OR_SCNO.matcher(s).region(at, s.length());
-        return m.lookingAt() ? m.end() : at;
+        if (s.startsWith("[", at)) {
+            Matcher m = IP_OR_SCNO.matcher(s).region(at, s.length());
+            if (m.lookingAt()) {
+                at = m.end();
+            }
+        }
+        return new Prefix(pid, at);
+    }
+
+    private static boolean isDigitAt(String s, int i) {
+        return i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9';
     }
 
     /** How a line begins: what strace starts a line with, or NONE for text that strace does not start a line with. */
@@ -118,7 +130,7 @@ final class StraceGrammar {
         if (s.startsWith("strace: ") || s.startsWith("[ Process PID=")) {
             return new Opening(Start.MESSAGE, 0);
         }
-        int at = afterPrefix(s);
+        int at = prefix(s).end();
         if (s.startsWith("--- SIG", at) || s.startsWith("--- stopped by ", at)) {
             return new Opening(Start.SIGNAL, at);
         } else if (s.startsWith("+++ ", at)) {
@@ -127,8 +139,12 @@ final class StraceGrammar {
             Matcher r = RESUMED_HEAD.matcher(s).region(at, s.length());
             return r.lookingAt() ? new Opening(Start.RESUMED, r.end()) : new Opening(Start.NONE, 0);
         }
-        Matcher m = SYSCALL.matcher(s).region(at, s.length());
-        return m.lookingAt() ? new Opening(Start.CALL, m.end()) : new Opening(Start.NONE, 0);
+        int i = at;
+        while (i < s.length() && (s.charAt(i) >= 'a' && s.charAt(i) <= 'z' || s.charAt(i) == '_'
+                || i > at && s.charAt(i) >= '0' && s.charAt(i) <= '9')) {
+            i++;
+        }
+        return i > at && s.startsWith("(", i) ? new Opening(Start.CALL, i + 1) : new Opening(Start.NONE, 0);
     }
 
     /**

@@ -42,7 +42,7 @@ final class StraceReader {
             }
             LineCleaner.Cleaned c = LineCleaner.clean(raw);
             if (c.kind() == LineCleaner.Kind.TEXT) {
-                joiner.text(in.lineNumber(), c.text());
+                joiner.text(in.lineNumber(), c.text(), c.opening());
             } else {
                 joiner.flush();
                 lines.skipped(in.lineNumber(), c.kind());

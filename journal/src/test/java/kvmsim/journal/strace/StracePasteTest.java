@@ -12,11 +12,11 @@ class StracePasteTest {
     private static final String CALL = "4721  ioctl(10<anon_inode:kvm-vm>, KVM_CREATE_VCPU, 0) = 11<anon_inode:kvm-vcpu:0>";
 
     private static Cleaned text(String s) {
-        return new Cleaned(Kind.TEXT, s);
+        return new Cleaned(Kind.TEXT, s, StraceGrammar.opening(s));
     }
 
     private static Cleaned skipped(Kind kind) {
-        return new Cleaned(kind, null);
+        return new Cleaned(kind, null, null);
     }
 
     @Test
