@@ -4,8 +4,8 @@ import java.util.Set;
 
 /**
  * Which fd an ioctl is issued on (Documentation/virt/kvm/api.rst, "Type:" of each ioctl), for a
- * recording without {@code -y} fd names whose fd was opened before it started; and which ioctls
- * exist on one architecture only, to catch an import with the wrong {@code --arch}.
+ * recording without {@code -y} fd names whose fd was opened before it started. Which ioctls exist
+ * on one architecture only is {@link IoctlArch}.
  */
 enum IoctlScope {
     SYSTEM, VM, VCPU;
@@ -34,13 +34,6 @@ enum IoctlScope {
             "KVM_SET_GUEST_DEBUG", "KVM_GET_TSC_KHZ", "KVM_SET_TSC_KHZ", "KVM_X86_SETUP_MCE", "KVM_X86_SET_MCE",
             "KVM_TPR_ACCESS_REPORTING", "KVM_SET_VAPIC_ADDR", "KVM_GET_NESTED_STATE", "KVM_SET_NESTED_STATE",
             "KVM_SMI");
-
-    /** The ioctls that only one architecture has, by the arch name of trace-format.md. */
-    static final Set<String> ARM64_ONLY = Set.of("KVM_ARM_VCPU_INIT", "KVM_ARM_PREFERRED_TARGET",
-            "KVM_ARM_VCPU_FINALIZE", "KVM_ARM_SET_DEVICE_ADDR", "KVM_ARM_MTE_COPY_TAGS");
-    static final Set<String> X86_ONLY = Set.of("KVM_SET_CPUID2", "KVM_GET_SUPPORTED_CPUID", "KVM_SET_TSS_ADDR",
-            "KVM_SET_IDENTITY_MAP_ADDR", "KVM_CREATE_PIT2", "KVM_GET_SREGS2", "KVM_SET_SREGS2", "KVM_GET_XSAVE2",
-            "KVM_X86_SETUP_MCE", "KVM_GET_MSR_INDEX_LIST");
 
     /** The fd an ioctl needs; null for one that is issued on several (KVM_CHECK_EXTENSION, KVM_ENABLE_CAP, ...). */
     static IoctlScope of(String name) {

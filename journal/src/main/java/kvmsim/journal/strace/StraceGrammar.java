@@ -32,7 +32,7 @@ final class StraceGrammar {
     private static final Pattern IP_OR_SCNO = Pattern.compile("^\\[\\s*(?:[0-9a-f?]{8,16}|\\d+)\\]\\s+");
     private static final Pattern NAME = Pattern.compile("^([A-Za-z_][A-Za-z0-9_]*)\\(");
     private static final Pattern RESUMED = Pattern.compile("^<\\.\\.\\. ([A-Za-z_][A-Za-z0-9_]*) resumed>(.*)$");
-    private static final Pattern DURATION = Pattern.compile("\\s+<\\d+\\.\\d+>$");
+    private static final Pattern RESUMED_HEAD = Pattern.compile("<\\.\\.\\. [A-Za-z_][A-Za-z0-9_]* resumed>");
     private static final Pattern NUMBER = Pattern.compile("^(0[xX][0-9a-fA-F]+|-?\\d+)");
     private static final Pattern ERRNO = Pattern.compile("^(E[A-Z0-9_]+|ERRNO_\\d+)(?:\\s+\\(.*\\))?$");
     private static final String UNFINISHED = " <unfinished ...>";
@@ -48,31 +48,17 @@ final class StraceGrammar {
         if (s.startsWith(" > ")) {
             return new StraceLine.Noise(null, StraceLine.Noise.Kind.STACK_FRAME);
         }
-        String pid = null;
-        Matcher m = PID.matcher(s);
-        // "123 " is a pid, but under -ttt a line may start with "1700000000.123 ": the timestamp wins
-        if (m.find() && !TIMESTAMP.matcher(s).lookingAt()) {
-            pid = m.group(1) != null ? m.group(1) : m.group(2);
-            s = s.substring(m.end());
-        }
-        for (int i = 0; i < 2; i++) {
-            m = TIMESTAMP.matcher(s);
-            if (m.lookingAt()) {
-                s = s.substring(m.end());
-            }
-        }
-        m = IP_OR_SCNO.matcher(s);
-        if (m.lookingAt()) {
-            s = s.substring(m.end());
-        }
+        Prefix prefix = prefix(s);
+        String pid = prefix.pid();
+        s = s.substring(prefix.end());
         if (s.startsWith("--- ") && s.endsWith(" ---")) {
             return new StraceLine.Noise(pid, StraceLine.Noise.Kind.SIGNAL);
         }
         if (s.startsWith("+++ ") && s.endsWith(" +++")) {
             return new StraceLine.Noise(pid, StraceLine.Noise.Kind.EXIT);
         }
-        s = DURATION.matcher(s).replaceFirst("");
-        m = RESUMED.matcher(s);
+        s = withoutDuration(s);
+        Matcher m = RESUMED.matcher(s);
         if (m.matches()) {
             return new StraceLine.Resumed(pid, m.group(1), m.group(2));
         }
@@ -88,9 +74,116 @@ final class StraceGrammar {
         return call(pid, name, s, m.end());
     }
 
+    /**
+     * What strace may print before a call: the pid (null if none), one or two timestamps, an
+     * instruction pointer or syscall number; {@code end} is the index just past them.
+     */
+    private record Prefix(String pid, int end) {
+    }
+
+    private static Prefix prefix(String s) {
+        // each pattern is tried only where its first character is: every line comes here twice
+        int at = 0;
+        String pid = null;
+        if (isDigitAt(s, 0) || s.startsWith("[pid")) {
+            Matcher m = PID.matcher(s);
+            // "123 " is a pid, but under -ttt a line may start with "1700000000.123 ": the timestamp wins
+            if (m.lookingAt() && !TIMESTAMP.matcher(s).lookingAt()) {
+                pid = m.group(1) != null ? m.group(1) : m.group(2);
+                at = m.end();
+            }
+        }
+        for (int i = 0; i < 2 && (isDigitAt(s, at) || at < s.length() && Character.isWhitespace(s.charAt(at))); i++) {
+            Matcher m = TIMESTAMP.matcher(s).region(at, s.length());
+            if (m.lookingAt()) {
+                at = m.end();
+            }
+        }
+        if (s.startsWith("[", at)) {
+            Matcher m = IP_OR_SCNO.matcher(s).region(at, s.length());
+            if (m.lookingAt()) {
+                at = m.end();
+            }
+        }
+        return new Prefix(pid, at);
+    }
+
+    private static boolean isDigitAt(String s, int i) {
+        return i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9';
+    }
+
+    /** How a line begins: what strace starts a line with, or NONE for text that strace does not start a line with. */
+    enum Start { CALL, RESUMED, SIGNAL, EXIT, MESSAGE, NONE }
+
+    /**
+     * How {@code s} (without indentation) begins, and for a call or a resumed half where its
+     * arguments begin ({@code body}: just past {@code name(} or {@code resumed>}). This tells a
+     * line that strace started from a piece of a line that a mail client wrapped, so it is
+     * stricter than {@link #parse}: a call's name must be lower case, as system call names are
+     * (a wrapped piece may well begin with {@code _IOC(} or {@code KVM_CAP_X(}), and a signal
+     * line must name a signal ({@code --- snip ---} is an elision, not a signal).
+     */
+    record Opening(Start start, int body) {
+    }
+
+    static Opening opening(String s) {
+        if (s.startsWith("strace: ") || s.startsWith("[ Process PID=")) {
+            return new Opening(Start.MESSAGE, 0);
+        }
+        int at = prefix(s).end();
+        if (s.startsWith("--- SIG", at) || s.startsWith("--- stopped by ", at)) {
+            return new Opening(Start.SIGNAL, at);
+        } else if (s.startsWith("+++ ", at)) {
+            return new Opening(Start.EXIT, at);
+        } else if (s.startsWith("<... ", at)) {
+            Matcher r = RESUMED_HEAD.matcher(s).region(at, s.length());
+            return r.lookingAt() ? new Opening(Start.RESUMED, r.end()) : new Opening(Start.NONE, 0);
+        }
+        int i = at;
+        while (i < s.length() && (s.charAt(i) >= 'a' && s.charAt(i) <= 'z' || s.charAt(i) == '_'
+                || i > at && s.charAt(i) >= '0' && s.charAt(i) <= '9')) {
+            i++;
+        }
+        return i > at && s.startsWith("(", i) ? new Opening(Start.CALL, i + 1) : new Opening(Start.NONE, 0);
+    }
+
+    /**
+     * {@code s} without the {@code -T} duration at its end ({@code = 0 <0.000021>}). Read from the
+     * end by hand: a regex like {@code \s+<\d+\.\d+>$} tried at every position is quadratic in
+     * a line of many blanks (200,000 spaces took minutes).
+     */
+    static String withoutDuration(String s) {
+        if (!s.endsWith(">")) {
+            return s;
+        }
+        int open = s.lastIndexOf('<');
+        if (open < 1 || !Character.isWhitespace(s.charAt(open - 1)) || !isDecimal(s, open + 1, s.length() - 1)) {
+            return s;
+        }
+        int end = open - 1;
+        while (end > 0 && Character.isWhitespace(s.charAt(end - 1))) {
+            end--;
+        }
+        return s.substring(0, end);
+    }
+
+    /** Whether s[from, to) is {@code digits.digits}. */
+    private static boolean isDecimal(String s, int from, int to) {
+        int dot = s.indexOf('.', from);
+        if (dot <= from || dot >= to - 1) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            if (i != dot && (s.charAt(i) < '0' || s.charAt(i) > '9')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Joins the two halves of a call that strace split, as if it had been printed on one line. */
     static StraceLine.Call join(String pid, String head, String tail) throws Malformed {
-        String s = DURATION.matcher(head + tail).replaceFirst("");
+        String s = withoutDuration(head + tail);
         Matcher m = NAME.matcher(s);
         if (!m.lookingAt()) {
             throw new Malformed("the unfinished half does not start with a system call");

@@ -7,12 +7,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import kvmsim.domain.abi.Arch;
@@ -32,14 +34,17 @@ import kvmsim.journal.io.LineReader;
  */
 public final class StraceImporter {
 
-    /** What an import did, for the footer comment and the CLI's summary line. */
+    /**
+     * What an import did, for the footer comment and the CLI's summary line: {@code skipped} counts
+     * the lines that are not calls (signals, comments, elisions, ...) by kind, {@code unreadable}
+     * the lines a lenient import could not read and skipped.
+     */
     public record Summary(int lines, long steps, long modelled, long passedThrough, long notJudged,
-            Map<String, Long> skipped) {
+            Map<String, Long> skipped, long unreadable, ArchChoice arch) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern VCPU_PATH = Pattern.compile("anon_inode:kvm-vcpu:(\\d+)");
-    private static final Pattern IOC = Pattern.compile("_IOC\\((.*)\\)");
     /** Results that say more about the moment of the call than about KVM (trace-format.md). */
     private static final Set<String> NOT_JUDGED = Set.of("EINTR", "EAGAIN", "ERESTARTSYS", "ERESTARTNOINTR",
             "ERESTARTNOHAND", "ERESTART_RESTARTBLOCK");
@@ -62,7 +67,11 @@ public final class StraceImporter {
 
     private final String file;
     private final Arch arch;
+    private final ArchChoice archChoice;
     private final Writer out;
+    private final Consumer<String> warnings;
+    /** The architectures whose own ioctls were seen in an import for another (--arch contradicted): warned once each. */
+    private final Set<IoctlArch> contradicted = EnumSet.noneOf(IoctlArch.class);
     private final Map<Long, Fd> fds = new HashMap<>();
     private final Map<String, Pending> pending = new HashMap<>();
     private final Map<String, Long> vcpusPerVm = new HashMap<>();
@@ -75,32 +84,47 @@ public final class StraceImporter {
     private long passedThrough;
     private long notJudged;
 
-    public StraceImporter(String file, Arch arch, Writer out) {
+    StraceImporter(String file, ArchChoice arch, boolean lenient, Writer out, Consumer<String> warnings) {
         this.file = file;
-        this.arch = arch;
+        this.arch = arch.arch();
+        this.archChoice = arch;
         this.out = out;
-        comment("kvmsim trace imported by `kvmsim import-strace --arch " + archName() + "` from " + file);
+        this.warnings = warnings;
+        comment("kvmsim trace imported by `kvmsim import-strace --arch " + archName() + (lenient ? " --lenient" : "")
+                + "` from " + file);
+        if (arch.how() == ArchChoice.How.ASSUMED) {
+            comment("no arch-specific ioctl in the recording: assumed " + archName() + "; import it with --arch if it "
+                    + "was made on another");
+        }
         comment("each modelled step expects what the real kernel returned; the strace line is the comment above it;");
         comment("IOCTL steps are ioctls kvmsim does not model (or whose payload strace did not decode): counted, not applied");
         emit(JSON.createObjectNode().put("op", "HOST").put("arch", archName()), null, true);
     }
 
-    /** Imports a whole recording: {@code in} read line by line, the trace written to {@code out}. */
+    /**
+     * Imports a whole recording for {@code arch}, stopping at the first line it cannot read:
+     * {@code in} read line by line, the trace written to {@code out}. {@link StraceImport} is the
+     * import with the CLI's options (arch inference, --lenient, warnings). Closes {@code in} at the end.
+     */
     public static Summary importLines(String file, LineReader in, Arch arch, Writer out) throws StraceFormatException {
-        StraceImporter im = new StraceImporter(file, arch, out);
-        try {
-            for (String text; (text = in.next()) != null; ) {
-                im.line(in.lineNumber(), text);
-            }
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new StraceFormatException(file, in.lineNumber() + 1, "not valid UTF-8", e);
-        } catch (IOException e) {
-            throw new StraceFormatException(file, 0, "cannot read: " + e.getMessage(), e);
-        }
-        return im.finish();
+        return StraceImport.run(file, () -> in, new StraceImport.Options(arch, false, w -> { }), out);
     }
 
-    public void line(int number, String text) throws StraceFormatException {
+    /** A line that is not strace output but belongs to a paste (blank, comment, elision, ...): counted. */
+    void skipped(LineCleaner.Kind kind) {
+        count(kind.counted());
+    }
+
+    /** A line a lenient import could not read: a comment where it was, so the trace says what it lacks. */
+    void unreadable(int number, String reason, String text) {
+        comment("strace:" + number + ": skipped, cannot be read: " + reason
+                + (text == null ? "" : ": " + (text.length() > 200 ? text.substring(0, 200) + "..." : text)));
+    }
+
+    /** One line of strace output as strace printed it (wrapped lines joined). */
+    void line(LineJoiner.Joined joined) throws StraceFormatException {
+        int number = joined.first();
+        String text = joined.text();
         line = number;
         StraceLine l;
         try {
@@ -140,19 +164,30 @@ public final class StraceImporter {
             }
             call(c, "strace:" + p.line() + "+" + number + " " + p.head() + " <...> " + r.tail().strip());
         } else {
-            call((StraceLine.Call) l, "strace:" + number + " " + text.strip());
+            call((StraceLine.Call) l, "strace:" + joined.lines() + " " + text.strip());
         }
     }
 
-    public Summary finish() {
+    /**
+     * Ends the import: the calls that never returned, and the footer.
+     *
+     * @param lines how many lines the recording has
+     * @param unreadable how many of them a lenient import skipped
+     */
+    Summary finish(int lines, long unreadable) {
         pending.forEach((pid, p) -> neverReturned(pid, p));
         pending.clear();
-        StringBuilder b = new StringBuilder("import: " + line + " strace lines, " + steps + " steps (" + modelled
+        StringBuilder b = new StringBuilder("import: " + lines + " strace lines, " + steps + " steps (" + modelled
                 + " modelled, " + passedThrough + " IOCTL passed through), " + notJudged + " results not judged");
+        if (unreadable > 0) {
+            b.append("; ").append(unreadable).append(unreadable == 1 ? " line" : " lines")
+                    .append(" skipped that cannot be read");
+        }
         skipped.forEach((k, v) -> b.append("; skipped ").append(v).append(' ').append(k));
         comment(b.toString());
         flush();
-        return new Summary(line, steps, modelled, passedThrough, notJudged, Map.copyOf(skipped));
+        return new Summary(lines, steps, modelled, passedThrough, notJudged, Map.copyOf(skipped), unreadable,
+                archChoice);
     }
 
     // ---- calls ----
@@ -213,15 +248,15 @@ public final class StraceImporter {
         String fdArg = c.args().get(0);
         long fd = fd(fdArg);
         String path = fdPath(fdArg);
-        String name = requestName(c.args().get(1));
+        String name = IoctlRequest.name(c.args().get(1));
         if (name.isEmpty()) {
             throw bad("ioctl without a request");
         }
         String arg = c.args().size() > 2 ? c.args().get(2) : null;
-        boolean kvmName = name.startsWith("KVM_") || isKvmIoc(c.args().get(1));
-        if (kvmName && (arch == Arch.X86_64 ? IoctlScope.ARM64_ONLY : IoctlScope.X86_ONLY).contains(name)) {
-            throw bad(name + " is an " + (arch == Arch.X86_64 ? "arm64" : "x86_64") + " ioctl, but the import is for "
-                    + archName() + ": pass --arch " + (arch == Arch.X86_64 ? "arm64" : "x86_64"));
+        boolean kvmName = name.startsWith("KVM_") || IoctlRequest.isKvmIoc(c.args().get(1));
+        IoctlArch own = kvmName ? IoctlArch.of(name) : null;
+        if (own != null && own.modelled != arch) {
+            contradicts(own, name);
         }
         StraceLine.Result r = c.result();
         Fd target = resolve(fd, path, name, kvmName, r);
@@ -238,8 +273,8 @@ public final class StraceImporter {
             step = setUserMemoryRegion(target.vm(), arg, source);
         } else if (target.kind() == FdKind.VCPU && name.equals("KVM_RUN")) {
             step = JSON.createObjectNode().put("op", "KVM_RUN").put("vm", target.vm()).put("vcpu", target.vcpu());
-        } else if (target.kind() == FdKind.VCPU && name.equals("KVM_ARM_VCPU_INIT") && !r.failed()
-                && r.value() != null) {
+        } else if (target.kind() == FdKind.VCPU && name.equals("KVM_ARM_VCPU_INIT") && arch == Arch.ARM64
+                && !r.failed() && r.value() != null) {
             // strace prints kvm_vcpu_init as a pointer: the call succeeded with a payload we cannot
             // see, so the vCPU is initialised, with the model's default (the preferred target).
             comment(source);
@@ -265,6 +300,21 @@ public final class StraceImporter {
             currentVm = step.get("vm").asText();
         } else if (name.equals("KVM_CREATE_VCPU") && r.value() != null && !r.failed()) {
             fds.put(r.value(), new Fd(FdKind.VCPU, target.vm(), step.get("vcpu").asLong()));
+        }
+    }
+
+    /**
+     * An ioctl of another architecture than the import's: the recording says the --arch given is
+     * wrong, but the user said it, so the import goes on (the ioctl is passed through) with a
+     * warning and a comment for the first one of each architecture.
+     */
+    private void contradicts(IoctlArch own, String name) {
+        if (contradicted.add(own)) {
+            String what = name + " is an ioctl of " + own.displayName() + " only, but the import is for " + archName()
+                    + " as --arch says: imported as " + archName() + ", with the ioctls of " + own.displayName()
+                    + " passed through";
+            comment("strace:" + line + ": " + what);
+            warnings.accept(file + ":" + line + ": warning: " + what);
         }
     }
 
@@ -574,27 +624,6 @@ public final class StraceImporter {
         return arg.substring(angle + 1, angle + end);
     }
 
-    /** The request's name: {@code SNDCTL_TMR_START or TCSETS} keeps a KVM name if one of them is; {@code _IOC(...)} stays as printed. */
-    private static String requestName(String request) {
-        String[] alternatives = request.split(" or ");
-        for (String a : alternatives) {
-            if (a.strip().startsWith("KVM_")) {
-                return a.strip();
-            }
-        }
-        return alternatives[0].strip().replace(" ", "");
-    }
-
-    /** An ioctl number strace had no name for, of KVM's type 0xae: {@code _IOC(_IOC_READ, 0xae, 0xd6, 0x10)}. */
-    private static boolean isKvmIoc(String request) {
-        Matcher m = IOC.matcher(request.strip());
-        if (!m.matches()) {
-            return false;
-        }
-        List<String> parts = StraceGrammar.splitArgs(m.group(1));
-        return parts.size() == 4 && parts.get(1).equalsIgnoreCase("0xae");
-    }
-
     // ---- output ----
 
     private void emit(ObjectNode step, String pid, boolean isModelled) {
@@ -656,7 +685,7 @@ public final class StraceImporter {
     }
 
     private String archName() {
-        return arch == Arch.X86_64 ? "x86_64" : "arm64";
+        return arch.traceName;
     }
 
     private long number(String text, String what) throws StraceFormatException {
@@ -677,6 +706,6 @@ public final class StraceImporter {
     }
 
     private StraceFormatException bad(String reason) {
-        return new StraceFormatException(file, line, reason);
+        return StraceFormatException.unreadableLine(file, line, reason);
     }
 }

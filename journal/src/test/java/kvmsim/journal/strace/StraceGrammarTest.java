@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -115,5 +116,22 @@ class StraceGrammarTest {
         assertEquals("cannot read the result 'banana'",
                 assertThrows(StraceGrammar.Malformed.class, () -> StraceGrammar.parse("1 ioctl(3, KVM_RUN, 0) = banana"))
                         .getMessage());
+    }
+
+    /**
+     * A -T duration was stripped with {@code \\s+<\\d+\\.\\d+>$} tried at every position: quadratic
+     * in a run of blanks (200,000 spaces took 271 s). Read from the end of the line, it is linear.
+     */
+    @Test
+    void durationsAreStrippedInLinearTime() throws Exception {
+        assertEquals(-1L, call("1 ioctl(3, KVM_RUN, 0) = -1 EINTR (Interrupted system call) <0.000021>").result().value());
+        assertEquals(8L, call("1 ioctl(3, KVM_CREATE_VM, 0) = 8<anon_inode:kvm-vm>").result().value());
+        String blanks = " ".repeat(200_000);
+        long t0 = System.nanoTime();
+        assertThrows(StraceGrammar.Malformed.class, () -> StraceGrammar.parse(blanks + "x"));
+        assertThrows(StraceGrammar.Malformed.class, () -> StraceGrammar.parse("ioctl(3," + blanks + "KVM_RUN, 0) = 0" + blanks + "x"));
+        assertEquals(List.of("3", "KVM_RUN", "0"), call("ioctl(3," + blanks + "KVM_RUN, 0) = 0" + blanks + "<0.000021>").args());
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 1000, "200,000 blanks took " + ms + " ms");
     }
 }
