@@ -45,14 +45,7 @@ class ProcessCliTest {
     }
 
     private static List<String> java(String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        if (Runtime.version().feature() >= 24) {
-            cmd.addAll(List.of("--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED"));
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "kvmsim.actors.cli.Main"));
-        cmd.addAll(List.of(args));
-        return cmd;
+        return Cli.javaCommand(List.of(), args);
     }
 
     /** Starts a replay, waits until it is under way, sends {@code signal}, and returns the process, ended. */

@@ -46,7 +46,7 @@ final class AuditBenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "5", description = "measured rounds (default ${DEFAULT-VALUE}), after one warm-up")
     int rounds;
 
-    @Option(names = "--journal-dir", paramLabel = "DIR", description = "H2 folder (default: a fresh temporary one)")
+    @Option(names = "--journal-dir", paramLabel = "DIR", description = "H2 folder, kept (default: a temporary one, removed at exit)")
     Path dir;
 
     @Override

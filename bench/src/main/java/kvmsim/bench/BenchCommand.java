@@ -36,7 +36,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "5", description = "rounds per engine (default ${DEFAULT-VALUE})")
     int rounds;
 
-    @Option(names = "--journal-dir", paramLabel = "DIR", description = "H2 folder (default: a fresh temporary one)")
+    @Option(names = "--journal-dir", paramLabel = "DIR", description = "H2 folder, kept (default: a temporary one, removed at exit)")
     Path dir;
 
     @Override

@@ -46,13 +46,14 @@ final class ImportBenchCommand implements Callable<Integer> {
     @Option(names = "--actor-rounds", defaultValue = "1", description = "rounds of the actor engine on H2 (slow)")
     int actorRounds;
 
-    @Option(names = "--dir", description = "folder for the recording, the trace and the H2 journal (default: temporary)")
+    @Option(names = "--dir", description = "folder for the recording, the trace and the H2 journal, kept (default: a temporary one, "
+            + "removed at exit)")
     Path dir;
 
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
-        Path folder = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("kvmsim-bench-import");
+        Path folder = dir != null ? Files.createDirectories(dir) : BenchSupport.temporaryFolder("kvmsim-bench-import");
         Path rec = folder.resolve("synthetic.strace");
         try (Writer w = Files.newBufferedWriter(rec, StandardCharsets.UTF_8)) {
             SyntheticRecording.write(w, lines, 42);

@@ -49,7 +49,7 @@ final class ShootdownBenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "10", description = "flushes not counted, per vCPU count (default ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--journal-dir", paramLabel = "DIR", description = "H2 folder (default: a fresh temporary one)")
+    @Option(names = "--journal-dir", paramLabel = "DIR", description = "H2 folder, kept (default: a temporary one, removed at exit)")
     Path dir;
 
     @Override

@@ -1,6 +1,5 @@
 package kvmsim.actors.cli;
 
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.util.List;
 import kvmsim.actors.engine.KvmsimSystem;
@@ -29,7 +28,12 @@ final class JournalSession implements AutoCloseable {
             throw new BadInput("--journal " + location + ": no journal there (replay creates it)");
         }
         JournalOption.checkSchema(location);
-        return new JournalSession(location, KvmsimSystem.start(location, ConfigFactory.empty()));
+        return new JournalSession(location, KvmsimSystem.startReader(location));
+    }
+
+    /** The actor system the journal is read through: a reader's, with no cluster (KvmsimSystem.startReader). */
+    KvmsimSystem system() {
+        return sys;
     }
 
     /** The run ids, oldest first. */

@@ -35,13 +35,16 @@ public final class KvmsimSystem implements AutoCloseable {
 
     public static final String NAME = "kvmsim";
 
+    /** A one-node cluster of its own, a member of a cluster, or a reader of the journal alone. */
+    private enum Mode { LOCAL, MEMBER, READER }
+
     private final ActorSystem<Void> system;
-    private final boolean local;
+    private final Mode mode;
     private Sharding sharding;
 
-    private KvmsimSystem(ActorSystem<Void> system, boolean local) {
+    private KvmsimSystem(ActorSystem<Void> system, Mode mode) {
         this.system = system;
-        this.local = local;
+        this.mode = mode;
     }
 
     /** The configuration for a journal location, over application.conf. */
@@ -51,19 +54,32 @@ public final class KvmsimSystem implements AutoCloseable {
 
     /** Starts a local system; the journal's schema must exist (JournalLocation.ensureSchema). */
     public static KvmsimSystem start(JournalLocation journal, Config extra) {
-        return new KvmsimSystem(ActorSystem.create(Behaviors.empty(), NAME, config(journal, extra)), true);
+        return new KvmsimSystem(ActorSystem.create(Behaviors.empty(), NAME, config(journal, extra)), Mode.LOCAL);
+    }
+
+    /**
+     * Starts a system that only reads the journal (runs, history, audit, state, diff, report): no
+     * remoting, no cluster, no entities, so it starts in a fraction of a replay's time. Its
+     * {@link #sharding()} must not be used.
+     */
+    public static KvmsimSystem startReader(JournalLocation journal) {
+        Config local = ConfigFactory.parseString("pekko.actor.provider = local");
+        return new KvmsimSystem(ActorSystem.create(Behaviors.empty(), NAME, config(journal, local)), Mode.READER);
     }
 
     /** Starts a cluster member that joins {@code node}'s seeds. */
     public static KvmsimSystem startNode(JournalLocation journal, Node node, Config extra) {
         return new KvmsimSystem(ActorSystem.create(Behaviors.empty(), NAME, config(journal,
-                extra.withFallback(node.config()))), false);
+                extra.withFallback(node.config()))), Mode.MEMBER);
     }
 
     /** The entities, through Cluster Sharding; a local system first joins itself as a one-node cluster. */
     public Sharding sharding() {
+        if (mode == Mode.READER) {
+            throw new IllegalStateException("a journal reader hosts no entities");
+        }
         if (sharding == null) {
-            if (local) {
+            if (mode == Mode.LOCAL) {
                 Cluster cluster = Cluster.get(system);
                 cluster.manager().tell(Join.create(cluster.selfMember().address()));
             }

@@ -36,6 +36,22 @@ public final class Cli {
         }
     }
 
+    /**
+     * The command line that runs kvmsim in a JVM of its own, with this JVM's java and classpath:
+     * for what only a real process shows (signals, exit hooks, a terminal).
+     */
+    public static List<String> javaCommand(List<String> jvmOptions, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        if (Runtime.version().feature() >= 24) {
+            cmd.addAll(List.of("--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED"));
+        }
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "kvmsim.actors.cli.Main"));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
     /** The JSON objects of a --json output, one per non-blank line. */
     public static List<JsonNode> jsonLines(String out) throws Exception {
         List<JsonNode> nodes = new ArrayList<>();
