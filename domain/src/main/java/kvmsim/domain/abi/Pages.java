@@ -26,6 +26,21 @@ public final class Pages {
         return 1L << (bits - PAGE_SHIFT);
     }
 
+    /** The byte of its page {@code address} is at: offset_in_page(). */
+    public static long offsetInPage(long address) {
+        return address & (PAGE_SIZE - 1);
+    }
+
+    /** {@code address} rounded down to its page: PAGE_ALIGN_DOWN(). */
+    public static long alignDown(long address) {
+        return address & ~(PAGE_SIZE - 1);
+    }
+
+    /** {@code address} rounded up to a page boundary: PAGE_ALIGN(). */
+    public static long alignUp(long address) {
+        return (address + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    }
+
     public static long count(long bytes) {
         return bytes >>> PAGE_SHIFT;
     }

@@ -32,7 +32,7 @@ public final class HostDecider {
             case FaultInPage f -> faultInPage(s, f);
             case CleanDcache d -> Decision.accept(new DcacheCleaned(d.hva(), d.npages()));
             case InvalidateIcacheAll i -> Decision.accept(new IcacheInvalidatedAll());
-            case InvalidateIcachePage i -> Decision.accept(new IcacheInvalidated(i.hva() & ~(Pages.PAGE_SIZE - 1), 1));
+            case InvalidateIcachePage i -> Decision.accept(new IcacheInvalidated(Pages.alignDown(i.hva()), 1));
             case FolioCommand f -> GuestMemfdFolios.decide(s, f);
             case PkvmCommand p -> {
                 if (s.pkvm() == null) {
@@ -62,7 +62,7 @@ public final class HostDecider {
         if (!Pages.aligned(m.hva()) || m.length() == 0 || Pages.addOverflows(m.hva(), m.length())) {
             return Decision.reject(Errno.EINVAL);
         }
-        long length = (m.length() + Pages.PAGE_SIZE - 1) & ~(Pages.PAGE_SIZE - 1);
+        long length = Pages.alignUp(m.length());
         return Decision.accept(new VmaUnmapped(m.hva(), length));
     }
 

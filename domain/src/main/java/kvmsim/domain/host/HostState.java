@@ -52,7 +52,7 @@ public record HostState(String id, boolean declared, Arch arch, HostFeatures fea
     /** The VMA that maps {@code address}, or null; without MMAP steps every address is private anonymous memory. */
     public Vma vmaAt(long address) {
         if (!mmapSeen) {
-            return new Vma(address & ~(Pages.PAGE_SIZE - 1), Pages.PAGE_SIZE, false, false);
+            return new Vma(Pages.alignDown(address), Pages.PAGE_SIZE, false, false);
         }
         for (Vma v : vmas) {
             if (v.contains(address)) {

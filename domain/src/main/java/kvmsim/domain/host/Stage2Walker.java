@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.Pages;
 import kvmsim.domain.host.HostEvent.HostStage2PteWritten;
 import kvmsim.domain.host.HostEvent.HostStage2RefcountChanged;
 import kvmsim.domain.host.HostEvent.HostStage2TableAllocated;
@@ -138,8 +139,8 @@ public final class Stage2Walker {
     // ---- the walk itself: kvm_pgtable_walk() / __kvm_pgtable_walk() / __kvm_pgtable_visit() ----
 
     private Errno walk(long addr, long size, Visitor v) {
-        long a = addr & ~(4096L - 1);
-        long e = (a + size + 4095) & ~(4096L - 1); // PAGE_ALIGN(walk_data.addr + size)
+        long a = Pages.alignDown(addr);
+        long e = Pages.alignUp(a + size); // PAGE_ALIGN(walk_data.addr + size)
         // a wrapping end is below addr: the walk visits nothing, as in C
         if (Long.compareUnsigned(a, KvmPte.IA_LIMIT) > 0 || Long.compareUnsigned(e, KvmPte.IA_LIMIT) > 0) {
             return Errno.ERANGE;

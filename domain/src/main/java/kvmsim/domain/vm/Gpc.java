@@ -36,7 +36,7 @@ public record Gpc(boolean active, boolean valid, long gpa, long len, long genera
     /** kvm_gpc_is_valid_len(): the cached access must fit within one page. */
     public static boolean validLen(long gpa, long uhva, long len) {
         long base = gpa == INVALID_GPA ? uhva : gpa;
-        long offset = base == KVM_HVA_ERR_BAD ? 0 : base & (Pages.PAGE_SIZE - 1);
+        long offset = base == KVM_HVA_ERR_BAD ? 0 : Pages.offsetInPage(base);
         return Long.compareUnsigned(len, Pages.PAGE_SIZE - offset) <= 0;
     }
 

@@ -461,7 +461,7 @@ public final class StraceImporter {
             return;
         }
         // do_mmap() maps whole pages; MAP_FIXED replaces what was there (MAP_FIXED_NOREPLACE does not)
-        long pages = (length + Pages.PAGE_SIZE - 1) & ~(Pages.PAGE_SIZE - 1);
+        long pages = Pages.alignUp(length);
         comment(source);
         if (hasFlag(flags, "MAP_FIXED")) {
             ObjectNode unmap = JSON.createObjectNode().put("op", "MUNMAP").put("hva", hex(r.value()));

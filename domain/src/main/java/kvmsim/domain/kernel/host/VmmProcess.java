@@ -26,7 +26,7 @@ public final class VmmProcess {
         if (g == null || Pages.addOverflows(gpa, length - 1) || !g.containsGfn(lastGfn)) {
             return Errno.EFAULT; // kvmsim: the VMM can only address guest memory through one memslot
         }
-        long hva = g.gfnToHva(Pages.pageOf(gpa)) + (gpa & (Pages.PAGE_SIZE - 1));
+        long hva = g.gfnToHva(Pages.pageOf(gpa)) + Pages.offsetInPage(gpa);
         Errno e = gw.send(EntityId.host(vm.host()), new HostCommand.UserspaceWrite(hva, length)).errno();
         if (e == null && vm.arch() == Arch.X86_64) {
             X86Mmu.hostPagesReplaced(gw, vm, gpa, length);

@@ -27,7 +27,7 @@ public final class KvmReadWriteGuest {
         long done = 0;
         while (Long.compareUnsigned(done, length) < 0) {
             long at = gpa + done;
-            long seg = Pages.PAGE_SIZE - (at & (Pages.PAGE_SIZE - 1)); // next_segment()
+            long seg = Pages.PAGE_SIZE - Pages.offsetInPage(at); // next_segment()
             if (Long.compareUnsigned(seg, length - done) > 0) {
                 seg = length - done;
             }
@@ -61,7 +61,7 @@ public final class KvmReadWriteGuest {
         if (write && slot.readonly()) {
             return Errno.EFAULT; // __gfn_to_hva_many(): KVM_HVA_ERR_RO_BAD
         }
-        long hva = slot.gfnToHva(gfn) + (gpa & (Pages.PAGE_SIZE - 1));
+        long hva = slot.gfnToHva(gfn) + Pages.offsetInPage(gpa);
         if (!write) {
             // __copy_from_user(): faults on an address the VMM has not mapped
             return Entity.host(gw, vm.host()).vmaAt(hva) == null ? Errno.EFAULT : null;
