@@ -153,9 +153,9 @@ class HistoryCommandsTest {
         assertEquals(1, r.status(), r.out());
         // under the fix (B) the trace's claims about the leak no longer hold: the diff lists them first
         assertTrue(r.out().contains("expectations that fail in one run and hold in the other (3 steps):\n"
-                + "  " + LEAK + ":11    CHECK      fails in B, holds in A: pending_ops: expected [FLUSH_DCACHE, "
+                + "  " + LEAK + ":11  CHECK  fails in B, holds in A: pending_ops: expected [FLUSH_DCACHE, "
                 + "SANITISE_TAGS], got [FLUSH_DCACHE]\n"), r.out());
-        assertTrue(r.out().contains("  " + LEAK + ":16    CHECK      fails in B, holds in A: violations: expected "
+        assertTrue(r.out().contains("  " + LEAK + ":16  CHECK  fails in B, holds in A: violations: expected "
                 + "[pending-op-leak], got []\n"), r.out());
         assertTrue(r.out().contains("first divergence at " + LEAK + ":10  KVM_ENABLE_CAP  (events,state)\n"), r.out());
         assertTrue(r.out().contains("      vm/vm0  PendingOpsSet[ops=[FLUSH_DCACHE, SANITISE_TAGS]]\n"), r.out());

@@ -92,9 +92,9 @@ final class DiffCommand extends ReadCommand {
         }
         out.println("expectations that fail in one run and hold in the other (" + differ.size() + " steps):");
         for (RunDiff.Divergence d : differ) {
-            d.failsOnlyInA().forEach(m -> out.printf("  %s:%-5d %-10s fails in A, holds in B: %s%n", trace, d.line(),
+            d.failsOnlyInA().forEach(m -> out.printf("  %s:%d  %s  fails in A, holds in B: %s%n", trace, d.line(),
                     d.op(), m));
-            d.failsOnlyInB().forEach(m -> out.printf("  %s:%-5d %-10s fails in B, holds in A: %s%n", trace, d.line(),
+            d.failsOnlyInB().forEach(m -> out.printf("  %s:%d  %s  fails in B, holds in A: %s%n", trace, d.line(),
                     d.op(), m));
         }
     }

@@ -29,7 +29,7 @@ final class StateCommand extends ReadCommand {
     @Option(names = "--at", paramLabel = "N", description = "the trace line of the step to stop after")
     Integer at;
 
-    @Option(names = "--diff", arity = "2", paramLabel = "N", description = "two trace lines: what changed from just after N to just after M")
+    @Option(names = "--diff", arity = "2", paramLabel = "N M", hideParamSyntax = true, description = "two trace lines: what changed from just after N to just after M")
     List<Integer> diff;
 
     @Option(names = "--entity", paramLabel = "PATH", description = "an entity or a prefix: vm/vm0, vcpu/vm0, host/host0")
