@@ -20,11 +20,8 @@ final class OpenCall {
     private final int first;
     private int last;
     private Phase phase = Phase.ARGS;
-    /** Inside the arguments: as StraceGrammar's scan counts them, carried from one piece to the next. */
-    private int depth = 1;
-    private int angle;
-    private boolean quoted;
-    private boolean escaped;
+    /** Inside the arguments: as StraceGrammar reads them, carried from one piece to the next. */
+    private final ArgScanner args = new ArgScanner();
     /** Inside the result: whether it has begun, and its open '(' and '<'. */
     private boolean resultBegun;
     private int resultOpen;
@@ -78,7 +75,12 @@ final class OpenCall {
         for (int i = from; i < text.length(); i++) {
             char c = text.charAt(i);
             switch (phase) {
-                case ARGS -> args(c);
+                case ARGS -> {
+                    ArgScanner.Mark m = args.next(c);
+                    if (m == ArgScanner.Mark.CLOSED_PAREN || m == ArgScanner.Mark.CLOSED_OTHER) {
+                        phase = Phase.AFTER_ARGS;
+                    }
+                }
                 case AFTER_ARGS -> {
                     if (c == '=') {
                         phase = Phase.RESULT;
@@ -98,29 +100,6 @@ final class OpenCall {
                     return;
                 }
             }
-        }
-    }
-
-    /** One character of the arguments, as {@code StraceGrammar.scan} reads them: quotes, -y names in '<...>', brackets. */
-    private void args(char c) {
-        if (quoted) {
-            if (escaped) {
-                escaped = false;
-            } else if (c == '\\') {
-                escaped = true;
-            } else if (c == '"') {
-                quoted = false;
-            }
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == '<') {
-            angle++;
-        } else if (c == '>' && angle > 0) {
-            angle--;
-        } else if (angle == 0 && (c == '(' || c == '{' || c == '[')) {
-            depth++;
-        } else if (angle == 0 && (c == ')' || c == '}' || c == ']') && --depth == 0) {
-            phase = Phase.AFTER_ARGS;
         }
     }
 

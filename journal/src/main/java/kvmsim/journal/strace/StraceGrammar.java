@@ -231,34 +231,22 @@ final class StraceGrammar {
      * '}' or ']' closes it instead), and adds the index of each top-level comma to {@code commas}.
      */
     private static int scan(String s, int from, List<Integer> commas) {
-        int depth = 1;
-        int angle = 0;
-        boolean quoted = false;
+        ArgScanner args = new ArgScanner();
         for (int i = from; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (quoted) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
+            switch (args.next(s.charAt(i))) {
+                case CLOSED_PAREN -> {
+                    return i;
                 }
-                continue;
-            }
-            if (c == '"') {
-                quoted = true;
-            } else if (c == '<') {
-                angle++;
-            } else if (c == '>' && angle > 0) {
-                angle--;
-            } else if (angle == 0 && (c == '(' || c == '{' || c == '[')) {
-                depth++;
-            } else if (angle == 0 && (c == ')' || c == '}' || c == ']')) {
-                depth--;
-                if (depth == 0) {
-                    return c == ')' ? i : -1;
+                case CLOSED_OTHER -> {
+                    return -1;
                 }
-            } else if (c == ',' && depth == 1 && angle == 0 && commas != null) {
-                commas.add(i);
+                case TOP_COMMA -> {
+                    if (commas != null) {
+                        commas.add(i);
+                    }
+                }
+                case NONE -> {
+                }
             }
         }
         return -1;
