@@ -1,5 +1,6 @@
 package kvmsim.actors.cli;
 
+import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -17,7 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A file given with {@code -o}, written whole or not at all: the content goes to a hidden
+ * A file a command writes ({@code import-strace -o}, {@code report --html}), written whole or not at all: the content goes to a hidden
  * temporary file in the same directory (so the rename is atomic), renamed over the target once
  * complete, and deleted if it never is.
  *
@@ -31,13 +32,14 @@ final class ReplacedFile implements AutoCloseable {
 
     private final Path target;
     private final Path temp;
-    private final Writer writer;
+    private final OutputStream out;
+    private Writer writer;
     private boolean committed;
 
-    private ReplacedFile(Path target, Path temp, Writer writer) {
+    private ReplacedFile(Path target, Path temp, OutputStream out) {
         this.target = target;
         this.temp = temp;
-        this.writer = writer;
+        this.out = out;
     }
 
     static ReplacedFile create(Path target) throws IOException {
@@ -57,8 +59,7 @@ final class ReplacedFile implements AutoCloseable {
             try {
                 // no permission attribute: the file system gives what it gives any new file
                 OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                return new ReplacedFile(target, temp,
-                        new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16));
+                return new ReplacedFile(target, temp, new BufferedOutputStream(out, 1 << 16));
             } catch (FileAlreadyExistsException e) {
                 if (attempt == 10) {
                     throw e;
@@ -67,13 +68,30 @@ final class ReplacedFile implements AutoCloseable {
         }
     }
 
+    /** The content as text, in UTF-8. */
     Writer writer() {
+        if (writer == null) {
+            writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
+        }
         return writer;
+    }
+
+    /** The content as bytes. */
+    OutputStream stream() {
+        return out;
+    }
+
+    private void closeOutput() throws IOException {
+        if (writer != null) {
+            writer.close();
+        } else {
+            out.close();
+        }
     }
 
     /** The content is complete: it replaces the target, with the target's permissions if it had some. */
     void commit() throws IOException {
-        writer.close();
+        closeOutput();
         if (Files.exists(target)) {
             try {
                 Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(target));
@@ -90,7 +108,7 @@ final class ReplacedFile implements AutoCloseable {
     public void close() {
         if (!committed) {
             try {
-                writer.close();
+                closeOutput();
             } catch (IOException e) {
                 // the file is deleted next: what it held does not matter
             }

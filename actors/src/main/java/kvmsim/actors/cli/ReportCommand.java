@@ -5,7 +5,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import kvmsim.actors.history.StoredRun;
 import kvmsim.actors.report.TimelineHtml;
@@ -92,17 +91,13 @@ final class ReportCommand extends ReadCommand {
         return 0;
     }
 
-    // written beside the target, then moved over it: a reader never sees half a report
+    // whole or not at all (ReplacedFile): a reader never sees half a report, a failure leaves no temporary file
     private void write(String option, Path file, Content content) {
-        Path target = file.toAbsolutePath();
-        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        try {
-            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-                content.writeTo(out);
-            }
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try (ReplacedFile target = ReplacedFile.create(file)) {
+            content.writeTo(target.stream());
+            target.commit();
         } catch (IOException e) {
-            throw new BadInput(option + " " + file + ": cannot write: " + e.getMessage());
+            throw new BadInput(option + " " + file + ": cannot write: " + ReplacedFile.reason(e));
         }
     }
 }
