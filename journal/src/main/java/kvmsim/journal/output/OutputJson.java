@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -86,8 +87,9 @@ public final class OutputJson {
         if (as == null) {
             return MAPPER.valueToTree(value);
         }
-        try {
-            return MAPPER.readTree(MAPPER.writerFor(as).writeValueAsBytes(value));
+        try (TokenBuffer tokens = new TokenBuffer(MAPPER, false)) {
+            MAPPER.writerFor(as).writeValue(tokens, value);
+            return MAPPER.readTree(tokens.asParser());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
