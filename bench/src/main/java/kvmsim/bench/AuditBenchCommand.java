@@ -2,7 +2,6 @@ package kvmsim.bench;
 
 import com.typesafe.config.ConfigFactory;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -23,6 +22,7 @@ import kvmsim.domain.policy.Policies;
 import kvmsim.domain.trace.Trace;
 import kvmsim.journal.store.JournalLocation;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -46,8 +46,8 @@ final class AuditBenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "5", description = "measured rounds (default ${DEFAULT-VALUE}), after one warm-up")
     int rounds;
 
-    @Option(names = "--journal-dir", paramLabel = "DIR", description = "H2 folder, kept (default: a temporary one, removed at exit)")
-    Path dir;
+    @Mixin
+    BenchJournalOption journal;
 
     @Override
     public Integer call() throws Exception {
@@ -56,7 +56,7 @@ final class AuditBenchCommand implements Callable<Integer> {
             throw new BadInput("bench-audit: --steps 100 or more and --rounds 1 or more");
         }
         Trace trace = Arm64TraceGenerator.generate(steps, 7);
-        JournalLocation location = BenchSupport.h2Journal(dir);
+        JournalLocation location = journal.h2();
         String run = "bench-audit-" + System.currentTimeMillis();
         try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
             long t0 = System.nanoTime();

@@ -2,7 +2,6 @@ package kvmsim.bench;
 
 import com.typesafe.config.ConfigFactory;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -16,6 +15,7 @@ import kvmsim.domain.policy.Policies;
 import kvmsim.domain.trace.Trace;
 import kvmsim.journal.store.JournalLocation;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -36,15 +36,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "5", description = "rounds per engine (default ${DEFAULT-VALUE})")
     int rounds;
 
-    @Option(names = "--journal-dir", paramLabel = "DIR", description = "H2 folder, kept (default: a temporary one, removed at exit)")
-    Path dir;
+    @Mixin
+    BenchJournalOption journal;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Trace trace = Arm64TraceGenerator.generate(steps, 42);
         Policies policies = Policies.defaults();
-        JournalLocation location = BenchSupport.h2Journal(dir);
+        JournalLocation location = journal.h2();
         List<Double> ref = new ArrayList<>();
         List<Double> act = new ArrayList<>();
         // warm-up: one reference round, not counted

@@ -2,7 +2,6 @@ package kvmsim.bench;
 
 import com.typesafe.config.ConfigFactory;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,6 +20,7 @@ import kvmsim.domain.vm.VmCommand;
 import kvmsim.domain.vm.VmEvent;
 import kvmsim.journal.store.JournalLocation;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -49,8 +49,8 @@ final class ShootdownBenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "10", description = "flushes not counted, per vCPU count (default ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--journal-dir", paramLabel = "DIR", description = "H2 folder, kept (default: a temporary one, removed at exit)")
-    Path dir;
+    @Mixin
+    BenchJournalOption journal;
 
     @Override
     public Integer call() throws Exception {
@@ -58,7 +58,7 @@ final class ShootdownBenchCommand implements Callable<Integer> {
         if (rounds < 1 || warmup < 0 || vcpus.stream().anyMatch(n -> n < 1 || n > 1024)) {
             throw new BadInput("--rounds must be at least 1, --warmup at least 0, --vcpus between 1 and 1024");
         }
-        JournalLocation location = BenchSupport.h2Journal(dir);
+        JournalLocation location = journal.h2();
         out.printf("%6s  %12s %12s  %12s %12s  %14s  %10s%n", "vcpus", "actors p50", "actors p99", "persist p50",
                 "ratio p50", "reference p50", "events");
         try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
