@@ -48,6 +48,9 @@ final class ArchInference implements StraceReader.Lines {
      * request); null for any other line, and for one the grammar cannot read (the import says why).
      */
     static String request(String text) {
+        if (!text.contains("ioctl(")) {
+            return null; // the first pass reads every line: spare the grammar the mmaps, signals and resumptions
+        }
         StraceLine parsed;
         try {
             parsed = StraceGrammar.parse(text);
