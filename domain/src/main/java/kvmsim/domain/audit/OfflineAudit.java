@@ -8,8 +8,10 @@ import kvmsim.domain.entity.Emitted;
 
 /**
  * Audits a stored run from its events alone: the same {@link Auditor} the replay runs online, fed
- * the journal's events in the journal's order, with a step ending wherever the trace line of the
- * events changes. Steps that persisted nothing have nothing for the auditor to check at their end.
+ * the events step by step in trace order, each step's events in the journal's order, with a step
+ * ending wherever the trace line changes. A concurrent replay interleaves the events of steps that
+ * ran at the same time in the journal; grouping them by line gives back the order the replay
+ * judged them in. Steps that persisted nothing have nothing for the auditor to check at their end.
  */
 public final class OfflineAudit {
 
@@ -28,10 +30,13 @@ public final class OfflineAudit {
 
     /** As {@link #audit(Iterable)}, telling {@code progress} how many events it has folded so far, every 4096. */
     public static List<Violation> audit(Iterable<Emitted> journalOrder, LongConsumer progress) {
+        List<Emitted> byStep = new ArrayList<>();
+        journalOrder.forEach(byStep::add);
+        byStep.sort(Comparator.comparingInt(e -> e.recorded().line())); // stable: journal order within a step
         Auditor auditor = new Auditor();
         Integer line = null;
         long n = 0;
-        for (Emitted e : journalOrder) {
+        for (Emitted e : byStep) {
             int l = e.recorded().line();
             if (line != null && l != line) {
                 auditor.endStep(line);

@@ -1,10 +1,13 @@
 package kvmsim.domain.engine;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import kvmsim.domain.entity.EntityCommand;
 import kvmsim.domain.entity.EntityId;
+import kvmsim.domain.entity.EntityProtocol;
 import kvmsim.domain.entity.EntityProtocol.Answer;
 import kvmsim.domain.entity.EntityProtocol.Answered;
 import kvmsim.domain.entity.EntityProtocol.Broadcasting;
@@ -14,7 +17,6 @@ import kvmsim.domain.entity.EntityProtocol.Drop;
 import kvmsim.domain.entity.EntityProtocol.Persist;
 import kvmsim.domain.entity.EntityProtocol.Round;
 import kvmsim.domain.entity.EntityProtocol.Stash;
-import kvmsim.domain.entity.EntityProtocol;
 import kvmsim.domain.entity.EntityState;
 import kvmsim.domain.entity.Recorded;
 import kvmsim.domain.entity.Reply;
@@ -28,9 +30,12 @@ import kvmsim.domain.kernel.Entities;
 public final class ReferenceEngine implements Engine {
 
     private final Map<EntityId, EntityState> states = new HashMap<>();
+    // every entity a command reached since the last takeDelivered(), broadcast receivers included
+    private final Set<EntityId> delivered = new HashSet<>();
 
     @Override
     public Reply send(int line, EntityId to, EntityCommand command) {
+        delivered.add(to);
         return switch (EntityProtocol.onCommand(Entities.DECIDER, state(to), 0, new Delivery(line, command))) {
             case Answer a -> a.reply();
             case Persist p -> switch (EntityProtocol.afterPersist(persist(to, p.events()), p.events())) {
@@ -65,6 +70,13 @@ public final class ReferenceEngine implements Engine {
     @Override
     public List<Reply> broadcast(int line, List<EntityId> to, EntityCommand command) {
         return to.stream().map(id -> send(line, id, command)).toList();
+    }
+
+    /** The entities commands reached since the last call (a broadcast's receivers too), and forgets them. */
+    public Set<EntityId> takeDelivered() {
+        Set<EntityId> out = Set.copyOf(delivered);
+        delivered.clear();
+        return out;
     }
 
     @Override

@@ -3,17 +3,11 @@ package kvmsim.domain.engine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.function.BiConsumer;
-import kvmsim.domain.audit.Auditor;
-import kvmsim.domain.audit.Violation;
 import kvmsim.domain.entity.Emitted;
 import kvmsim.domain.entity.EntityCommand;
 import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.EntityState;
 import kvmsim.domain.entity.Gateway;
-import kvmsim.domain.entity.Recorded;
 import kvmsim.domain.entity.Reply;
 import kvmsim.domain.kernel.Kernel;
 import kvmsim.domain.kernel.Outcome;
@@ -48,56 +42,29 @@ public final class Replay {
      */
     public static RunReport run(String runId, TraceSource trace, Policies policies, Engine engine, boolean failFast,
             ReplayListener listener) {
-        if (!trace.notModelled().isEmpty()) {
-            throw new IllegalArgumentException("trace has steps that are not modelled: " + trace.notModelled());
-        }
-        Auditor auditor = new Auditor();
-        Set<String> expectedViolations = trace.expectedViolations();
-        long[] events = {0};
-        long steps = 0;
-        long mismatchCount = 0;
-        Map<String, Long> passedThrough = new TreeMap<>();
-        boolean stopped = false;
-        boolean interrupted = false;
+        RunJudge judge = new RunJudge(runId, trace, policies, listener);
         for (Step step : trace.steps()) {
-            if (listener.stopRequested()) {
-                interrupted = true;
-                break;
+            if (judge.stopRequested()) {
+                return judge.report(false, true);
             }
-            steps++;
             if (step instanceof Step.Ioctl io) {
-                // counted, not applied (trace-format.md): the model has nothing to say about it
-                passedThrough.merge(io.name(), 1L, Long::sum);
-                listener.step(new StepResult(step.line(), step.op(), step.meta().thread(), null, null, List.of(),
-                        List.of(), io.name(), null));
+                judge.passedThrough(io);
                 continue;
             }
-            List<Violation> revealed = new ArrayList<>();
-            Gateway gw = stepGateway(engine, step.line(), auditor, revealed, (path, rec) -> {
-                events[0]++;
-                listener.event(path, rec);
-            });
-            Outcome out = Ops.apply(new Kernel(gw, policies), step);
-            revealed.addAll(auditor.endStep(step.line()));
-            List<Mismatch> mismatches = Expectations.judge(step, out, auditor.brokenIds());
-            mismatchCount += mismatches.size();
-            listener.step(new StepResult(step.line(), step.op(), step.meta().thread(), out.errno(),
-                    Expectations.exitOf(step, out), mismatches, revealed, null,
-                    step instanceof Step.HostMemAbort ? (String) out.observed().get("result") : null));
-            boolean unexpected = revealed.stream().anyMatch(v -> !expectedViolations.contains(v.invariant()));
-            if (failFast && (!mismatches.isEmpty() || unexpected)) {
-                stopped = true;
-                break;
+            List<Emitted> events = new ArrayList<>();
+            Outcome out = Ops.apply(new Kernel(gateway(engine, step.line(), events), policies), step);
+            if (judge.judge(step, out, events) && failFast) {
+                return judge.report(true, false);
             }
         }
-        List<Violation> all = auditor.violations();
-        List<Violation> unexpected = all.stream().filter(v -> !expectedViolations.contains(v.invariant())).toList();
-        return new RunReport(runId, trace.file(), policies.values(), steps, passedThrough, mismatchCount, events[0],
-                all, unexpected, stopped, interrupted);
+        return judge.report(false, false);
     }
 
-    private static Gateway stepGateway(Engine engine, int line, Auditor auditor, List<Violation> revealed,
-            BiConsumer<String, Recorded> events) {
+    /**
+     * The gateway one step's kernel code runs through: commands go to {@code engine} with the step's
+     * line, and every event they caused is added to {@code events}, in order.
+     */
+    public static Gateway gateway(Engine engine, int line, List<Emitted> events) {
         return new Gateway() {
             @Override
             public Reply send(EntityId to, EntityCommand command) {
@@ -119,10 +86,7 @@ public final class Replay {
             }
 
             private Reply observed(EntityId to, Reply reply) {
-                for (Emitted e : reply.emitted(to)) {
-                    events.accept(e.entity().path(), e.recorded());
-                    revealed.addAll(auditor.observe(e.entity(), e.recorded()));
-                }
+                events.addAll(reply.emitted(to));
                 return reply;
             }
         };
