@@ -37,7 +37,7 @@ class ActorEngineRecoveryTest {
 
             // the "lost" reply: applied at the entity, answered to a probe the driver never sees
             TestProbe<Reply> lost = TestProbe.create(sys.system());
-            sys.sharding().ref("rec", vcpu).tell(new KvmEntity.Handle(2, new VcpuCommand.EnterGuest(false),
+            sys.entities().ref("rec", vcpu).tell(new KvmEntity.Handle(2, new VcpuCommand.EnterGuest(false),
                     lost.getRef(), 1));
             assertEquals(List.of(new Recorded(2, new VcpuEvent.VcpuEnteredGuest())),
                     lost.receiveMessage(Duration.ofSeconds(10)).events());

@@ -1,7 +1,6 @@
 package kvmsim.actors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
@@ -10,21 +9,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import kvmsim.actors.engine.ActorEngine;
+import kvmsim.actors.engine.ConcurrentReplay;
 import kvmsim.actors.engine.KvmsimSystem;
-import kvmsim.actors.history.JournalReader;
-import kvmsim.domain.audit.OfflineAudit;
-import kvmsim.domain.audit.Violation;
+import kvmsim.actors.testing.EnginesAgree;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
 import kvmsim.domain.engine.RunRecorder;
 import kvmsim.domain.engine.RunReport;
-import kvmsim.domain.engine.StepResult;
-import kvmsim.domain.entity.Emitted;
-import kvmsim.domain.entity.EntityId;
-import kvmsim.domain.entity.Recorded;
 import kvmsim.domain.trace.Trace;
 import kvmsim.journal.store.JournalLocation;
 import kvmsim.journal.trace.TraceParser;
@@ -32,13 +25,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * For every example trace: the actor engine on an on-disk H2 journal gives the same step results
- * as the reference engine, and the events read back from the journal, per entity, are exactly the
- * reference engine's; auditing those stored events offline finds exactly the violations the replay
- * found online. Messages between actors are serialized (serialize-messages = on), so every
+ * For every example trace, at 1, 8 and 256 steps in flight: the actor engine on an on-disk H2
+ * journal agrees with the reference engine ({@link EnginesAgree}). Messages between actors are serialized (serialize-messages = on), so every
  * command, reply, event and state also round-trips through Jackson CBOR.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -65,41 +57,20 @@ class EnginesAgreeTest {
         }
     }
 
+    /** Every example at one step in flight, a few, and more than any example has steps that could overlap. */
+    static Stream<Arguments> examplesAndWindows() throws Exception {
+        return examples().flatMap(p -> Stream.of(1, 8, 256).map(w -> Arguments.of(p, w)));
+    }
+
     @ParameterizedTest
-    @MethodSource("examples")
-    void actorEngineMatchesReferenceEngine(Path example) throws Exception {
+    @MethodSource("examplesAndWindows")
+    void actorEngineMatchesReferenceEngine(Path example, int window) throws Exception {
         Trace trace = TraceParser.parse(example);
-        String run = "agree-" + example.getFileName().toString().replace(".trace", "");
-        RunRecorder refSteps = new RunRecorder();
-        RunRecorder actSteps = new RunRecorder();
-        RunReport ref = Replay.run(run, trace, Replay.policiesFor(trace, Map.of()), new ReferenceEngine(), false,
-                refSteps);
-        RunReport act = Replay.run(run, trace, Replay.policiesFor(trace, Map.of()),
-                new ActorEngine(sys, run), false, actSteps);
-
-        assertEquals(0, ref.exitStatus(), "the example itself must pass: "
-                + refSteps.steps().stream().filter(StepResult::failed).toList());
-        assertEquals(refSteps.steps(), actSteps.steps());
-        assertEquals(ref, withRun(act, ref.runId()));
-
-        Map<String, List<Recorded>> stored = new TreeMap<>();
-        for (JournalReader.Stored s : new JournalReader(sys.system()).runEvents(run, null)) {
-            stored.computeIfAbsent(s.persistenceId().substring(run.length() + 1), k -> new ArrayList<>())
-                    .add((Recorded) s.event());
-        }
-        assertFalse(stored.isEmpty());
-        // the offline audit, from the journal's events alone, finds what the replay found online
-        List<Violation> online = new ArrayList<>(act.violations());
-        online.sort(OfflineAudit.ORDER);
-        List<Emitted> journalOrder = new ArrayList<>();
-        for (JournalReader.Stored s : new JournalReader(sys.system()).runEvents(run, null)) {
-            journalOrder.add(new Emitted(EntityId.parse(s.persistenceId().substring(run.length() + 1)),
-                    (Recorded) s.event()));
-        }
-        assertEquals(online, OfflineAudit.audit(journalOrder), "offline audit of the stored run");
-        assertEquals(new TreeMap<>(refSteps.events()), stored, "per-entity event streams in the journal");
+        String run = "agree-" + example.getFileName().toString().replace(".trace", "") + "-w" + window;
+        EnginesAgree.Agreed agreed = EnginesAgree.check(sys, run, trace, Replay.policiesFor(trace, Map.of()), window);
+        assertEquals(0, agreed.report().exitStatus(), "the example itself must pass");
         // every example drives a VM, or the pKVM hypervisor, which lives in the host entity
-        assertTrue(stored.keySet().stream().anyMatch(k -> k.startsWith("vm/") || k.startsWith("host/")));
+        assertTrue(agreed.stored().keySet().stream().anyMatch(k -> k.startsWith("vm/") || k.startsWith("host/")));
     }
 
     /**
@@ -116,8 +87,8 @@ class EnginesAgreeTest {
         RunRecorder actSteps = new RunRecorder();
         RunReport ref = Replay.run("doc-ref", trace, Replay.policiesFor(trace, policy), new ReferenceEngine(), false,
                 refSteps);
-        Replay.run("doc-unconditional", trace, Replay.policiesFor(trace, policy),
-                new ActorEngine(sys, "doc-unconditional"), false, actSteps);
+        ConcurrentReplay.run("doc-unconditional", trace, Replay.policiesFor(trace, policy),
+                new ActorEngine(sys, "doc-unconditional"), ConcurrentReplay.DEFAULT_WINDOW, false, actSteps);
         assertEquals(refSteps.steps(), actSteps.steps());
         List<String> failed = new ArrayList<>();
         refSteps.steps().forEach(s -> s.mismatches().forEach(m -> failed.add(s.op() + " " + m.key() + " expected "
@@ -127,8 +98,4 @@ class EnginesAgreeTest {
         assertTrue(ref.violations().isEmpty());
     }
 
-    private static RunReport withRun(RunReport r, String runId) {
-        return new RunReport(runId, r.file(), r.policies(), r.stepCount(), r.passedThrough(), r.mismatchCount(),
-                r.eventCount(), r.violations(), r.unexpected(), r.stoppedEarly(), r.interrupted());
-    }
 }

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
+import kvmsim.actors.engine.ActorEngine;
+import kvmsim.actors.engine.ConcurrentReplay;
 import kvmsim.actors.engine.JournaledReplay;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.domain.audit.Violation;
@@ -61,8 +63,16 @@ final class ReplayCommand implements Callable<Integer> {
             description = "print only the steps that failed an expectation or broke an invariant, then the summary")
     boolean quiet;
 
-    @Option(names = "--fail-fast", description = "stop a trace at its first failed expectation or unexpected violation")
+    @Option(names = "--fail-fast", description = "stop a trace at its first failed expectation or unexpected violation "
+            + "(steps then run one at a time)")
     boolean failFast;
+
+    @Option(names = "--window", paramLabel = "N", defaultValue = "" + ConcurrentReplay.DEFAULT_WINDOW,
+            description = "on the actor engine, up to N steps in flight: they run at the same time, a step waits "
+                    + "only where it meets an entity an earlier step has not finished with, each entity gets its "
+                    + "commands in trace order, and results are judged in trace order (default ${DEFAULT-VALUE}; 1: "
+                    + "one step at a time)")
+    int window;
 
     @Option(names = "--run", paramLabel = "ID", description = "the run id (default: generated): " + RunId.RULE
             + "; several traces get ID-1, ID-2, ...")
@@ -99,6 +109,9 @@ final class ReplayCommand implements Callable<Integer> {
     private int replay(PrintWriter out) {
         if (!engine.equals("actors") && !engine.equals("reference")) {
             throw new BadInput("--engine takes actors or reference, not '" + engine + "'");
+        }
+        if (window < 1 || window > 4096) {
+            throw new BadInput("--window takes 1 to 4096 steps, not " + window);
         }
         RunId.check(runId, "--run");
         if (runId != null && traces.size() > 1) {
@@ -148,8 +161,8 @@ final class ReplayCommand implements Callable<Integer> {
             for (int i = 0; i < parsed.size(); i++) {
                 String id = ids.get(i);
                 TraceSource t = parsed.get(i);
-                status = Math.max(status, statusOf(run(out, t, id, (pol, listener) -> JournaledReplay.run(sys, id, t,
-                        pol, failFast, listener))));
+                status = Math.max(status, statusOf(run(out, t, id, (pol, listener) -> JournaledReplay.run(new ActorEngine(sys,
+                        id), sys, id, t, pol, window, failFast, listener))));
                 if (status == Main.INTERRUPTED) {
                     break;
                 }

@@ -2,15 +2,16 @@ package kvmsim.actors.engine;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import kvmsim.actors.entity.KvmEntity;
-import kvmsim.actors.entity.Sharding;
+import kvmsim.actors.entity.Peers;
 import kvmsim.actors.history.JournalReader;
 import kvmsim.domain.engine.Engine;
 import kvmsim.domain.entity.Emitted;
@@ -20,11 +21,14 @@ import kvmsim.domain.entity.EntityState;
 import kvmsim.domain.entity.Recorded;
 import kvmsim.domain.entity.Reply;
 import kvmsim.domain.kernel.Entities;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
- * The engine of persistent actors: each command is an ask to the sharded entity, which replies once
+ * The engine of persistent actors: each command is an ask to the entity, which replies once
  * its events are in the journal. A broadcast asks every entity first and then waits for all
- * acknowledgements. The replay driver calls this from its own thread, never from an actor.
+ * acknowledgements. The replay driver calls this from its own threads, never from an actor: one
+ * per step in flight, and never two steps on one entity at once (ConcurrentReplay).
  *
  * <p>On a cluster a node may die with a command in flight. The driver counts the events each
  * entity persisted (every reply lists them), so when an answer does not come it asks the entity,
@@ -39,23 +43,26 @@ public final class ActorEngine implements Engine {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ActorEngine.class);
 
     private final KvmsimSystem sys;
-    private final Sharding sharding;
+    private final Peers entities;
     private final String runId;
     private final Duration timeout;
     private final Duration deadline;
     // a command whose entity keeps saying it never arrived is sent at most this many more times
     private static final int MAX_RESENDS = 5;
 
-    private final Map<EntityId, Long> persisted = new HashMap<>();
+    // Steps run on several threads at once (ConcurrentReplay), never two on one entity: each entity's
+    // entries below are written by one step at a time, and read by the steps after it.
+    private final Map<EntityId, Long> persisted = new ConcurrentHashMap<>();
     // every entity's state as its replies told it: the driver is the only sender, so reading a
     // state asks nobody
-    private final Map<EntityId, EntityState> known = new HashMap<>();
-    private long resent;
-    private long rebuilt;
+    private final Map<EntityId, EntityState> known = new ConcurrentHashMap<>();
+    private final Map<EntityId, RecipientRef<KvmEntity.Msg>> refs = new ConcurrentHashMap<>();
+    private final AtomicLong resent = new AtomicLong();
+    private final AtomicLong rebuilt = new AtomicLong();
 
     public ActorEngine(KvmsimSystem sys, String runId) {
         this.sys = sys;
-        this.sharding = sys.sharding();
+        this.entities = sys.entities();
         this.runId = runId;
         this.timeout = KvmsimSystem.driverTimeout(sys.system());
         this.deadline = KvmsimSystem.retryDeadline(sys.system());
@@ -63,29 +70,38 @@ public final class ActorEngine implements Engine {
 
     @Override
     public Reply send(int line, EntityId to, EntityCommand command) {
-        return settle(line, to, command, ask(line, to, command));
+        long expected = persisted.getOrDefault(to, 0L);
+        Reply r = settle(line, to, command, ask(line, to, command, expected), expected);
+        account(to, r);
+        return r;
     }
 
     @Override
     public List<Reply> broadcast(int line, List<EntityId> to, EntityCommand command) {
         List<CompletableFuture<Reply>> pending = new ArrayList<>();
+        List<Long> expected = new ArrayList<>();
         for (EntityId id : to) {
-            pending.add(ask(line, id, command));
+            expected.add(persisted.getOrDefault(id, 0L));
+            pending.add(ask(line, id, command, expected.get(expected.size() - 1)));
         }
         List<Reply> replies = new ArrayList<>();
         for (int i = 0; i < to.size(); i++) {
-            replies.add(settle(line, to.get(i), command, pending.get(i)));
+            Reply r = settle(line, to.get(i), command, pending.get(i), expected.get(i));
+            account(to.get(i), r);
+            replies.add(r);
         }
         return replies;
     }
 
-    // the reply may take as long as the retry deadline: a VM's flush waits for a dead node's vCPUs.
-    // The command carries the count of events the driver saw the entity persist: a copy that finds
-    // the journal further on is dropped, so a resend that crosses its original is never applied twice
-    private CompletableFuture<Reply> ask(int line, EntityId to, EntityCommand command) {
-        long expected = persisted.getOrDefault(to, 0L);
-        return sharding.ref(runId, to)
-                .<Reply>ask(replyTo -> new KvmEntity.Handle(line, command, replyTo, expected), deadline)
+    /**
+     * Sends a command whose entity had persisted {@code expected} events before it, without waiting.
+     * The reply may take as long as the retry deadline: a VM's flush waits for a dead node's vCPUs.
+     * The count travels with the command: a copy that finds the journal further on is dropped, so a
+     * resend that crosses its original is never applied twice.
+     */
+    CompletableFuture<Reply> ask(int line, EntityId to, EntityCommand command, long expected) {
+        return AskPattern.<KvmEntity.Msg, Reply>ask(ref(to),
+                replyTo -> new KvmEntity.Handle(line, command, replyTo, expected), deadline, sys.system().scheduler())
                 .toCompletableFuture();
     }
 
@@ -96,13 +112,12 @@ public final class ActorEngine implements Engine {
      * then rebuilt from the journal. No answer to that question either means the entity is busy
      * (a broadcast in flight) or still moving to another node: keep waiting.
      */
-    private Reply settle(int line, EntityId to, EntityCommand command, CompletableFuture<Reply> first) {
+    Reply settle(int line, EntityId to, EntityCommand command, CompletableFuture<Reply> first, long expected) {
         long giveUp = System.nanoTime() + deadline.toNanos();
         List<CompletableFuture<Reply>> copies = new ArrayList<>(List.of(first));
         while (true) {
             Reply r = await(copies, to);
             if (r != null) {
-                account(to, r);
                 return r;
             }
             if (System.nanoTime() > giveUp) {
@@ -113,7 +128,6 @@ public final class ActorEngine implements Engine {
             if (status == null) {
                 continue;
             }
-            long expected = persisted.getOrDefault(to, 0L);
             if (status.lastSequenceNr() == expected) {
                 if (copies.size() > MAX_RESENDS) {
                     throw new IllegalStateException(to.path() + " answers how far its journal goes but not the "
@@ -121,17 +135,16 @@ public final class ActorEngine implements Engine {
                 }
                 LOG.warn("{}: no answer within {} s and the command never arrived (its node died?): sending it again",
                         to.path(), timeout.toSeconds());
-                copies.add(ask(line, to, command));
-                resent++;
+                copies.add(ask(line, to, command, expected));
+                resent.incrementAndGet();
                 continue;
             }
             r = await(copies, to);
             if (r == null) {
                 LOG.warn("{}: the command was applied but its reply was lost: rebuilding it from the journal", to.path());
                 r = rebuild(to, expected, status);
-                rebuilt++;
+                rebuilt.incrementAndGet();
             }
-            account(to, r);
             return r;
         }
     }
@@ -161,8 +174,8 @@ public final class ActorEngine implements Engine {
 
     private KvmEntity.EntityStatus status(EntityId to) {
         try {
-            return sharding.ref(runId, to).<KvmEntity.EntityStatus>ask(KvmEntity.Status::new, timeout)
-                    .toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            return AskPattern.<KvmEntity.Msg, KvmEntity.EntityStatus>ask(ref(to), KvmEntity.Status::new,
+                    timeout, sys.system().scheduler()).toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for " + to.path(), e);
@@ -194,14 +207,19 @@ public final class ActorEngine implements Engine {
         return new Reply(null, events);
     }
 
+    /** How long one command may take, across node failures ({@code kvmsim.retry-deadline}). */
+    Duration retryDeadline() {
+        return deadline;
+    }
+
     /** Commands sent again because they never arrived (their node died with them). */
     public long resent() {
-        return resent;
+        return resent.get();
     }
 
     /** Replies rebuilt from the journal because the command was applied and the reply lost. */
     public long rebuilt() {
-        return rebuilt;
+        return rebuilt.get();
     }
 
     @Override
@@ -209,7 +227,12 @@ public final class ActorEngine implements Engine {
         return known.getOrDefault(id, Entities.initial(id));
     }
 
-    private void account(EntityId to, Reply r) {
+    private RecipientRef<KvmEntity.Msg> ref(EntityId to) {
+        return refs.computeIfAbsent(to, id -> entities.ref(runId, id));
+    }
+
+    /** Folds a reply's events into the driver's copy of each entity that persisted them. */
+    void account(EntityId to, Reply r) {
         for (Emitted e : r.emitted(to)) {
             persisted.merge(e.entity(), 1L, Long::sum);
             known.put(e.entity(), Entities.evolve(state(e.entity()), e.recorded()));

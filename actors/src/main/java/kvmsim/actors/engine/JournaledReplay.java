@@ -4,7 +4,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import kvmsim.actors.history.JournalFormat;
 import kvmsim.actors.history.RunLog;
 import kvmsim.actors.history.RunLogWriter;
-import kvmsim.domain.engine.Replay;
 import kvmsim.domain.engine.ReplayListener;
 import kvmsim.domain.engine.RunReport;
 import kvmsim.domain.engine.StepResult;
@@ -25,12 +24,16 @@ public final class JournaledReplay {
 
     public static RunReport run(KvmsimSystem sys, String runId, TraceSource trace, Policies policies, boolean failFast,
             ReplayListener listener) {
-        return run(new ActorEngine(sys, runId), sys, runId, trace, policies, failFast, listener);
+        return run(new ActorEngine(sys, runId), sys, runId, trace, policies, ConcurrentReplay.DEFAULT_WINDOW, failFast,
+                listener);
     }
 
-    /** As above on a given engine (whose counters of resent and rebuilt commands a caller wants to read). */
+    /**
+     * As above on a given engine (whose counters of resent and rebuilt commands a caller wants to
+     * read), with up to {@code window} steps in flight (ConcurrentReplay).
+     */
     public static RunReport run(ActorEngine engine, KvmsimSystem sys, String runId, TraceSource trace,
-            Policies policies, boolean failFast, ReplayListener listener) {
+            Policies policies, int window, boolean failFast, ReplayListener listener) {
         RunLogWriter log = new RunLogWriter(sys.system(), runId, "run-log-" + LOGS.incrementAndGet());
         log.started(new RunLog.RunStarted(trace.file(), "actors", policies.values(), System.currentTimeMillis(),
                 JournalFormat.CURRENT, trace.expectedViolations().stream().sorted().toList()));
@@ -53,7 +56,7 @@ public final class JournaledReplay {
         };
         RunReport r;
         try {
-            r = Replay.run(runId, trace, policies, engine, failFast, both);
+            r = ConcurrentReplay.run(runId, trace, policies, engine, window, failFast, both);
         } catch (RuntimeException e) {
             log.failed(String.valueOf(e.getMessage()));
             throw e;

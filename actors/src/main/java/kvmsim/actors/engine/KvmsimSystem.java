@@ -5,18 +5,20 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import java.time.Duration;
 import java.util.List;
+import kvmsim.actors.entity.LocalEntities;
+import kvmsim.actors.entity.Peers;
 import kvmsim.actors.entity.Sharding;
 import kvmsim.journal.store.JournalLocation;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 
 /**
- * An ActorSystem on a journal. Local (replay, the history commands): a one-node cluster of its own
- * that hosts every entity. A member ({@code kvmsim node}, {@code replay --cluster}): a node that
- * joins seed nodes, and hosts entities only if it has the {@link Sharding#ROLE} role.
+ * An ActorSystem on a journal. Local (replay): every entity in this process, without remoting or a
+ * cluster ({@link LocalEntities}). A member ({@code kvmsim node}, {@code replay --cluster}): a node
+ * that joins seed nodes, and hosts entities through Cluster Sharding only if it has the
+ * {@link Sharding#ROLE} role. A reader (the history commands): the journal alone.
  */
 public final class KvmsimSystem implements AutoCloseable {
 
@@ -35,12 +37,14 @@ public final class KvmsimSystem implements AutoCloseable {
 
     public static final String NAME = "kvmsim";
 
-    /** A one-node cluster of its own, a member of a cluster, or a reader of the journal alone. */
+    /** Entities in this process alone, a member of a cluster, or a reader of the journal alone. */
     private enum Mode { LOCAL, MEMBER, READER }
+
+    private static final Config NO_REMOTING = ConfigFactory.parseString("pekko.actor.provider = local");
 
     private final ActorSystem<Void> system;
     private final Mode mode;
-    private Sharding sharding;
+    private Peers entities;
 
     private KvmsimSystem(ActorSystem<Void> system, Mode mode) {
         this.system = system;
@@ -52,19 +56,22 @@ public final class KvmsimSystem implements AutoCloseable {
         return extra.withFallback(journal.config()).withFallback(ConfigFactory.load()).resolve();
     }
 
-    /** Starts a local system; the journal's schema must exist (JournalLocation.ensureSchema). */
+    /**
+     * Starts a system that hosts every entity itself, with neither remoting nor a cluster; the
+     * journal's schema must exist (JournalLocation.ensureSchema).
+     */
     public static KvmsimSystem start(JournalLocation journal, Config extra) {
-        return new KvmsimSystem(ActorSystem.create(Behaviors.empty(), NAME, config(journal, extra)), Mode.LOCAL);
+        return new KvmsimSystem(ActorSystem.create(Behaviors.empty(), NAME,
+                config(journal, extra.withFallback(NO_REMOTING))), Mode.LOCAL);
     }
 
     /**
      * Starts a system that only reads the journal (runs, history, audit, state, diff, report): no
      * remoting, no cluster, no entities, so it starts in a fraction of a replay's time. Its
-     * {@link #sharding()} must not be used.
+     * {@link #entities()} must not be used.
      */
     public static KvmsimSystem startReader(JournalLocation journal) {
-        Config local = ConfigFactory.parseString("pekko.actor.provider = local");
-        return new KvmsimSystem(ActorSystem.create(Behaviors.empty(), NAME, config(journal, local)), Mode.READER);
+        return new KvmsimSystem(ActorSystem.create(Behaviors.empty(), NAME, config(journal, NO_REMOTING)), Mode.READER);
     }
 
     /** Starts a cluster member that joins {@code node}'s seeds. */
@@ -73,19 +80,24 @@ public final class KvmsimSystem implements AutoCloseable {
                 extra.withFallback(node.config()))), Mode.MEMBER);
     }
 
-    /** The entities, through Cluster Sharding; a local system first joins itself as a one-node cluster. */
+    /** The entities: started in this process (local), or through Cluster Sharding (member). */
+    public synchronized Peers entities() {
+        if (entities == null) {
+            entities = switch (mode) {
+                case LOCAL -> new LocalEntities(system);
+                case MEMBER -> new Sharding(system);
+                case READER -> throw new IllegalStateException("a journal reader hosts no entities");
+            };
+        }
+        return entities;
+    }
+
+    /** A member's Cluster Sharding of the entities (started if need be). */
     public Sharding sharding() {
-        if (mode == Mode.READER) {
-            throw new IllegalStateException("a journal reader hosts no entities");
+        if (!(entities() instanceof Sharding s)) {
+            throw new IllegalStateException("only a cluster member shards entities");
         }
-        if (sharding == null) {
-            if (mode == Mode.LOCAL) {
-                Cluster cluster = Cluster.get(system);
-                cluster.manager().tell(Join.create(cluster.selfMember().address()));
-            }
-            sharding = new Sharding(system);
-        }
-        return sharding;
+        return s;
     }
 
     /** Waits until this node is Up and some Up member hosts entities; false on timeout. */

@@ -3,7 +3,10 @@ package kvmsim.actors.entity;
 import kvmsim.domain.entity.EntityId;
 import org.apache.pekko.actor.typed.RecipientRef;
 
-/** How an entity reaches the receivers of its broadcasts: Cluster Sharding, or a test's probes. */
+/**
+ * How the driver and a broadcasting entity reach an entity: in this process ({@link LocalEntities}),
+ * through Cluster Sharding ({@link Sharding}), or a test's probes.
+ */
 @FunctionalInterface
 public interface Peers {
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import kvmsim.actors.engine.ActorEngine;
+import kvmsim.actors.engine.ConcurrentReplay;
 import kvmsim.actors.engine.JournaledReplay;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.actors.history.JournalReader;
@@ -245,8 +246,8 @@ class ClusterTest {
         };
         ActorEngine engine = new ActorEngine(impatient, "killed");
         try {
-            RunReport r = JournaledReplay.run(engine, impatient, "killed", trace, Policies.defaults(), false,
-                    killHalfway);
+            RunReport r = JournaledReplay.run(engine, impatient, "killed", trace, Policies.defaults(),
+                    ConcurrentReplay.DEFAULT_WINDOW, false, killHalfway);
             assertEquals(0, r.exitStatus());
             assertTrue(engine.resent() + engine.rebuilt() > 0, "commands were lost with the node and settled");
         } finally {

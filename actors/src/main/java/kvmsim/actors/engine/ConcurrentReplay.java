@@ -1,0 +1,148 @@
+package kvmsim.actors.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import kvmsim.domain.engine.Lookahead;
+import kvmsim.domain.engine.Lookahead.Planned;
+import kvmsim.domain.engine.Replay;
+import kvmsim.domain.engine.ReplayListener;
+import kvmsim.domain.engine.RunJudge;
+import kvmsim.domain.engine.RunReport;
+import kvmsim.domain.entity.Emitted;
+import kvmsim.domain.kernel.Kernel;
+import kvmsim.domain.kernel.Outcome;
+import kvmsim.domain.policy.Policies;
+import kvmsim.domain.trace.Ops;
+import kvmsim.domain.trace.Step;
+import kvmsim.domain.trace.TraceSource;
+
+/**
+ * A replay on the actor engine with up to {@code window} steps in flight. The reference engine
+ * runs each step first ({@link Lookahead}), which tells what commands the step sends and where
+ * each falls in its entity's order; the step then runs on the actors on a virtual thread of its
+ * own, at the same time as the steps around it, and each entity still gets its commands in trace
+ * order ({@link PlannedStep}, {@link EntityLanes}): a step waits only where it meets an entity an
+ * earlier step has not finished with, and only until that step's command to it is sent. Steps
+ * are judged, audited and reported in trace order, as the sequential replay does.
+ *
+ * <p>Each step's commands, answer and events on the actors are checked against the reference
+ * engine's: both decide with the same pure code, so a difference is a bug in kvmsim, and the
+ * replay stops there with an internal error naming the step.
+ */
+public final class ConcurrentReplay {
+
+    /**
+     * Steps in flight by default. A trace written VM after VM gives each VM a chain of dependent
+     * steps: the window must span many VMs for their chains to run side by side (the fleet bench
+     * trace: 8.5k events/s at 256, 10.4k at 1024 on 2 cores with H2). Steps waiting their turn
+     * cost a parked virtual thread each.
+     */
+    public static final int DEFAULT_WINDOW = 1024;
+
+    private ConcurrentReplay() {
+    }
+
+    // what running one step on the actors gave: its outcome and events, or the error it stopped on
+    private record Ran(Planned planned, Outcome outcome, List<Emitted> events, RuntimeException error) {
+    }
+
+    public static RunReport run(String runId, TraceSource trace, Policies policies, ActorEngine engine, int window,
+            boolean failFast, ReplayListener listener) {
+        RunJudge judge = new RunJudge(runId, trace, policies, listener);
+        Lookahead ahead = new Lookahead(trace.steps(), policies);
+        EntityLanes lanes = new EntityLanes(engine.retryDeadline().multipliedBy(2));
+        // fail-fast stops at the first failing step: nothing after it may have run
+        int inFlight = failFast ? 1 : window;
+        BlockingQueue<Ran> ran = new LinkedBlockingQueue<>();
+        TreeMap<Long, Ran> unjudged = new TreeMap<>();
+        long nextToJudge = 0;
+        boolean interrupted = false;
+        boolean stoppedEarly = false;
+        RuntimeException failure = null;
+        long started = 0;
+        int running = 0;
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            while (true) {
+                boolean stopping = interrupted || stoppedEarly || failure != null;
+                if (!stopping && judge.stopRequested()) {
+                    interrupted = true;
+                    stopping = true;
+                }
+                while (!stopping && started - nextToJudge < inFlight && ahead.hasNext()) {
+                    Planned p = ahead.next();
+                    started++;
+                    if (p.passesThrough()) {
+                        unjudged.put(p.index(), new Ran(p, null, null, null));
+                        continue;
+                    }
+                    running++;
+                    threads.execute(() -> ran.add(runOnActors(p, engine, lanes, policies)));
+                }
+                while (!unjudged.isEmpty() && unjudged.firstKey() == nextToJudge) {
+                    Ran r = unjudged.pollFirstEntry().getValue();
+                    nextToJudge++;
+                    if (stoppedEarly || failure != null) {
+                        continue; // after the step that stopped the run: ran, but not judged
+                    }
+                    if (r.error() != null) {
+                        failure = r.error();
+                    } else if (r.planned().passesThrough()) {
+                        judge.passedThrough((Step.Ioctl) r.planned().step());
+                    } else if (judge.judge(r.planned().step(), r.outcome(), r.events()) && failFast) {
+                        stoppedEarly = true;
+                    }
+                }
+                if (running == 0 && (interrupted || stoppedEarly || failure != null || !ahead.hasNext())
+                        && unjudged.isEmpty()) {
+                    break;
+                }
+                if (running == 0) {
+                    continue; // every step started was judged: start the next ones
+                }
+                Ran r = take(ran);
+                running--;
+                unjudged.put(r.planned().index(), r);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return judge.report(stoppedEarly, interrupted);
+    }
+
+    // one step's kernel code against the actors, and its check against the reference engine
+    private static Ran runOnActors(Planned p, ActorEngine engine, EntityLanes lanes, Policies policies) {
+        Step step = p.step();
+        PlannedStep actors = new PlannedStep(engine, lanes, p);
+        try {
+            List<Emitted> events = new ArrayList<>();
+            Outcome out = Ops.apply(new Kernel(Replay.gateway(actors, step.line(), events), policies), step);
+            if (!out.equals(p.outcome()) || !events.equals(p.events())) {
+                throw new IllegalStateException("line " + step.line() + " " + step.op() + ": the actor engine and the "
+                        + "reference engine disagree (a bug in kvmsim): the reference engine answered " + p.outcome()
+                        + " with " + p.events() + ", the actors " + out + " with " + events);
+            }
+            return new Ran(p, out, events, null);
+        } catch (RuntimeException e) {
+            return new Ran(p, null, null, e);
+        } catch (Error e) {
+            return new Ran(p, null, null, new IllegalStateException("line " + step.line() + " " + step.op() + ": " + e, e));
+        } finally {
+            actors.finish();
+        }
+    }
+
+    private static Ran take(BlockingQueue<Ran> ran) {
+        try {
+            return ran.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a step", e);
+        }
+    }
+}
