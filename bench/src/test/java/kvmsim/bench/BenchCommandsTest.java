@@ -21,13 +21,36 @@ class BenchCommandsTest {
     @Test
     void theBenchCommandsAreFoundAndHaveHelp() {
         List<String> names = List.copyOf(Main.commandLine().getSubcommands().keySet());
-        for (String bench : List.of("bench", "bench-shootdown", "bench-audit", "bench-cluster", "bench-import")) {
+        for (String bench : List.of("bench", "bench-shootdown", "bench-audit", "bench-import")) {
             assertTrue(names.contains(bench), bench + " in " + names);
             Result r = kvmsim(bench, "--help");
             assertEquals(0, r.status(), r.err());
             assertTrue(r.out().startsWith("Usage: kvmsim " + bench), r.out());
         }
         assertTrue(kvmsim("generate-completion").out().contains("bench-audit"), "completion covers them too");
+    }
+
+    /**
+     * bench --json ends with one summary per trace holding the figures the README quotes, each a
+     * rate that was measured (positive), and the actors' events are the trace's.
+     */
+    @Test
+    void benchPrintsOneSummaryPerTraceWithTheRatesItMeasured() throws Exception {
+        Result r = kvmsim("bench", "--steps", "60", "--vms", "4", "--rounds", "1", "--warmup", "0", "--json");
+        assertEquals(0, r.status(), r.err());
+        List<com.fasterxml.jackson.databind.JsonNode> summaries = Cli.jsonLines(r.out()).stream()
+                .filter(j -> j.path("type").asText().equals("summary")).toList();
+        assertEquals(List.of("one-vm", "fleet"), summaries.stream().map(j -> j.path("trace").asText()).toList());
+        for (var s : summaries) {
+            for (String rate : List.of("reference_steps_per_s", "actor_steps_per_s", "actor_events_per_s",
+                    "bare_sequential_events_per_s", "bare_pipelined_events_per_s")) {
+                assertTrue(s.path(rate).asDouble() > 0, rate + " in " + s);
+            }
+            assertTrue(s.path("events").asLong() > 0, s.toString());
+            assertEquals(s.path("actor_events_per_s").asDouble() / s.path("bare_pipelined_events_per_s").asDouble(),
+                    s.path("actor_vs_bare_pipelined").asDouble(), 1e-9);
+        }
+        assertTrue(r.out().trim().endsWith("}"), "the last line is the fleet's summary");
     }
 
     /** A benchmark's journal goes to a temporary folder that is gone when kvmsim exits. */
