@@ -17,6 +17,7 @@ import kvmsim.actors.engine.ActorEngine;
 import kvmsim.actors.engine.ConcurrentReplay;
 import kvmsim.actors.engine.JournaledReplay;
 import kvmsim.actors.engine.KvmsimSystem;
+import kvmsim.actors.history.RunLog;
 import kvmsim.domain.audit.Violation;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
@@ -123,36 +124,54 @@ final class ReplayCommand implements Callable<Integer> {
                 throw new BadInput("--policy: " + problem);
             }
         });
-        // every trace is validated before anything runs: a bad one writes nothing. Validation
-        // streams, and so does the replay: a trace file is read again as it runs.
+        if (cluster != null && !engine.equals("actors")) {
+            throw new BadInput("--cluster runs the actor engine; --engine reference runs in this process");
+        }
+        if (engine.equals("actors") && cluster == null) {
+            // the journal opens and Pekko starts while the traces are checked
+            try (BackgroundStart starting = new BackgroundStart(() -> KvmsimSystem.start(location(),
+                    ConfigFactory.empty()).withPluginsStarted())) {
+                List<TraceSource> parsed = parseAll();
+                return replayOnActors(out, parsed, journal.location(), starting.get());
+            }
+        }
+        List<TraceSource> parsed = parseAll();
+        if (engine.equals("actors")) {
+            JournalLocation location = location();
+            return replayOnActors(out, parsed, location, clusterDriver(location));
+        }
+        int status = 0;
+        for (int i = 0; i < parsed.size(); i++) {
+            TraceSource t = parsed.get(i);
+            String id = runIdFor(i);
+            status = Math.max(status, statusOf(run(out, t, id, (pol, listener) -> Replay.run(id, t, pol,
+                    new ReferenceEngine(), failFast, listener))));
+            if (status == Main.INTERRUPTED) {
+                break;
+            }
+        }
+        return status;
+    }
+
+    // every trace is validated before anything runs: a bad one writes nothing. Validation
+    // streams, and so does the replay: a trace file is read again as it runs.
+    private List<TraceSource> parseAll() {
         List<TraceSource> parsed = new ArrayList<>();
         for (Path p : traces) {
             parsed.add(open(p));
         }
-        if (cluster != null && !engine.equals("actors")) {
-            throw new BadInput("--cluster runs the actor engine; --engine reference runs in this process");
-        }
-        JournalLocation location = engine.equals("actors") ? location() : null;
+        return parsed;
+    }
+
+    private int replayOnActors(PrintWriter out, List<TraceSource> parsed, JournalLocation location,
+            KvmsimSystem system) {
         int status = 0;
-        if (location == null) {
-            for (int i = 0; i < parsed.size(); i++) {
-                TraceSource t = parsed.get(i);
-                String id = runIdFor(i);
-                status = Math.max(status, statusOf(run(out, t, id, (pol, listener) -> Replay.run(id, t, pol,
-                        new ReferenceEngine(), failFast, listener))));
-                if (status == Main.INTERRUPTED) {
-                    break;
-                }
-            }
-            return status;
-        }
-        try (KvmsimSystem sys = system(location)) {
+        try (KvmsimSystem sys = system) {
             List<String> ids = new ArrayList<>();
-            kvmsim.actors.history.JournalReader reader = new kvmsim.actors.history.JournalReader(sys.system());
             for (int i = 0; i < parsed.size(); i++) {
                 ids.add(runIdFor(i));
                 // one query for the run's log, not a scan of every persistence id in a shared journal
-                if (!reader.events(ids.get(i) + kvmsim.actors.history.RunLog.SUFFIX, 1).isEmpty()) {
+                if (holdsRun(location, ids.get(i))) {
                     // its entities already hold events: a second replay would land on them
                     throw new BadInput("--run " + ids.get(i) + ": that run is already in " + location
                             + "; give a new id");
@@ -181,11 +200,16 @@ final class ReplayCommand implements Callable<Integer> {
         return location;
     }
 
-    /** This process's own one-node cluster, or a driver node on a running cluster. */
-    private KvmsimSystem system(JournalLocation location) {
-        if (cluster == null) {
-            return KvmsimSystem.start(location, ConfigFactory.empty());
+    private static boolean holdsRun(JournalLocation location, String id) {
+        try {
+            return location.holdsEventsOf(id + RunLog.SUFFIX);
+        } catch (java.sql.SQLException e) {
+            throw new BadInput("--journal " + location + ": cannot read the journal: " + e.getMessage());
         }
+    }
+
+    /** A driver node on a running cluster. */
+    private KvmsimSystem clusterDriver(JournalLocation location) {
         KvmsimSystem sys = KvmsimSystem.startNode(location, new KvmsimSystem.Node(clusterHost, 0, List.of(cluster),
                 List.of("driver")), ConfigFactory.empty());
         try {
@@ -203,7 +227,6 @@ final class ReplayCommand implements Callable<Integer> {
         return sys;
     }
 
-    /** Replays one trace, printing each step as it is judged, then the violations and the summary. */
     /** How a trace is run: on the reference engine, or on the actors with a run log in the journal. */
     private interface Runner {
         RunReport run(Policies policies, ReplayListener listener);

@@ -10,9 +10,11 @@ import kvmsim.actors.entity.Peers;
 import kvmsim.actors.entity.Sharding;
 import kvmsim.journal.store.JournalLocation;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.persistence.Persistence;
 
 /**
  * An ActorSystem on a journal. Local (replay): every entity in this process, without remoting or a
@@ -98,6 +100,17 @@ public final class KvmsimSystem implements AutoCloseable {
             throw new IllegalStateException("only a cluster member shards entities");
         }
         return s;
+    }
+
+    /**
+     * Starts the journal and snapshot plugins now rather than at the first event: they open the
+     * database and its connection pool on their own threads while the caller does other work.
+     */
+    public KvmsimSystem withPluginsStarted() {
+        Persistence persistence = Persistence.get(Adapter.toClassic(system));
+        persistence.journalFor(null, ConfigFactory.empty());
+        persistence.snapshotStoreFor(null, ConfigFactory.empty());
+        return this;
     }
 
     /** Waits until this node is Up and some Up member hosts entities; false on timeout. */

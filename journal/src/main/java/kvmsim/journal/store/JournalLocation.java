@@ -175,6 +175,20 @@ public record JournalLocation(Kind kind, Path dir, String memName, String url, S
         }
     }
 
+    /**
+     * Whether the journal holds any event of {@code persistenceId}: one indexed query over plain
+     * JDBC, without starting Pekko's read journal (a replay checks its run id this way).
+     */
+    public boolean holdsEventsOf(String persistenceId) throws SQLException {
+        try (Connection c = connect(); var st = c.prepareStatement(
+                "select 1 from \"event_journal\" where \"persistence_id\" = ? limit 1")) {
+            st.setString(1, persistenceId);
+            try (var rs = st.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
     private Connection connect() throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", isPostgres() ? user : "sa");
