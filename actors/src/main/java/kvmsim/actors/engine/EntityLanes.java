@@ -79,6 +79,17 @@ final class EntityLanes {
                 && l.reads.getOrDefault(at.ordinal(), 0L) >= at.readsBefore());
     }
 
+    /**
+     * Waits until the writes before {@code at} were answered and the reads before it done: a
+     * broadcast's receivers get its request from the broadcaster, not from the driver, and on a
+     * cluster that path may overtake a command the driver sent earlier.
+     */
+    void awaitAnswered(EntityId id, Write at) {
+        Lane l = lane(id);
+        await(l, id, "answered", () -> l.folded.passed >= at.ordinal()
+                && l.reads.getOrDefault(at.ordinal(), 0L) >= at.readsBefore());
+    }
+
     void issued(EntityId id, long ordinal) {
         change(id, l -> {
             l.issued.pass(ordinal);

@@ -19,8 +19,9 @@ import kvmsim.domain.entity.Reply;
  * and gets the replies it planned (anything else is a bug, reported at once). Each command waits
  * until everything its entity sees before it is sent ({@link EntityLanes}), and its reply is
  * folded into the driver's copy of the entity's state after theirs; a read waits until the writes
- * before it were folded. A command that starts a broadcast also waits for its receivers, and holds
- * them until it is answered.
+ * before it were folded. A command that starts a broadcast also waits until its receivers answered
+ * what they got before (the request reaches them from the broadcaster, by another path than the
+ * driver's commands), and holds them until it is answered.
  */
 final class PlannedStep implements Engine {
 
@@ -50,7 +51,7 @@ final class PlannedStep implements Engine {
         Send s = sends.get(nextSend++);
         unfinished = s;
         lanes.awaitSendable(to, s.at());
-        s.receivers().forEach(lanes::awaitSendable);
+        s.receivers().forEach(lanes::awaitAnswered);
         CompletableFuture<Reply> asked = engine.ask(line, to, s.command(), s.persistedBefore());
         lanes.issued(to, s.at().ordinal());
         Reply reply = engine.settle(line, to, s.command(), asked, s.persistedBefore());
