@@ -7,8 +7,7 @@ import kvmsim.actors.engine.KvmsimSystem;
 
 /**
  * The actor system, started on a thread of its own while the command reads and checks its input:
- * a replay of a short trace spent as long starting Pekko, opening the journal and its connection
- * pool as replaying. The one who takes it ({@link #get()}) closes it; if nobody does (the input was
+ * a replay of a short trace spent about as long starting Pekko as replaying. The one who takes it ({@link #get()}) closes it; if nobody does (the input was
  * bad), {@link #close()} waits for it and closes it.
  */
 final class BackgroundStart implements AutoCloseable {

@@ -128,11 +128,14 @@ final class ReplayCommand implements Callable<Integer> {
             throw new BadInput("--cluster runs the actor engine; --engine reference runs in this process");
         }
         if (engine.equals("actors") && cluster == null) {
-            // the journal opens and Pekko starts while the traces are checked
-            try (BackgroundStart starting = new BackgroundStart(() -> KvmsimSystem.start(location(),
-                    ConfigFactory.empty()).withPluginsStarted())) {
+            // Pekko starts while the traces are checked; the journal is opened (and on H2 created)
+            // only once they passed: a rejected trace leaves no journal behind
+            JournalLocation location = journal.location();
+            try (BackgroundStart starting = new BackgroundStart(() -> KvmsimSystem.start(location,
+                    ConfigFactory.empty()))) {
                 List<TraceSource> parsed = parseAll();
-                return replayOnActors(out, parsed, journal.location(), starting.get());
+                JournalOption.checkSchema(location);
+                return replayOnActors(out, parsed, location, starting.get().withPluginsStarted());
             }
         }
         List<TraceSource> parsed = parseAll();
