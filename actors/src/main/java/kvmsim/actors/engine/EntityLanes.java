@@ -2,7 +2,6 @@ package kvmsim.actors.engine;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -11,21 +10,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
-import kvmsim.domain.engine.Lookahead.Write;
 import kvmsim.domain.entity.EntityId;
 
 /**
- * Keeps what many steps running at once do to each entity in trace order, by the places
- * {@link kvmsim.domain.engine.Lookahead} gave each write and read. A write passes two gates:
+ * Keeps the commands of many steps in flight at once in trace order at each entity, by the
+ * ordinals {@link kvmsim.domain.engine.Lookahead} gave its writes. A write passes two gates:
  * <em>issued</em>, once its command is in the entity's mailbox, after which the next write may be
- * sent (the mailbox keeps the order); and <em>folded</em>, once its reply is in the driver's copy
- * of the entity's state, after which the next write's reply may be folded. A write is sent only
- * after the writes before it were issued and the reads before it were done; a read is done once
- * the writes before it were folded, so it sees the entity exactly as it was at its place.
+ * sent (the mailbox keeps the order); and <em>answered</em>, once its reply is back. A broadcast's
+ * request reaches its receivers from the broadcaster, not from the driver: a command that starts
+ * one waits until its receivers answered what they got before, and their writes for it pass both
+ * gates when it is answered.
  *
  * <p>A gate opens for write n once every write before n passed it, in whatever order they passed.
- * A step that stops early lets its remaining writes and reads through so that no later step waits
- * for it forever. Waiting parks a virtual thread: locks, not monitors.
+ * A step that stops early lets its remaining writes through so that no later step waits for it
+ * forever. Each waiter is woken alone, once what it waits for holds (a busy VM may have hundreds
+ * of steps waiting on it). Waiting parks a virtual thread: locks, not monitors.
  */
 final class EntityLanes {
 
@@ -50,66 +49,40 @@ final class EntityLanes {
     private record Waiter(BooleanSupplier ready, Condition woken) {
     }
 
-    /**
-     * One entity's gates and reads done, under one lock. Each waiter is woken alone, once what it
-     * waits for holds: a VM with hundreds of steps waiting on it would otherwise wake them all at
-     * every change.
-     */
+    /** One entity's gates, under one lock. */
     private static final class Lane {
         private final ReentrantLock lock = new ReentrantLock();
         private final List<Waiter> waiting = new ArrayList<>();
         private final Gate issued = new Gate();
-        private final Gate folded = new Gate();
-        // reads done, by the write they come before; forgotten once that write is issued
-        private final Map<Long, Long> reads = new HashMap<>();
+        private final Gate answered = new Gate();
     }
 
     private final Map<EntityId, Lane> lanes = new ConcurrentHashMap<>();
     private final long timeoutNanos;
 
-    /** {@code timeout}: how long a write or read may wait for those before it (an earlier step is stuck). */
+    /** {@code timeout}: how long a write may wait for those before it (an earlier step is stuck). */
     EntityLanes(Duration timeout) {
         this.timeoutNanos = timeout.toNanos();
     }
 
-    /** Waits until the writes before {@code at} were issued and the reads before it done. */
-    void awaitSendable(EntityId id, Write at) {
+    /** Waits until the writes before {@code ordinal} were issued. */
+    void awaitIssued(EntityId id, long ordinal) {
         Lane l = lane(id);
-        await(l, id, "sent", () -> l.issued.passed >= at.ordinal()
-                && l.reads.getOrDefault(at.ordinal(), 0L) >= at.readsBefore());
+        await(l, id, "sent", () -> l.issued.passed >= ordinal);
     }
 
-    /**
-     * Waits until the writes before {@code at} were answered and the reads before it done: a
-     * broadcast's receivers get its request from the broadcaster, not from the driver, and on a
-     * cluster that path may overtake a command the driver sent earlier.
-     */
-    void awaitAnswered(EntityId id, Write at) {
+    /** Waits until the writes before {@code ordinal} were answered. */
+    void awaitAnswered(EntityId id, long ordinal) {
         Lane l = lane(id);
-        await(l, id, "answered", () -> l.folded.passed >= at.ordinal()
-                && l.reads.getOrDefault(at.ordinal(), 0L) >= at.readsBefore());
+        await(l, id, "answered", () -> l.answered.passed >= ordinal);
     }
 
     void issued(EntityId id, long ordinal) {
-        change(id, l -> {
-            l.issued.pass(ordinal);
-            l.reads.keySet().removeIf(w -> w < l.issued.passed);
-        });
+        change(id, l -> l.issued.pass(ordinal));
     }
 
-    /** Waits until the writes before {@code ordinal} were folded. */
-    void awaitFolded(EntityId id, long ordinal) {
-        Lane l = lane(id);
-        await(l, id, "answered", () -> l.folded.passed >= ordinal);
-    }
-
-    void folded(EntityId id, long ordinal) {
-        change(id, l -> l.folded.pass(ordinal));
-    }
-
-    /** A read before write {@code beforeWrite} is done. */
-    void read(EntityId id, long beforeWrite) {
-        change(id, l -> l.reads.merge(beforeWrite, 1L, Long::sum));
+    void answered(EntityId id, long ordinal) {
+        change(id, l -> l.answered.pass(ordinal));
     }
 
     private void change(EntityId id, java.util.function.Consumer<Lane> how) {
@@ -137,7 +110,7 @@ final class EntityLanes {
             while (!ready.getAsBoolean()) {
                 if (nanos <= 0) {
                     l.waiting.remove(me);
-                    throw new IllegalStateException(id.path() + ": what came before a command to it was not " + what
+                    throw new IllegalStateException(id.path() + ": the commands before one to it were not " + what
                             + " in time: an earlier step is stuck");
                 }
                 if (me == null || !l.waiting.contains(me)) {

@@ -19,25 +19,19 @@ import kvmsim.domain.trace.Step;
 
 /**
  * Runs a trace on the reference engine ahead of a slower engine, one step at a time, and says for
- * each step which commands it sends and which states its kernel code reads, in what order, and
- * where each falls in the order of everything its entity sees over the run. The slower engine can
- * then let many steps run at once and still deliver every entity its commands in trace order,
- * with every read seeing the entity as it was at that point of the trace; and it can check its own
- * answers against these: both engines decide with the same pure code, so any difference is a bug,
- * not a race.
+ * each step which commands its kernel function sends, in what order, what each entity answers,
+ * and where each command falls in the order of everything its entity receives over the run. The
+ * slower engine can then send many steps' commands at once and still deliver every entity its
+ * commands in trace order, and check every answer against these: both engines decide with the
+ * same pure code, so any difference is a bug, not a race.
  *
  * <p>An entity's <em>writes</em> are numbered from 0 over the run: a command the driver sends to
- * it, or a broadcast's request reaching it as a receiver. A read falls between two writes: it
- * comes after write {@code n - 1} and before write {@code n}, which must wait for it. Reads
- * between the same two writes need not wait for each other.
+ * it, or a broadcast's request reaching it as a receiver.
  */
 public final class Lookahead {
 
-    /**
-     * Where a write falls at its entity: its ordinal, and how many reads between the previous
-     * write and it come first.
-     */
-    public record Write(long ordinal, long readsBefore) {
+    /** Where a write falls at its entity: its ordinal there. */
+    public record Write(long ordinal) {
     }
 
     /**
@@ -52,17 +46,11 @@ public final class Lookahead {
         }
     }
 
-    /** A read of an entity's state by a step's kernel code, before its write {@code beforeWrite}. */
-    public record Read(EntityId id, long beforeWrite) {
-    }
-
-    /** One step as the reference engine ran it: its commands and its reads, each in order, its answer and events. */
-    public record Planned(long index, Step step, List<Send> sends, List<Read> reads, Outcome outcome,
-            List<Emitted> events) {
+    /** One step as the reference engine ran it: its commands in order, its answer and events. */
+    public record Planned(long index, Step step, List<Send> sends, Outcome outcome, List<Emitted> events) {
 
         public Planned {
             sends = List.copyOf(sends);
-            reads = List.copyOf(reads);
             events = List.copyOf(events);
         }
 
@@ -71,14 +59,10 @@ public final class Lookahead {
         }
     }
 
-    // per entity: writes so far, and reads since the last write
-    private record Place(long writes, long reads) {
-    }
-
     private final Iterator<Step> steps;
     private final Policies policies;
     private final ReferenceEngine reference = new ReferenceEngine();
-    private final Map<EntityId, Place> places = new HashMap<>();
+    private final Map<EntityId, Long> writes = new HashMap<>();
     private final Map<EntityId, Long> persisted = new HashMap<>();
     private long index;
 
@@ -95,11 +79,10 @@ public final class Lookahead {
     public Planned next() {
         Step step = steps.next();
         if (step instanceof Step.Ioctl) {
-            return new Planned(index++, step, List.of(), List.of(), Outcome.OK, List.of());
+            return new Planned(index++, step, List.of(), Outcome.OK, List.of());
         }
         List<Emitted> events = new ArrayList<>();
         List<Send> sends = new ArrayList<>();
-        List<Read> reads = new ArrayList<>();
         Gateway recording = Replay.gateway(reference, step.line(), events);
         Gateway planning = new Gateway() {
             @Override
@@ -133,20 +116,15 @@ public final class Lookahead {
 
             @Override
             public EntityState state(EntityId id) {
-                Place p = places.getOrDefault(id, new Place(0, 0));
-                places.put(id, new Place(p.writes(), p.reads() + 1));
-                reads.add(new Read(id, p.writes()));
                 return recording.state(id);
             }
         };
         Outcome out = Ops.apply(new Kernel(planning, policies), step);
-        return new Planned(index++, step, sends, reads, out, events);
+        return new Planned(index++, step, sends, out, events);
     }
 
     // the entity's next write, counted
     private Write write(EntityId id) {
-        Place p = places.getOrDefault(id, new Place(0, 0));
-        places.put(id, new Place(p.writes() + 1, 0));
-        return new Write(p.writes(), p.reads());
+        return new Write(writes.merge(id, 1L, Long::sum) - 1);
     }
 }
