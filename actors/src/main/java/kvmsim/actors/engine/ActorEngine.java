@@ -207,6 +207,16 @@ public final class ActorEngine implements Engine {
         return new Reply(null, events);
     }
 
+    /**
+     * Whether every entity lives in this process: then a command is in its entity's mailbox once
+     * asked, and nothing between them can be lost. On a cluster a node can die with commands in
+     * its mailbox, and the driver settles them one at a time per entity (the count of events it
+     * expects to find tells a command that never arrived from one applied).
+     */
+    boolean entitiesInProcess() {
+        return entities instanceof kvmsim.actors.entity.LocalEntities;
+    }
+
     /** How long one command may take, across node failures ({@code kvmsim.retry-deadline}). */
     Duration retryDeadline() {
         return deadline;

@@ -38,8 +38,16 @@ final class PlannedStep {
     List<Emitted> run() {
         int line = planned.step().line();
         List<Emitted> events = new ArrayList<>();
+        boolean pipelined = engine.entitiesInProcess();
         for (Send s : planned.sends()) {
-            lanes.awaitIssued(s.to(), s.at().ordinal());
+            // in this process a command may follow the ones before it into the mailbox; on a cluster it
+            // waits for their answers, so that a node's death leaves at most one command per entity
+            // unsettled (ActorEngine.settle)
+            if (pipelined) {
+                lanes.awaitIssued(s.to(), s.at().ordinal());
+            } else {
+                lanes.awaitAnswered(s.to(), s.at().ordinal());
+            }
             // a broadcast's receivers get the request from the broadcaster, by another path than the
             // driver's commands (on a cluster, from another node): theirs must be answered first
             s.receivers().forEach((r, at) -> lanes.awaitAnswered(r, at.ordinal()));
