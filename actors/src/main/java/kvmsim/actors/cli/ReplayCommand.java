@@ -69,10 +69,9 @@ final class ReplayCommand implements Callable<Integer> {
     boolean failFast;
 
     @Option(names = "--window", paramLabel = "N", defaultValue = "" + ConcurrentReplay.DEFAULT_WINDOW,
-            description = "on the actor engine, up to N steps in flight: they run at the same time, a step waits "
-                    + "only where it meets an entity an earlier step has not finished with, each entity gets its "
-                    + "commands in trace order, and results are judged in trace order (default ${DEFAULT-VALUE}; 1: "
-                    + "one step at a time)")
+            description = "on the actor engine, up to N steps in flight: they run at the same time, each entity "
+                    + "gets its commands in trace order, and results are judged in trace order (default "
+                    + "${DEFAULT-VALUE}; 1: one step at a time)")
     int window;
 
     @Option(names = "--run", paramLabel = "ID", description = "the run id (default: generated): " + RunId.RULE
