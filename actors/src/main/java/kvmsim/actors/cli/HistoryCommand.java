@@ -1,6 +1,8 @@
 package kvmsim.actors.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import kvmsim.actors.history.JournalFormat;
 import kvmsim.actors.history.JournalReader;
@@ -44,6 +46,10 @@ final class HistoryCommand extends ReadCommand {
         if (entity != null && events.isEmpty()) {
             throw new BadInput("--entity " + entity + ": run " + id + " has no entity under that path");
         }
+        // in step order: steps that ran at the same time (replay --window) interleave in the journal;
+        // a step's own events are in the journal's order, which is the order they happened in
+        events = new ArrayList<>(events);
+        events.sort(Comparator.comparingInt(s -> ((Recorded) s.event()).line()));
         for (JournalReader.Stored s : events) {
             Recorded r = (Recorded) s.event();
             if (!window.contains(r.line())) {
@@ -57,7 +63,7 @@ final class HistoryCommand extends ReadCommand {
                 n.set("event", OutputJson.tree(r.event()));
                 out.println(n);
             } else {
-                out.printf("%6d  line %-4d %-18s #%-4d %s%n", s.ordering(), r.line(), path, s.sequenceNr(), r.event());
+                out.printf("line %-4d %-18s #%-4d %s%n", r.line(), path, s.sequenceNr(), r.event());
             }
         }
         if (!json) {
