@@ -68,9 +68,7 @@ public final class MemslotDecider {
         switch (p.change()) {
             case KVM_MR_CREATE -> {
                 events.add(new MemslotCreated(p.geometry()));
-                if (p.dirtyBitmap() && p.geometry().logsDirtyPages()) {
-                    events.add(new DirtyBitmapAllocated(p.initiallySet()));
-                }
+                dirtyBitmap(false, p, events);
             }
             case KVM_MR_DELETE -> {
                 // kvm_arch_flush_shadow_memslot(): the old slot's stage-2 goes
@@ -84,18 +82,13 @@ public final class MemslotDecider {
                     events.add(new Stage2Unmapped(s.geometry().baseGfn(), s.npages()));
                 }
                 events.add(new MemslotMoved(p.geometry()));
+                dirtyBitmap(s.dirtyTracked(), p, events);
             }
             case KVM_MR_FLAGS_ONLY -> {
                 events.add(new MemslotFlagsChanged(p.geometry()));
                 boolean enabling = !s.geometry().logsDirtyPages() && p.geometry().logsDirtyPages();
-                boolean disabling = s.geometry().logsDirtyPages() && !p.geometry().logsDirtyPages();
                 if (p.dirtyBitmap()) {
-                    // kvm_prepare_memory_region(): a bitmap for logging, freed when logging stops
-                    if (enabling) {
-                        events.add(new DirtyBitmapAllocated(p.initiallySet()));
-                    } else if (disabling && s.dirtyTracked()) {
-                        events.add(new DirtyBitmapFreed());
-                    }
+                    dirtyBitmap(s.dirtyTracked(), p, events);
                 } else if (enabling && s.stage2().values().stream().anyMatch(Stage2Pte::writable)) {
                     // arm64 kvm_arch_commit_memory_region(): enabling logging write-protects the slot
                     events.add(new Stage2WriteProtected());
@@ -103,6 +96,22 @@ public final class MemslotDecider {
             }
         }
         return Decision.accept(events);
+    }
+
+    // kvm_prepare_memory_region() and kvm_commit_memory_region(), alike for CREATE, MOVE and
+    // FLAGS_ONLY (a MOVE is decided by the gpa alone and may toggle logging too): a slot that logs
+    // keeps the bitmap it had, bits and all, or gets a fresh one (every bit set under
+    // KVM_DIRTY_LOG_INITIALLY_SET); one that stops logging frees its bitmap
+    private static void dirtyBitmap(boolean hadBitmap, CommitChange p, List<Event> events) {
+        if (!p.dirtyBitmap()) {
+            return;
+        }
+        boolean logs = p.geometry().logsDirtyPages();
+        if (logs && !hadBitmap) {
+            events.add(new DirtyBitmapAllocated(p.initiallySet()));
+        } else if (!logs && hadBitmap) {
+            events.add(new DirtyBitmapFreed());
+        }
     }
 
     /** kvm_mmu_lock_memslot()'s checks of the slot under slots_lock: its errno, or null when it may be locked. */

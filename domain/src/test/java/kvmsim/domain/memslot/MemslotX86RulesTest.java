@@ -323,4 +323,73 @@ class MemslotX86RulesTest {
         assertFalse(s.dirtyTracked());
         assertTrue(s.sptes().isEmpty());
     }
+
+    // ---- kvm_prepare_memory_region() / kvm_commit_memory_region(): a MOVE's bitmap as a FLAGS_ONLY's ----
+
+    private static final long MOVED = 0x400;
+
+    private static CommitChange move(long flags, boolean initiallySet) {
+        return new CommitChange(MemslotChange.KVM_MR_MOVE, new SlotGeometry(0, MOVED, 16, HVA, flags), true,
+                initiallySet);
+    }
+
+    private static MemslotMoved moved(long flags) {
+        return new MemslotMoved(new SlotGeometry(0, MOVED, 16, HVA, flags));
+    }
+
+    @Test
+    void aMoveThatKeepsLoggingKeepsTheBitmapAndItsBitsNowForTheNewRange() {
+        for (boolean initiallySet : List.of(false, true)) {
+            MemslotState after = st(logging(new PageMarkedDirty(BASE + 3)).when(move(LOG, initiallySet))
+                    .thenEvents(moved(LOG)));
+            assertEquals(List.of(3L), after.dirtyBitmap().pages(), "slot-relative bits kept, not set again");
+            assertEquals(MOVED, after.geometry().baseGfn());
+        }
+    }
+
+    @Test
+    void aMoveThatTurnsLoggingOnAllocatesAFreshBitmapAllSetUnderInitiallySet() {
+        MemslotState plain = st(notLogging().when(move(LOG, false))
+                .thenEvents(moved(LOG), new DirtyBitmapAllocated(false)));
+        assertTrue(plain.dirtyBitmap().isEmpty());
+        MemslotState allSet = st(notLogging().when(move(LOG, true))
+                .thenEvents(moved(LOG), new DirtyBitmapAllocated(true)));
+        assertEquals(pages(0, 16), allSet.dirtyBitmap().pages());
+    }
+
+    @Test
+    void aMoveThatTurnsLoggingOffFreesTheBitmap() {
+        for (boolean initiallySet : List.of(false, true)) {
+            MemslotState after = st(logging(new PageMarkedDirty(BASE + 3)).when(move(0, initiallySet))
+                    .thenEvents(moved(0), new DirtyBitmapFreed()));
+            assertFalse(after.dirtyTracked());
+            // and the log is gone with it: GET and CLEAR answer ENOENT, as for a slot that never logged
+            DeciderSpec.givenState(after).when(new GetDirtyLog(false)).thenErrno(Errno.ENOENT);
+            DeciderSpec.givenState(after).when(new ClearDirtyLog(0, 16, null)).thenErrno(Errno.ENOENT);
+        }
+    }
+
+    @Test
+    void aMoveThatNeitherLogsNorLoggedHasNoBitmap() {
+        assertFalse(st(notLogging().when(move(0, true)).thenEvents(moved(0))).dirtyTracked());
+    }
+
+    @Test
+    void afterAMoveTurnedLoggingOnUnderInitiallySetClearDirtyLogClearsTheNewBitmap() {
+        MemslotState after = st(notLogging().when(move(LOG, true))
+                .thenEvents(moved(LOG), new DirtyBitmapAllocated(true)));
+        MemslotState cleared = st(DeciderSpec.givenState(after).when(new ClearDirtyLog(0, 16, List.of(0L, 5L)))
+                .thenEvents(new DirtyLogCleared(List.of(0L, 5L), List.of())));
+        assertEquals(pages(0, 16).stream().filter(p -> p != 0 && p != 5).toList(), cleared.dirtyBitmap().pages());
+    }
+
+    @Test
+    void aFlagsOnlyChangeFollowsTheSameRule() {
+        SlotGeometry on = new SlotGeometry(0, BASE, 16, HVA, LOG);
+        SlotGeometry off = new SlotGeometry(0, BASE, 16, HVA, 0);
+        notLogging().when(new CommitChange(MemslotChange.KVM_MR_FLAGS_ONLY, on, true, true))
+                .thenEvents(new MemslotFlagsChanged(on), new DirtyBitmapAllocated(true));
+        logging().when(new CommitChange(MemslotChange.KVM_MR_FLAGS_ONLY, off, true, false))
+                .thenEvents(new MemslotFlagsChanged(off), new DirtyBitmapFreed());
+    }
 }
