@@ -70,7 +70,14 @@ public final class VmIoctls {
             }
         }
         EntityId slotId = EntityId.slot(vmId, v.geometry().slot());
-        if (vm.arch() == Arch.X86_64) {
+        boolean x86 = vm.arch() == Arch.X86_64;
+        SlotGeometry old = vm.slots().get(v.geometry().slot());
+        if (x86) {
+            // kvm_set_memslot(): kvm_invalidate_memslot() zaps a DELETE's or MOVE's old slot before
+            // kvm_prepare_memory_region() runs, and a refused change reinstates the slot without them
+            if (v.change() == MemslotChange.KVM_MR_DELETE || v.change() == MemslotChange.KVM_MR_MOVE) {
+                X86Mmu.kvmArchFlushShadowMemslot(gw, vm, old);
+            }
             Errno e = X86Mmu.kvmArchPrepareMemoryRegion(v.change(), v.geometry());
             if (e != null) {
                 return e;
@@ -80,11 +87,6 @@ public final class VmIoctls {
             if (!prepared.ok()) {
                 return prepared.errno();
             }
-        }
-        boolean x86 = vm.arch() == Arch.X86_64;
-        SlotGeometry old = vm.slots().get(v.geometry().slot());
-        if (x86 && (v.change() == MemslotChange.KVM_MR_DELETE || v.change() == MemslotChange.KVM_MR_MOVE)) {
-            X86Mmu.kvmArchFlushShadowMemslot(gw, vm, old);
         }
         gw.send(EntityId.vm(vmId), new VmCommand.SetMemoryRegion(request));
         gw.send(slotId, new MemslotCommand.CommitChange(v.change(), v.geometry(), x86, vm.manualProtectAndInitSet()));

@@ -36,6 +36,7 @@ import kvmsim.domain.memslot.Spte;
 import kvmsim.domain.policy.Policies;
 import kvmsim.domain.testing.StepsSpec;
 import kvmsim.domain.testing.X86Steps;
+import kvmsim.domain.trace.Step;
 import kvmsim.domain.vcpu.GuestAccessKind;
 import kvmsim.domain.vcpu.GuestExit;
 import kvmsim.domain.vcpu.VcpuEvent.*;
@@ -71,6 +72,20 @@ class X86FlowRulesTest {
 
     private static long hvaPage(long gpa) {
         return (HVA + gpa) >>> 12;
+    }
+
+    // ---- kvm_set_memslot() ----
+
+    // kvm_invalidate_memslot() runs before kvm_prepare_memory_region(): a move that x86 then refuses
+    // (its new range ends above kvm_mmu_max_gfn()) finds the old slot's SPTEs already gone
+    @Test
+    void aMoveRefusedByTheArchPrepareHasAlreadyZappedTheOldSlotsSptes() {
+        long tooHigh = (X86Mmu.MAX_GFN + 1 - (SLOT_SIZE >>> 12) + 1) << 12;
+        StepsSpec s = running(X86Steps.vm(true), 0).step(write(0, 0x1000))
+                .step(m -> new Step.SetUserMemoryRegion(m, "vm0", 0, 0, tooHigh, SLOT_SIZE, HVA)) // same hva: a move
+                .thenErrno(Errno.EINVAL);
+        assertEquals(0, slot0(s).geometry().baseGfn(), "the slot stays where it was");
+        assertNull(slot0(s).spte(1), "its SPTE went with the invalidation");
     }
 
     // ---- kvm_mmu_slot_apply_flags() ----
