@@ -182,7 +182,7 @@ static void die(const char *fmt, ...)
  */
 /*
  * Cases whose result depends on what kvmsim does not model (guest page tables under shadow
- * paging, the instruction emulator) are recorded as comments: a reader sees what the kernel did,
+ * paging) are recorded as comments: a reader sees what the kernel did,
  * the replay does not judge the model against it.
  */
 static const char *line_prefix = "";
@@ -1009,12 +1009,14 @@ static void guest_run(struct guest *g, const struct access *acc, int n)
 		return;
 	}
 
-	snprintf(f, sizeof(f), "\"vm\":\"%s\",\"vcpu\":0,\"gpa\":\"0x%llx\"", g->v->name,
-		 (unsigned long long)g->rip);
+	/* a real-mode guest runs only inside the instruction emulator: its accesses say so */
+	const char *via = g->mode == REAL_MODE ? ",\"via\":\"emulator\"" : "";
+	snprintf(f, sizeof(f), "\"vm\":\"%s\",\"vcpu\":0,\"gpa\":\"0x%llx\"%s", g->v->name,
+		 (unsigned long long)g->rip, via);
 	emit_plain("GUEST_EXEC", f);
 	for (int i = 0; i < n; i++) {
-		snprintf(f, sizeof(f), "\"vm\":\"%s\",\"vcpu\":0,\"gpa\":\"0x%llx\"", g->v->name,
-			 (unsigned long long)acc[i].gpa);
+		snprintf(f, sizeof(f), "\"vm\":\"%s\",\"vcpu\":0,\"gpa\":\"0x%llx\"%s", g->v->name,
+			 (unsigned long long)acc[i].gpa, via);
 		emit_plain(acc[i].kind == 'W' ? "GUEST_WRITE" : "GUEST_READ", f);
 	}
 	g->rip = r.rip;
@@ -1160,7 +1162,6 @@ static void guest_cases(void)
 	comment("Guest reads and writes then go through kvm_vcpu_read_guest/kvm_vcpu_write_guest, not through SPTEs: a write is");
 	comment("logged by the emulator's mark_page_dirty, a read never is, whatever the host page looks like.");
 	case_begin(&v, "guest_real_mode", "(a)-(d) with a real-mode guest (cs base 0, code in slot 0, data slot 1 logged)");
-	not_replayed("kvm_pvm emulates real mode instruction by instruction: the accesses go through the emulator, not SPTEs");
 	guest_setup(&g, &v, REAL_MODE, KVM_MEM_LOG_DIRTY_PAGES);
 	userspace_write(&v, PG(2), g.data + 2 * PAGE, NULL, PAGE);
 	RUN(&g, { 'R', PG(1) }, { 'R', PG(2) }, { 'W', PG(3) });

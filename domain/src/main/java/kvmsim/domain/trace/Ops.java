@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,6 +35,7 @@ import kvmsim.domain.kernel.gmem.GuestMemfd;
 import kvmsim.domain.kernel.host.VmmProcess;
 import kvmsim.domain.kernel.kvm.DirtyLogIoctls;
 import kvmsim.domain.kernel.kvm.EnableCap;
+import kvmsim.domain.kernel.kvm.InstructionEmulator;
 import kvmsim.domain.kernel.kvm.KvmReadWriteGuest;
 import kvmsim.domain.kernel.kvm.SetMemoryAttributes;
 import kvmsim.domain.kernel.kvm.VmIoctls;
@@ -42,6 +44,7 @@ import kvmsim.domain.kernel.mmu.PfnCache;
 import kvmsim.domain.kernel.mmu.X86Mmu;
 import kvmsim.domain.kernel.pkvm.GuestShare;
 import kvmsim.domain.vcpu.GuestAccessKind;
+import kvmsim.domain.vcpu.GuestVia;
 import kvmsim.domain.vm.KvmSetMemoryRegion;
 import kvmsim.domain.vm.VmState;
 
@@ -367,12 +370,24 @@ public final class Ops {
 
     private static Op<Step.GuestAccess> guest(GuestAccessKind kind) {
         return op("GUEST_" + kind.name(), Step.GuestAccess.class).is(s -> s.kind() == kind)
-                .fields(VM, VCPU, req("gpa", U64)).expect(GUEST_EXPECT)
-                .parse(a -> new Step.GuestAccess(a.meta(), a.str("vm"), a.u64("vcpu"), kind, a.u64("gpa")))
-                .onVm((k, vm, s) -> vm.arch() == Arch.X86_64 ? PageFault.access(k.gw(), vm, s.vcpu(), s.kind(), s.gpa())
-                        : GuestAbort.access(k.gw(), vm, s.vcpu(), s.kind(), s.gpa()))
-                // kvmsim has vCPU TLBs on x86 only (an arm64 stage-2 change is followed by a hardware-broadcast TLBI)
-                .coverage((s, t) -> s.meta().expect().tlb() != null && t.onArm64(s.vm())
+                .fields(VM, VCPU, req("gpa", U64), opt("via", new FieldType.OneOf(
+                        Arrays.stream(GuestVia.values()).map(v -> v.traceName).toList()), GuestVia.FAULT.traceName))
+                .expect(GUEST_EXPECT)
+                .parse(a -> {
+                    GuestVia via = GuestVia.ofTraceName(a.str("via"));
+                    if (via == GuestVia.EMULATOR && a.meta().expect().tlb() != null) {
+                        throw BadStep.of("'tlb' cannot be expected of an access through the emulator: it uses no TLB");
+                    }
+                    return new Step.GuestAccess(a.meta(), a.str("vm"), a.u64("vcpu"), kind, a.u64("gpa"), via);
+                })
+                .onVm((k, vm, s) -> vm.arch() != Arch.X86_64 ? GuestAbort.access(k.gw(), vm, s.vcpu(), s.kind(), s.gpa())
+                        : s.via() == GuestVia.EMULATOR ? InstructionEmulator.access(k.gw(), vm, s.vcpu(), s.kind(), s.gpa())
+                        : PageFault.access(k.gw(), vm, s.vcpu(), s.kind(), s.gpa()))
+                // kvmsim has vCPU TLBs on x86 only (an arm64 stage-2 change is followed by a hardware-broadcast
+                // TLBI); the instruction emulator is x86's
+                .coverage((s, t) -> !t.onArm64(s.vm()) ? null
+                        : s.via() == GuestVia.EMULATOR ? "via emulator on an arm64 VM: the instruction emulator is x86's"
+                        : s.meta().expect().tlb() != null
                         ? "expect.tlb on an arm64 VM is not modelled (kvmsim models x86 vCPU TLBs)" : null)
                 .done();
     }

@@ -6,6 +6,7 @@ import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.Cap;
 import kvmsim.domain.host.HostFeatures;
 import kvmsim.domain.vcpu.GuestAccessKind;
+import kvmsim.domain.vcpu.GuestVia;
 
 /**
  * One line of a trace, parsed and validated (trace-format.md). Numbers are unsigned 64-bit values
@@ -107,7 +108,14 @@ public sealed interface Step {
         REFRESH, DEACTIVATE, ACCESS
     }
 
-    record GuestAccess(StepMeta meta, String vm, long vcpu, GuestAccessKind kind, long gpa) implements Step, OnVm {
+    /** @param via how the access reached KVM: a page fault (the default) or the x86 instruction emulator */
+    record GuestAccess(StepMeta meta, String vm, long vcpu, GuestAccessKind kind, long gpa, GuestVia via)
+            implements Step, OnVm {
+
+        /** An access the guest ran on the CPU: a miss is a page fault. */
+        public GuestAccess(StepMeta meta, String vm, long vcpu, GuestAccessKind kind, long gpa) {
+            this(meta, vm, vcpu, kind, gpa, GuestVia.FAULT);
+        }
     }
 
     record GetDirtyLog(StepMeta meta, String vm, long slot) implements Step, OnVm {

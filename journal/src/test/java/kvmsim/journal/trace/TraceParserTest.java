@@ -24,6 +24,7 @@ import kvmsim.domain.trace.CheckKey;
 import kvmsim.domain.trace.Expect;
 import kvmsim.domain.trace.NotModelled;
 import kvmsim.domain.trace.Step;
+import kvmsim.domain.vcpu.GuestVia;
 import kvmsim.domain.trace.Trace;
 import kvmsim.domain.vcpu.GuestAccessKind;
 import org.junit.jupiter.api.Test;
@@ -529,6 +530,20 @@ class TraceParserTest {
         assertEquals(1, s.flags());
         assertEquals("EINVAL", s.meta().expect().errno());
         assertEquals(2, s.line());
+    }
+
+    // ---- how a guest access reached KVM ----
+
+    @Test
+    void viaSaysWhetherTheEmulatorCarriedTheAccessOutAndIsX86s() throws Exception {
+        Step.GuestAccess fault = (Step.GuestAccess) last(X86_VM,
+                "{\"op\":\"GUEST_READ\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":\"0x5000\"}");
+        assertEquals(GuestVia.FAULT, fault.via());
+        Step.GuestAccess emulated = (Step.GuestAccess) last(X86_VM,
+                "{\"op\":\"GUEST_WRITE\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":\"0x5000\",\"via\":\"emulator\"}");
+        assertEquals(GuestVia.EMULATOR, emulated.via());
+        assertEquals("via emulator on an arm64 VM: the instruction emulator is x86's", notModelled(VM,
+                "{\"op\":\"GUEST_READ\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":0,\"via\":\"emulator\"}"));
     }
 
     // ---- not modelled ----

@@ -41,7 +41,7 @@ public final class KvmReadWriteGuest {
     }
 
     // kvm_read_guest_page() / kvm_write_guest_page()
-    private static Errno copyPage(Gateway gw, VmState vm, long gpa, long len, boolean write) {
+    static Errno copyPage(Gateway gw, VmState vm, long gpa, long len, boolean write) {
         long gfn = Pages.pageOf(gpa);
         SlotGeometry slot = vm.slotForGfn(gfn);
         if (slot == null) {
