@@ -1,13 +1,12 @@
 package kvmsim.actors.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import kvmsim.actors.history.JournalFormat;
 import kvmsim.actors.history.JournalReader;
 import kvmsim.actors.history.StoredRun;
 import kvmsim.domain.entity.Recorded;
+import kvmsim.domain.entity.StepOrder;
 import kvmsim.journal.output.OutputJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,10 +45,7 @@ final class HistoryCommand extends ReadCommand {
         if (entity != null && events.isEmpty()) {
             throw new BadInput("--entity " + entity + ": run " + id + " has no entity under that path");
         }
-        // in step order: steps that ran at the same time (replay --window) interleave in the journal;
-        // a step's own events are in the journal's order, which is the order they happened in
-        events = new ArrayList<>(events);
-        events.sort(Comparator.comparingInt(s -> ((Recorded) s.event()).line()));
+        events = StepOrder.of(events, s -> ((Recorded) s.event()).line());
         for (JournalReader.Stored s : events) {
             Recorded r = (Recorded) s.event();
             if (!window.contains(r.line())) {

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.function.LongConsumer;
 import kvmsim.domain.entity.Emitted;
+import kvmsim.domain.entity.StepOrder;
 
 /**
  * Audits a stored run from its events alone: the same {@link Auditor} the replay runs online, fed
@@ -30,9 +31,7 @@ public final class OfflineAudit {
 
     /** As {@link #audit(Iterable)}, telling {@code progress} how many events it has folded so far, every 4096. */
     public static List<Violation> audit(Iterable<Emitted> journalOrder, LongConsumer progress) {
-        List<Emitted> byStep = new ArrayList<>();
-        journalOrder.forEach(byStep::add);
-        byStep.sort(Comparator.comparingInt(e -> e.recorded().line())); // stable: journal order within a step
+        List<Emitted> byStep = StepOrder.of(journalOrder);
         Auditor auditor = new Auditor();
         Integer line = null;
         long n = 0;

@@ -1,10 +1,9 @@
 package kvmsim.domain.history;
 
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import kvmsim.domain.entity.Emitted;
+import kvmsim.domain.entity.StepOrder;
 
 /**
  * A stored run as read back: its trace and policies, the steps as they were judged (empty for a
@@ -19,8 +18,6 @@ public record RunHistory(String id, String trace, Map<String, String> policies, 
     public RunHistory {
         policies = Map.copyOf(policies);
         steps = List.copyOf(steps);
-        List<Emitted> byStep = new ArrayList<>(events);
-        byStep.sort(Comparator.comparingInt(e -> e.recorded().line())); // stable
-        events = List.copyOf(byStep);
+        events = List.copyOf(StepOrder.of(events));
     }
 }
