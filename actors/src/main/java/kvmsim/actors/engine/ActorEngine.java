@@ -208,13 +208,12 @@ public final class ActorEngine implements Engine {
     }
 
     /**
-     * Whether every entity lives in this process: then a command is in its entity's mailbox once
-     * asked, and nothing between them can be lost. On a cluster a node can die with commands in
-     * its mailbox, and the driver settles them one at a time per entity (the count of events it
-     * expects to find tells a command that never arrived from one applied).
+     * Whether every entity lives in this process ({@link Peers#inProcess()}). If not, the driver
+     * settles lost commands one at a time per entity (the count of events it expects to find tells
+     * a command that never arrived from one applied), so it sends an entity one at a time.
      */
     boolean entitiesInProcess() {
-        return entities instanceof kvmsim.actors.entity.LocalEntities;
+        return entities.inProcess();
     }
 
     /** How long one command may take, across node failures ({@code kvmsim.retry-deadline}). */

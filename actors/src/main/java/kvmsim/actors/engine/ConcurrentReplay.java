@@ -35,8 +35,8 @@ public final class ConcurrentReplay {
     /**
      * Steps in flight by default. A trace written VM after VM gives each VM a chain of dependent
      * steps: the window must span many VMs for their chains to run side by side (the fleet bench
-     * trace: 8.5k events/s at 256, 10.4k at 1024 on 2 cores with H2). Steps waiting their turn
-     * cost a parked virtual thread each.
+     * trace, 100 VMs of 23 steps, runs about half of them at once at 1024). Steps waiting their
+     * turn cost a parked virtual thread each.
      */
     public static final int DEFAULT_WINDOW = 1024;
 
@@ -116,13 +116,8 @@ public final class ConcurrentReplay {
         Step step = p.step();
         PlannedStep actors = new PlannedStep(engine, lanes, p);
         try {
-            List<Emitted> events = actors.run();
-            if (!events.equals(p.events())) {
-                throw new IllegalStateException("line " + step.line() + " " + step.op() + ": the actor engine and the "
-                        + "reference engine disagree (a bug in kvmsim): the reference engine persisted " + p.events()
-                        + ", the actors " + events);
-            }
-            return new Ran(p, p.outcome(), events, null);
+            // every reply was checked against the plan, so these are the reference engine's events
+            return new Ran(p, p.outcome(), actors.run(), null);
         } catch (RuntimeException e) {
             return new Ran(p, null, null, e);
         } catch (Error e) {

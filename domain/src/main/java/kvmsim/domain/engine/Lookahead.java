@@ -46,12 +46,11 @@ public final class Lookahead {
         }
     }
 
-    /** One step as the reference engine ran it: its commands in order, its answer and events. */
-    public record Planned(long index, Step step, List<Send> sends, Outcome outcome, List<Emitted> events) {
+    /** One step as the reference engine ran it: its commands in order (with their replies) and its answer. */
+    public record Planned(long index, Step step, List<Send> sends, Outcome outcome) {
 
         public Planned {
             sends = List.copyOf(sends);
-            events = List.copyOf(events);
         }
 
         public boolean passesThrough() {
@@ -79,18 +78,16 @@ public final class Lookahead {
     public Planned next() {
         Step step = steps.next();
         if (step instanceof Step.Ioctl) {
-            return new Planned(index++, step, List.of(), Outcome.OK, List.of());
+            return new Planned(index++, step, List.of(), Outcome.OK);
         }
-        List<Emitted> events = new ArrayList<>();
         List<Send> sends = new ArrayList<>();
-        Gateway recording = Replay.gateway(reference, step.line(), events);
         Gateway planning = new Gateway() {
             @Override
             public Reply send(EntityId to, EntityCommand command) {
                 Write at = write(to);
                 long before = persisted.getOrDefault(to, 0L);
                 reference.takeDelivered();
-                Reply reply = recording.send(to, command);
+                Reply reply = reference.send(step.line(), to, command);
                 Map<EntityId, Write> receivers = new HashMap<>();
                 for (EntityId r : reference.takeDelivered()) {
                     if (!r.equals(to)) {
@@ -116,11 +113,11 @@ public final class Lookahead {
 
             @Override
             public EntityState state(EntityId id) {
-                return recording.state(id);
+                return reference.state(id);
             }
         };
         Outcome out = Ops.apply(new Kernel(planning, policies), step);
-        return new Planned(index++, step, sends, out, events);
+        return new Planned(index++, step, sends, out);
     }
 
     // the entity's next write, counted
