@@ -274,7 +274,7 @@ class HistoryCommandsTest {
         }
         String journal = "h2:" + dir;
         Result runs = kvmsim("runs", "--journal", journal);
-        assertTrue(runs.out().startsWith("half  1970-01-01T00:00:00Z  " + LEAK + "  default-policies  unfinished"),
+        assertTrue(runs.out().startsWith("half  1970-01-01T00:00:00Z  " + LEAK + "  default-policies  interrupted at step 0 "),
                 runs.out());
         Result audit = kvmsim("audit", "--journal", journal);
         assertEquals(0, audit.status(), audit.out());

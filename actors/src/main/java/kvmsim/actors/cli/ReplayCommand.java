@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.ConfigFactory;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -11,13 +12,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import kvmsim.actors.engine.ActorEngine;
 import kvmsim.actors.engine.ConcurrentReplay;
 import kvmsim.actors.engine.JournaledReplay;
 import kvmsim.actors.engine.KvmsimSystem;
+import kvmsim.actors.history.JournalFormat;
+import kvmsim.actors.history.JournalReader;
 import kvmsim.actors.history.RunLog;
+import kvmsim.actors.history.StoredRun;
 import kvmsim.domain.audit.Violation;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
@@ -25,6 +30,7 @@ import kvmsim.domain.engine.ReplayListener;
 import kvmsim.domain.engine.RunReport;
 import kvmsim.domain.engine.StepResult;
 import kvmsim.domain.engine.TextReport;
+import kvmsim.domain.history.StepRecord;
 import kvmsim.domain.policy.Policies;
 import kvmsim.domain.trace.NotModelled;
 import kvmsim.domain.trace.TraceSource;
@@ -78,6 +84,10 @@ final class ReplayCommand implements Callable<Integer> {
             + "; several traces get ID-1, ID-2, ...")
     String runId;
 
+    @Option(names = "--resume", paramLabel = "RUN", description = "continue RUN, interrupted (killed, stopped or "
+            + "failed), from the first step its log does not hold; TRACE and the policies must be the run's own")
+    String resume;
+
     @Option(names = "--cluster", paramLabel = "HOST:PORT", description = "run on a running cluster: join it through "
             + "this node as a driver that hosts no entities (needs the cluster's PostgreSQL --journal)")
     String cluster;
@@ -125,6 +135,9 @@ final class ReplayCommand implements Callable<Integer> {
         });
         if (cluster != null && !engine.equals("actors")) {
             throw new BadInput("--cluster runs the actor engine; --engine reference runs in this process");
+        }
+        if (resume != null) {
+            return resume(out);
         }
         if (engine.equals("actors") && cluster == null) {
             // Pekko starts while the traces are checked; the journal is opened (and on H2 created)
@@ -190,6 +203,118 @@ final class ReplayCommand implements Callable<Integer> {
             }
         }
         return status;
+    }
+
+    /** {@code --resume RUN TRACE}: the run goes on where its log ends (JournaledReplay.resume). */
+    private int resume(PrintWriter out) {
+        RunId.check(resume, "--resume");
+        if (!engine.equals("actors")) {
+            throw new BadInput("--resume continues a run kept in the journal; the reference engine keeps none");
+        }
+        if (cluster != null) {
+            throw new BadInput("--resume runs in this process, with the run's journal; not with --cluster");
+        }
+        if (runId != null) {
+            throw new BadInput("--resume RUN names the run it continues; --run is for a new run");
+        }
+        if (traces.size() != 1) {
+            throw new BadInput("--resume RUN takes the one trace RUN ran, not " + traces.size());
+        }
+        JournalLocation location = journal.location();
+        if (location.kind() == JournalLocation.Kind.H2_FILE && !Files.exists(location.dir().resolve("journal.mv.db"))) {
+            throw new BadInput("--resume " + resume + ": no journal at " + location + ": nothing to resume");
+        }
+        try (BackgroundStart starting = new BackgroundStart(() -> KvmsimSystem.start(location,
+                ConfigFactory.empty()))) {
+            TraceSource t = open(traces.get(0));
+            JournalOption.checkSchema(location);
+            try (KvmsimSystem sys = starting.get().withPluginsStarted()) {
+                StoredRun run = resumable(sys, location, t);
+                if (!json) {
+                    out.println("resuming run " + resume + " after the " + run.steps().size() + " steps its log holds (of "
+                            + t.stepCount() + ")");
+                }
+                return statusOf(run(out, t, resume, (pol, listener) -> JournaledReplay.resume(new ActorEngine(sys, resume),
+                        sys, run, t, pol, window, failFast, listener)));
+            }
+        }
+    }
+
+    // the run, if it can go on with this trace and these policies; else why not, as bad input
+    private StoredRun resumable(KvmsimSystem sys, JournalLocation location, TraceSource t) {
+        StoredRun run;
+        try {
+            run = new JournalReader(sys.system()).run(resume);
+        } catch (JournalFormat.TooNew e) {
+            throw new BadInput("--resume " + resume + ": " + e.getMessage());
+        }
+        String what = "--resume " + resume + ": ";
+        if (run == null) {
+            throw new BadInput(what + "no such run in " + location + " (kvmsim runs lists them)");
+        }
+        if (run.finished() != null) {
+            throw new BadInput(what + "the run finished (" + run.finished().steps() + " steps, exit "
+                    + run.finished().exitStatus() + "): there is nothing to resume; replay the trace again under a new "
+                    + "--run id");
+        }
+        if (!run.started().engine().equals("actors")) {
+            throw new BadInput(what + "the run was on the " + run.started().engine() + " engine, which keeps nothing "
+                    + "to resume");
+        }
+        String digest = t.digest();
+        if (run.started().traceDigest() == null) {
+            throw new BadInput(what + "the run was written by a kvmsim that did not keep its trace's digest, so "
+                    + "nothing tells that " + t.file() + " is its trace: it cannot be resumed");
+        }
+        if (!run.started().traceDigest().equals(digest)) {
+            throw new BadInput(what + t.file() + " is not the trace the run ran (" + run.started().trace() + ", "
+                    + run.started().traceDigest() + "; this one is " + digest + ")");
+        }
+        Map<String, String> now = Replay.policiesFor(t, policies).values();
+        Map<String, String> then = run.started().policies();
+        if (!now.equals(then)) {
+            List<String> differ = new ArrayList<>();
+            new TreeMap<>(then).forEach((k, v) -> {
+                if (!v.equals(now.get(k))) {
+                    differ.add(k + "=" + v + " (now " + now.get(k) + ")");
+                }
+            });
+            now.keySet().stream().filter(k -> !then.containsKey(k)).sorted()
+                    .forEach(k -> differ.add(k + " unset (now " + now.get(k) + ")"));
+            throw new BadInput(what + "the run ran with other policies: " + String.join(", ", differ)
+                    + "; give the run's own with --policy");
+        }
+        checkJudgedAgain(run, t, Replay.policiesFor(t, policies));
+        return run;
+    }
+
+    // the steps the log holds, judged again on the reference engine, must be what the log says: a
+    // run resumed by another version of kvmsim would not be one run
+    private void checkJudgedAgain(StoredRun run, TraceSource t, Policies pol) {
+        List<StepRecord> kept = run.steps();
+        if (kept.size() > t.stepCount()) {
+            throw new BadInput("--resume " + resume + ": the run's log holds " + kept.size() + " steps; "
+                    + t.file() + " has " + t.stepCount());
+        }
+        List<StepRecord> again = new ArrayList<>();
+        Replay.run(resume, t, pol, new ReferenceEngine(), false, new ReplayListener() {
+            @Override
+            public void step(StepResult s) {
+                again.add(StepRecord.of(s));
+            }
+
+            @Override
+            public boolean stopRequested() {
+                return again.size() >= kept.size();
+            }
+        });
+        for (int i = 0; i < kept.size(); i++) {
+            if (!kept.get(i).equals(again.get(i))) {
+                throw new BadInput(t.file() + ":" + again.get(i).line() + ": run " + resume + " judged this step as "
+                        + kept.get(i) + "; this kvmsim judges it as " + again.get(i) + ", so it cannot continue "
+                        + "the run (written by another version?)");
+            }
+        }
     }
 
     private JournalLocation location() {

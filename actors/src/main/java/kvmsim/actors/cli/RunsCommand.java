@@ -26,9 +26,12 @@ final class RunsCommand extends ReadCommand {
                 ObjectNode n = object("run").put("run", id).put("trace", run.started().trace())
                         .put("engine", run.started().engine())
                         .put("started", Instant.ofEpochMilli(run.started().startedAtMillis()).toString())
-                        .put("format", run.format()).put("finished", f != null).put("events", events)
+                        .put("format", run.format()).put("status", run.status().name().toLowerCase())
+                        .put("finished", f != null).put("events", events)
                         .put("failed", run.failed() == null ? null : run.failed().reason())
-                        .put("interrupted_at_step", run.interrupted() == null ? null : run.interrupted().steps());
+                        .put("interrupted_at_step", run.status() == StoredRun.Status.INTERRUPTED
+                                ? Integer.valueOf(run.steps().size()) : null)
+                        .put("resumed", run.resumes());
                 n.set("policies", JSON.valueToTree(new TreeMap<>(run.started().policies())));
                 if (f != null) {
                     n.put("steps", f.steps()).put("mismatches", f.mismatches()).put("violations", f.violations())
@@ -40,18 +43,18 @@ final class RunsCommand extends ReadCommand {
             StringBuilder b = new StringBuilder(id).append("  ")
                     .append(Instant.ofEpochMilli(run.started().startedAtMillis())).append("  ")
                     .append(run.started().trace()).append("  ").append(nonDefault(run.started().policies()));
-            if (run.interrupted() != null) {
-                b.append("  interrupted at step ").append(run.interrupted().steps()).append(" (").append(events)
-                        .append(" events)");
-            } else if (run.failed() != null) {
-                b.append("  FAILED after ").append(run.steps().size()).append(" steps: ").append(run.failed().reason());
-            } else if (f == null) {
-                b.append("  unfinished (").append(run.steps().size()).append(" steps kept, ").append(events)
-                        .append(" events)");
-            } else {
-                b.append("  steps=").append(f.steps()).append(" events=").append(events).append(" violations=")
-                        .append(f.violations()).append(" mismatches=").append(f.mismatches()).append(" exit=")
-                        .append(f.exitStatus());
+            String resumed = run.resumes() == 0 ? "" : " (resumed " + run.resumes() + (run.resumes() == 1 ? " time)"
+                    : " times)");
+            switch (run.status()) {
+                // the steps the log holds: replay --resume goes on from the next
+                case INTERRUPTED -> b.append("  interrupted at step ").append(run.steps().size()).append(resumed)
+                        .append(" (").append(events).append(" events").append(run.interrupted() != null ? ""
+                                : "; killed, or still running").append(")");
+                case FAILED -> b.append("  FAILED after ").append(run.steps().size()).append(" steps").append(resumed)
+                        .append(": ").append(run.failed().reason());
+                case FINISHED -> b.append("  finished").append(resumed).append(" steps=").append(f.steps())
+                        .append(" events=").append(events).append(" violations=").append(f.violations())
+                        .append(" mismatches=").append(f.mismatches()).append(" exit=").append(f.exitStatus());
             }
             out.println(b);
         }

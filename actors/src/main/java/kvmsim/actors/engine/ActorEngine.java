@@ -2,6 +2,9 @@ package kvmsim.actors.engine;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -205,6 +208,57 @@ public final class ActorEngine implements Engine {
             throw new IllegalStateException(to.path() + ": the journal and the entity disagree after a lost reply");
         }
         return new Reply(null, events);
+    }
+
+    /**
+     * How many events each entity's journal holds once every broadcast it was recovered in the
+     * middle of has completed: an entity answers {@link KvmEntity.Status} only then, and asking
+     * starts it, so that it recovers. What {@code replay --resume} asks of every entity of the run
+     * before it goes on.
+     */
+    public Map<EntityId, Long> journalCounts(Collection<EntityId> ids) {
+        Map<EntityId, CompletableFuture<KvmEntity.EntityStatus>> asks = new LinkedHashMap<>();
+        for (EntityId id : ids) {
+            asks.put(id, AskPattern.<KvmEntity.Msg, KvmEntity.EntityStatus>ask(ref(id), KvmEntity.Status::new,
+                    deadline, sys.system().scheduler()).toCompletableFuture());
+        }
+        Map<EntityId, Long> out = new HashMap<>();
+        for (Map.Entry<EntityId, CompletableFuture<KvmEntity.EntityStatus>> a : asks.entrySet()) {
+            try {
+                out.put(a.getKey(), a.getValue().get(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS).lastSequenceNr());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + a.getKey().path(), e);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IllegalStateException(a.getKey().path() + " did not say how far its journal goes within "
+                        + deadline.toSeconds() + " s (kvmsim.retry-deadline)", e);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code replay --resume}: a command the journal holds already is not sent again, and its reply
+     * is the plan's; this checks that the journal holds the plan's events for it, entity by entity
+     * after {@code before} events.
+     */
+    void checkApplied(int line, EntityId to, Reply planned, Map<EntityId, Long> before) {
+        Map<EntityId, List<Recorded>> want = new LinkedHashMap<>();
+        for (Emitted e : planned.emitted(to)) {
+            want.computeIfAbsent(e.entity(), k -> new ArrayList<>()).add(e.recorded());
+        }
+        JournalReader reader = new JournalReader(sys.system());
+        want.forEach((id, events) -> {
+            long from = before.get(id) + 1;
+            List<Recorded> held = new ArrayList<>();
+            for (JournalReader.Stored s : reader.events(runId + "/" + id.path(), from, from + events.size() - 1)) {
+                held.add((Recorded) s.event());
+            }
+            if (!held.equals(events)) {
+                throw new IllegalStateException("line " + line + ": " + id.path() + " holds " + held + " from sequence "
+                        + "number " + from + ", where this trace's plan has " + events);
+            }
+        });
     }
 
     /**

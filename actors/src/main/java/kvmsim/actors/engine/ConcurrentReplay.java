@@ -1,6 +1,7 @@
 package kvmsim.actors.engine;
 
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -12,6 +13,7 @@ import kvmsim.domain.engine.ReplayListener;
 import kvmsim.domain.engine.RunJudge;
 import kvmsim.domain.engine.RunReport;
 import kvmsim.domain.entity.Emitted;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.kernel.Outcome;
 import kvmsim.domain.policy.Policies;
 import kvmsim.domain.trace.Step;
@@ -49,6 +51,16 @@ public final class ConcurrentReplay {
 
     public static RunReport run(String runId, TraceSource trace, Policies policies, ActorEngine engine, int window,
             boolean failFast, ReplayListener listener) {
+        return run(runId, trace, policies, engine, window, failFast, listener, null);
+    }
+
+    /**
+     * As above, continuing an interrupted run when {@code resume} is not null: the steps its log
+     * holds are judged again from the plan without reaching the actors, and a later command the
+     * journal already holds is not sent again ({@link ResumePoint}).
+     */
+    static RunReport run(String runId, TraceSource trace, Policies policies, ActorEngine engine, int window,
+            boolean failFast, ReplayListener listener, ResumePoint resume) {
         RunJudge judge = new RunJudge(runId, trace, policies, listener);
         Lookahead ahead = new Lookahead(trace.steps(), policies);
         EntityLanes lanes = new EntityLanes(engine.retryDeadline().multipliedBy(2));
@@ -72,12 +84,19 @@ public final class ConcurrentReplay {
                 while (!stopping && started - nextToJudge < inFlight && ahead.hasNext()) {
                     Planned p = ahead.next();
                     started++;
+                    Map<EntityId, Long>[] applied = resume == null ? null : resume.applied(p);
                     if (p.passesThrough()) {
                         unjudged.put(p.index(), new Ran(p, null, null, null));
                         continue;
                     }
+                    if (resume != null && p.index() < resume.judged()) {
+                        // judged before the run was interrupted: its events are in the journal
+                        new PlannedStep(engine, lanes, p).finish();
+                        unjudged.put(p.index(), new Ran(p, p.outcome(), PlannedStep.plannedEvents(p), null));
+                        continue;
+                    }
                     running++;
-                    threads.execute(() -> ran.add(runOnActors(p, engine, lanes)));
+                    threads.execute(() -> ran.add(runOnActors(p, engine, lanes, applied)));
                 }
                 while (!unjudged.isEmpty() && unjudged.firstKey() == nextToJudge) {
                     Ran r = unjudged.pollFirstEntry().getValue();
@@ -112,9 +131,9 @@ public final class ConcurrentReplay {
     }
 
     // one step's commands on the actors, checked against the reference engine's
-    private static Ran runOnActors(Planned p, ActorEngine engine, EntityLanes lanes) {
+    private static Ran runOnActors(Planned p, ActorEngine engine, EntityLanes lanes, Map<EntityId, Long>[] applied) {
         Step step = p.step();
-        PlannedStep actors = new PlannedStep(engine, lanes, p);
+        PlannedStep actors = new PlannedStep(engine, lanes, p, applied);
         try {
             // every reply was checked against the plan, so these are the reference engine's events
             return new Ran(p, p.outcome(), actors.run(), null);

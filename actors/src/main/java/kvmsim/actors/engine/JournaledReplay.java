@@ -1,12 +1,18 @@
 package kvmsim.actors.engine;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import kvmsim.actors.history.JournalFormat;
+import kvmsim.actors.history.JournalReader;
 import kvmsim.actors.history.RunLog;
 import kvmsim.actors.history.RunLogWriter;
+import kvmsim.actors.history.StoredRun;
 import kvmsim.domain.engine.ReplayListener;
 import kvmsim.domain.engine.RunReport;
 import kvmsim.domain.engine.StepResult;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Recorded;
 import kvmsim.domain.policy.Policies;
 import kvmsim.domain.trace.TraceSource;
@@ -36,7 +42,72 @@ public final class JournaledReplay {
             Policies policies, int window, boolean failFast, ReplayListener listener) {
         RunLogWriter log = new RunLogWriter(sys.system(), runId, "run-log-" + LOGS.incrementAndGet());
         log.started(new RunLog.RunStarted(trace.file(), "actors", policies.values(), System.currentTimeMillis(),
-                JournalFormat.CURRENT, trace.expectedViolations().stream().sorted().toList()));
+                JournalFormat.CURRENT, trace.expectedViolations().stream().sorted().toList(), trace.digest()));
+        return logged(log, runId, trace, policies, engine, window, failFast, listener, null);
+    }
+
+    /**
+     * Continues {@code run}, interrupted (killed, stopped by the user, or failed): every entity of
+     * the run is started and recovers from its journal, finishing a broadcast it was in the middle
+     * of; the steps the run log holds are judged again from the reference engine's plan (so the
+     * verdict covers the whole run) without being printed, logged or sent; then the replay goes on,
+     * sending only the commands the journal does not hold yet. The caller checked that
+     * {@code trace} and {@code policies} are the run's own.
+     */
+    public static RunReport resume(ActorEngine engine, KvmsimSystem sys, StoredRun run, TraceSource trace,
+            Policies policies, int window, boolean failFast, ReplayListener listener) {
+        String runId = run.id();
+        ResumePoint point = new ResumePoint(run.steps().size(), settledJournal(engine, sys, runId));
+        RunLogWriter log = new RunLogWriter(sys.system(), runId, "run-log-" + LOGS.incrementAndGet());
+        log.resumed(run.steps().size());
+        return logged(log, runId, trace, policies, engine, window, failFast, quietFor(run.steps().size(), listener),
+                point);
+    }
+
+    // each entity's journal length once every entity of the run recovered: twice, since a
+    // broadcaster that finishes its broadcast on recovery may write to receivers that had nothing
+    private static Map<EntityId, Long> settledJournal(ActorEngine engine, KvmsimSystem sys, String runId) {
+        Map<EntityId, Long> counts = Map.of();
+        for (int pass = 0; pass < 2; pass++) {
+            List<EntityId> ids = new ArrayList<>();
+            for (String pid : new JournalReader(sys.system()).persistenceIds()) {
+                if (pid.startsWith(runId + "/") && !pid.endsWith(RunLog.SUFFIX)) {
+                    ids.add(EntityId.parse(pid.substring(runId.length() + 1)));
+                }
+            }
+            counts = engine.journalCounts(ids);
+        }
+        return counts;
+    }
+
+    // the first n steps were judged and logged before: they are judged again but not told again
+    private static ReplayListener quietFor(long n, ReplayListener listener) {
+        return new ReplayListener() {
+            private long seen;
+
+            @Override
+            public void step(StepResult result) {
+                if (seen++ >= n) {
+                    listener.step(result);
+                }
+            }
+
+            @Override
+            public void event(String entityPath, Recorded recorded) {
+                if (seen >= n) {
+                    listener.event(entityPath, recorded);
+                }
+            }
+
+            @Override
+            public boolean stopRequested() {
+                return listener.stopRequested();
+            }
+        };
+    }
+
+    private static RunReport logged(RunLogWriter log, String runId, TraceSource trace, Policies policies,
+            ActorEngine engine, int window, boolean failFast, ReplayListener listener, ResumePoint resume) {
         ReplayListener both = new ReplayListener() {
             @Override
             public void step(StepResult result) {
@@ -56,7 +127,7 @@ public final class JournaledReplay {
         };
         RunReport r;
         try {
-            r = ConcurrentReplay.run(runId, trace, policies, engine, window, failFast, both);
+            r = ConcurrentReplay.run(runId, trace, policies, engine, window, failFast, both, resume);
         } catch (RuntimeException e) {
             log.failed(String.valueOf(e.getMessage()));
             throw e;

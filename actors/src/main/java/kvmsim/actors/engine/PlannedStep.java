@@ -2,11 +2,13 @@ package kvmsim.actors.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import kvmsim.domain.engine.Lookahead.Planned;
 import kvmsim.domain.engine.Lookahead.Send;
 import kvmsim.domain.engine.Lookahead.Write;
 import kvmsim.domain.entity.Emitted;
+import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Reply;
 
 /**
@@ -25,13 +27,30 @@ final class PlannedStep {
     private final ActorEngine engine;
     private final EntityLanes lanes;
     private final Planned planned;
+    // replay --resume: per command, null to send it, or what its entities held before it when the
+    // journal holds it already (ResumePoint)
+    private final Map<EntityId, Long>[] applied;
     // the commands answered so far: those after them are let through by finish()
     private int answered;
 
     PlannedStep(ActorEngine engine, EntityLanes lanes, Planned planned) {
+        this(engine, lanes, planned, null);
+    }
+
+    PlannedStep(ActorEngine engine, EntityLanes lanes, Planned planned, Map<EntityId, Long>[] applied) {
         this.engine = engine;
         this.lanes = lanes;
         this.planned = planned;
+        this.applied = applied;
+    }
+
+    /** The events the reference engine's run of the step persisted, in order: what run() returns when every reply checks. */
+    static List<Emitted> plannedEvents(Planned planned) {
+        List<Emitted> events = new ArrayList<>();
+        for (Send s : planned.sends()) {
+            events.addAll(s.reply().emitted(s.to()));
+        }
+        return events;
     }
 
     /** Sends the step's commands and checks their replies; the events they persisted, in order. */
@@ -40,6 +59,14 @@ final class PlannedStep {
         List<Emitted> events = new ArrayList<>();
         boolean pipelined = engine.entitiesInProcess();
         for (Send s : planned.sends()) {
+            if (applied != null && applied[answered] != null) {
+                // applied before the run was interrupted: not sent again; the journal holds its events
+                engine.checkApplied(line, s.to(), s.reply(), applied[answered]);
+                events.addAll(s.reply().emitted(s.to()));
+                pass(s);
+                answered++;
+                continue;
+            }
             // in this process a command may follow the ones before it into the mailbox; on a cluster it
             // waits for their answers, so that a node's death leaves at most one command per entity
             // unsettled (ActorEngine.settle)
@@ -78,7 +105,7 @@ final class PlannedStep {
         s.receivers().forEach(this::pass);
     }
 
-    private void pass(kvmsim.domain.entity.EntityId id, Write at) {
+    private void pass(EntityId id, Write at) {
         lanes.issued(id, at.ordinal());
         lanes.answered(id, at.ordinal());
     }

@@ -49,6 +49,7 @@ public final class JournalReader {
         RunLog.RunFailed failed = null;
         RunLog.RunInterrupted interrupted = null;
         List<StepRecord> steps = new ArrayList<>();
+        int resumes = 0;
         for (Stored s : events(runId + RunLog.SUFFIX)) {
             switch ((RunLog.RunEvent) s.event()) {
                 case RunLog.RunStarted st -> {
@@ -63,9 +64,15 @@ public final class JournalReader {
                 case RunLog.RunFinished f -> finished = f;
                 case RunLog.RunFailed f -> failed = f;
                 case RunLog.RunInterrupted i -> interrupted = i;
+                case RunLog.RunResumed r -> {
+                    // the run went on from there: what stopped it before no longer holds
+                    failed = null;
+                    interrupted = null;
+                    resumes++;
+                }
             }
         }
-        return started == null ? null : new StoredRun(runId, started, steps, finished, failed, interrupted);
+        return started == null ? null : new StoredRun(runId, started, steps, finished, failed, interrupted, resumes);
     }
 
     /** A run as the domain's history tools take it: its log and its entities' events in journal order. */
@@ -102,9 +109,14 @@ public final class JournalReader {
 
     /** The events of one persistence id up to sequence number {@code toSequenceNr}, oldest first. */
     public List<Stored> events(String persistenceId, long toSequenceNr) {
+        return events(persistenceId, 0, toSequenceNr);
+    }
+
+    /** The events of one persistence id from sequence number {@code from} to {@code to}, oldest first. */
+    public List<Stored> events(String persistenceId, long fromSequenceNr, long toSequenceNr) {
         List<EventEnvelope> envs;
         try {
-            envs = await(journal.currentEventsByPersistenceId(persistenceId, 0, toSequenceNr)
+            envs = await(journal.currentEventsByPersistenceId(persistenceId, fromSequenceNr, toSequenceNr)
                     .runWith(Sink.seq(), system));
         } catch (IllegalStateException e) {
             if (!undecodable(e)) {

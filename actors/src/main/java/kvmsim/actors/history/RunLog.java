@@ -25,9 +25,17 @@ public final class RunLog extends EventSourcedBehavior<RunLog.Record, RunLog.Run
      * {@code format} is {@link JournalFormat#CURRENT} when written; 0 when read from a run of format 1, which had no
      * field. {@code expectedViolations} are the invariant ids the trace's {@code violations} CHECKs list, sorted, so
      * {@code audit} judges a run as its replay did; {@code null} in runs written before it was kept.
+     * {@code traceDigest} identifies the trace's content ({@link kvmsim.domain.trace.TraceSource#digest}), so that
+     * {@code replay --resume} continues the run only with its own trace; {@code null} in runs written before it was
+     * kept, which cannot be resumed.
      */
     public record RunStarted(String trace, String engine, Map<String, String> policies, long startedAtMillis,
-            int format, List<String> expectedViolations) implements RunEvent {
+            int format, List<String> expectedViolations, String traceDigest) implements RunEvent {
+
+        public RunStarted(String trace, String engine, Map<String, String> policies, long startedAtMillis, int format,
+                List<String> expectedViolations) {
+            this(trace, engine, policies, startedAtMillis, format, expectedViolations, null);
+        }
 
         /** Whether the trace expected {@code invariant} to be violated (never, for runs that did not keep the list). */
         public boolean expects(String invariant) {
@@ -50,6 +58,14 @@ public final class RunLog extends EventSourcedBehavior<RunLog.Record, RunLog.Run
 
     /** The replay stopped on an error (an entity that never answered, a reply that could not be rebuilt). */
     public record RunFailed(String reason, long failedAtMillis) implements RunEvent {
+    }
+
+    /**
+     * {@code replay --resume} took the run up again after its first {@code fromStep} steps, the ones
+     * its log held: what follows continues the run, and a finish, failure or interruption recorded
+     * before this no longer holds.
+     */
+    public record RunResumed(int fromStep, long resumedAtMillis) implements RunEvent {
     }
 
     public record Record(RunEvent event, ActorRef<Boolean> replyTo) implements CborSerializable {

@@ -13,7 +13,9 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 /**
  * Writes a run's log as the replay goes: the start, the judged steps in batches of {@link #BATCH}
  * (one journal write per batch, so keeping the steps costs the replay little), the finish. Each
- * write waits for the journal's acknowledgement.
+ * write waits for the journal's acknowledgement, which comes once the write is in the database's
+ * file (JournalLocation): the summary a replay prints after the finish survives a kill -9. A
+ * batch not yet written when the process dies is judged again by {@code replay --resume}.
  */
 public final class RunLogWriter {
 
@@ -30,6 +32,11 @@ public final class RunLogWriter {
 
     public void started(RunLog.RunStarted started) {
         record(started);
+    }
+
+    /** {@code replay --resume} goes on after the {@code fromStep} steps the log holds. */
+    public void resumed(int fromStep) {
+        record(new RunLog.RunResumed(fromStep, System.currentTimeMillis()));
     }
 
     public void step(StepResult result) {

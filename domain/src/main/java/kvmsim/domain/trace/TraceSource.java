@@ -27,6 +27,14 @@ public interface TraceSource {
     /** How many steps {@link #steps()} yields (implicit host declarations included). */
     long stepCount();
 
+    /**
+     * What identifies the trace's content, e.g. {@code sha256:...} of its file, so that a run can
+     * be resumed only with the trace it ran; null if the source has no stable content to digest.
+     */
+    default String digest() {
+        return null;
+    }
+
     /** The steps in file order; each call starts from the first. */
     Iterable<Step> steps();
 }

@@ -66,6 +66,23 @@ public final class TraceFile implements TraceSource {
         return notModelled;
     }
 
+    /** {@code sha256:} and the hex SHA-256 of the file's bytes, read again now. */
+    @Override
+    public String digest() {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(path)) {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0;) {
+                sha.update(buf, 0, n);
+            }
+            return "sha256:" + java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (IOException e) {
+            throw new Unreadable(file() + ": cannot read: " + e.getMessage(), e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-256 in this JVM", e);
+        }
+    }
+
     /**
      * The steps, read again from the file. The file was valid when opened; if it changed since,
      * its first bad line ends the iteration with an {@link Unreadable} naming it.
