@@ -60,8 +60,7 @@ public final class JournaledReplay {
         ResumePoint point = new ResumePoint(run.steps().size(), settledJournal(engine, sys, runId));
         RunLogWriter log = new RunLogWriter(sys.system(), runId, "run-log-" + LOGS.incrementAndGet());
         log.resumed(run.steps().size());
-        return logged(log, runId, trace, policies, engine, window, failFast, quietFor(run.steps().size(), listener),
-                point);
+        return logged(log, runId, trace, policies, engine, window, failFast, listener, point);
     }
 
     // each entity's journal length once every entity of the run recovered: twice, since a
@@ -127,7 +126,8 @@ public final class JournaledReplay {
         };
         RunReport r;
         try {
-            r = ConcurrentReplay.run(runId, trace, policies, engine, window, failFast, both, resume);
+            r = ConcurrentReplay.run(runId, trace, policies, engine, window, failFast,
+                    resume == null ? both : quietFor(resume.judged(), both), resume);
         } catch (RuntimeException e) {
             log.failed(String.valueOf(e.getMessage()));
             throw e;
