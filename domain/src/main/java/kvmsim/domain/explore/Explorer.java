@@ -45,6 +45,13 @@ import java.util.OptionalLong;
  * transition the search ran, at depth at most d: the search records f at its minimal depth. Without caching every state has a
  * single arrival and the argument is the same; without reduction every sleep set is empty.
  *
+ * <p>Why the intersection and not something cheaper: the union of the arrivals' sleep sets is unsound (it loses reachable
+ * states; ExplorerPropertyTest pins models where it does). Keeping only the first arrival's set happens to be sound here too:
+ * a layer lists its states in lexicographic order of their first path, so if w* is chosen smallest among all executions that
+ * reach its end state (or reveal f at depth d), not only the equivalent ones, the first arrival at each state along it is its
+ * own prefix and the argument above goes through. That ran about 6% fewer transitions on the random test models; the
+ * intersection is kept because its argument does not depend on the order within a layer.
+ *
  * <p>Cost: without caching a layer holds every prefix of its length, exponential in the number of steps; that mode is the oracle
  * for small models. Sleeping steps are not re-run: their footprint is kept in the {@link SleepSet}.
  */
