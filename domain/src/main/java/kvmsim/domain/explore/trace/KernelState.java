@@ -13,22 +13,16 @@ import kvmsim.domain.entity.EntityState;
  * a step makes a new state and shares the history before it.
  *
  * @param entities the entities that persisted something, in their current state (the others are in their initial state)
- * @param last     the last step run, or null before the first; each links to the one before
+ * @param last       the last step run, or null before the first; each links to the one before
+ * @param auditFacts the auditor's facts after the last step ({@link kvmsim.domain.audit.Auditor#facts()})
  */
-public record KernelState(Map<EntityId, EntityState> entities, Ran last) {
+public record KernelState(Map<EntityId, EntityState> entities, Ran last, Object auditFacts) {
 
-    /**
-     * A step that ran: its trace line, the events it persisted in order, and the audit domain of each
-     * ({@link TraceInterleaving#domainOf}).
-     */
-    public record Ran(int line, List<Emitted> events, List<String> domains, Ran before) {
+    /** A step that ran: its trace line and the events it persisted, in order. */
+    public record Ran(int line, List<Emitted> events, Ran before) {
 
         public Ran {
             events = List.copyOf(events);
-            domains = List.copyOf(domains);
-            if (domains.size() != events.size()) {
-                throw new IllegalArgumentException("one domain per event");
-            }
         }
     }
 
@@ -36,11 +30,15 @@ public record KernelState(Map<EntityId, EntityState> entities, Ran last) {
         entities = Map.copyOf(entities);
     }
 
-    public static final KernelState INITIAL = new KernelState(Map.of(), null);
+    public static final KernelState INITIAL = new KernelState(Map.of(), null, new kvmsim.domain.audit.Auditor().facts());
 
     /** The state after a step that ran from this one. */
-    KernelState then(Map<EntityId, EntityState> after, int line, List<Emitted> events, List<String> domains) {
-        return new KernelState(after, new Ran(line, events, domains, last));
+    KernelState then(Map<EntityId, EntityState> after, int line, List<Emitted> events) {
+        return new KernelState(after, new Ran(line, events, last), null);
+    }
+
+    KernelState withAuditFacts(Object facts) {
+        return new KernelState(entities, last, facts);
     }
 
     /** The steps run so far, oldest first. */
@@ -53,16 +51,11 @@ public record KernelState(Map<EntityId, EntityState> entities, Ran last) {
         return out;
     }
 
-    /** Only what can change what happens next: entity states, and each audit domain's input in its own order. */
+    /**
+     * Only what can change what happens next: the entity states and the auditor's facts. The path that led here is not in it:
+     * two orders that reach equal entities and equal facts are merged, whatever they did on the way.
+     */
     Object key() {
-        Map<String, List<List<Emitted>>> audit = new java.util.HashMap<>();
-        for (Ran r : history()) {
-            Map<String, List<Emitted>> byDomain = new java.util.LinkedHashMap<>();
-            for (int i = 0; i < r.events().size(); i++) {
-                byDomain.computeIfAbsent(r.domains().get(i), x -> new ArrayList<>()).add(r.events().get(i));
-            }
-            byDomain.forEach((d, events) -> audit.computeIfAbsent(d, x -> new ArrayList<>()).add(events));
-        }
-        return List.of(entities, audit);
+        return List.of(entities, auditFacts);
     }
 }

@@ -39,8 +39,9 @@ import kvmsim.domain.vm.VmState;
  * disjoint entities, or only read the same ones, and do not both persist events on one host.
  *
  * <h2>Keys</h2>
- * A state's key is its entity states and, per audit domain, the events that domain's facts were folded from, in their order:
- * the auditor's facts for a domain are a function of exactly that sequence, so equal keys behave the same from there on.
+ * A state's key is its entity states and the auditor's facts ({@link Auditor#facts()}, the reported violations included): the
+ * kernel's next steps read only the first, the auditor's next verdicts only the second, so equal keys behave the same from
+ * there on.
  */
 public final class TraceInterleaving implements Interleaving<KernelState> {
 
@@ -127,33 +128,25 @@ public final class TraceInterleaving implements Interleaving<KernelState> {
         kvmsim.domain.kernel.Outcome result = Ops.apply(new Kernel(recording, policies), step);
         Map<EntityId, EntityState> after = engine.states();
         Set<String> writes = new LinkedHashSet<>();
-        List<String> domains = new ArrayList<>();
         for (Emitted e : events) {
             writes.add(location(e.entity()));
-            String d = domainOf(e.entity(), after);
-            domains.add(d);
-            writes.add("audit:" + d);
+            writes.add("audit:" + domainOf(e.entity(), after));
         }
         Set<String> reads = new LinkedHashSet<>();
         read.forEach(id -> reads.add(location(id)));
-        KernelState next = s.then(after, step.line(), events, domains);
-        return new Outcome(next, Footprint.of(reads, writes), audit(next), result);
-    }
-
-    // the violations the last step of the path revealed: the auditor folds the path's events step by step, as a replay does
-    private static List<Violation> audit(KernelState s) {
+        KernelState next = s.then(after, step.line(), events);
+        // the auditor folds the path's events step by step, as a replay does: what the last step revealed, and the facts after it
         Auditor auditor = new Auditor();
-        List<KernelState.Ran> history = s.history();
-        List<Violation> last = List.of();
-        for (KernelState.Ran r : history) {
-            List<Violation> revealed = new ArrayList<>();
+        List<Violation> revealed = List.of();
+        for (KernelState.Ran r : next.history()) {
+            List<Violation> now = new ArrayList<>();
             for (Emitted e : r.events()) {
-                revealed.addAll(auditor.observe(e.entity(), e.recorded()));
+                now.addAll(auditor.observe(e.entity(), e.recorded()));
             }
-            revealed.addAll(auditor.endStep(r.line()));
-            last = revealed;
+            now.addAll(auditor.endStep(r.line()));
+            revealed = now;
         }
-        return last;
+        return new Outcome(next.withAuditFacts(auditor.facts()), Footprint.of(reads, writes), revealed, result);
     }
 
     private static String location(EntityId id) {
