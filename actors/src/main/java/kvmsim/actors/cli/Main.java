@@ -27,7 +27,7 @@ import picocli.CommandLine.ScopeType;
                 "2:bad input or usage (FILE:LINE: what is wrong)",
                 "3:an internal error of kvmsim (--debug shows the stack trace)",
                 "130:interrupted (SIGINT or SIGTERM)"},
-        subcommands = {ReplayCommand.class, ImportStraceCommand.class, RunsCommand.class, HistoryCommand.class,
+        subcommands = {ReplayCommand.class, ExploreCommand.class, ImportStraceCommand.class, RunsCommand.class, HistoryCommand.class,
                 AuditCommand.class, StateCommand.class, DiffCommand.class, ReportCommand.class, NodeCommand.class,
                 JournalCommand.class, CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
 public final class Main implements Runnable {

@@ -404,8 +404,8 @@ final class ReplayCommand implements Callable<Integer> {
         return r.interrupted() ? Main.INTERRUPTED : r.exitStatus();
     }
 
-    static TraceSource open(Path p) {
-        TraceSource t;
+    static TraceFile open(Path p) {
+        TraceFile t;
         try {
             t = TraceParser.openAny(p.toString());
         } catch (TraceFormatException e) {

@@ -61,6 +61,23 @@ public final class Auditor {
         return ids;
     }
 
+    /**
+     * A value image of every fact the auditor keeps between steps (and of the violations it already reported, which it does not
+     * report twice): two auditors with equal images judge every later event the same. Explore merges states by it.
+     */
+    public Object facts() {
+        Map<String, List<Object>> vmImage = new HashMap<>();
+        vms.forEach((vm, f) -> vmImage.put(vm, java.util.Arrays.asList(f.host, f.fwb, f.mte, f.lastReset,
+                new java.util.TreeMap<>(f.pending))));
+        Map<String, Map<Long, List<Object>>> pageImage = new HashMap<>();
+        pages.forEach((host, hp) -> {
+            Map<Long, List<Object>> m = new HashMap<>();
+            hp.forEach((p, f) -> m.put(p, java.util.Arrays.asList(f.tagged, f.fetched, f.dataStale, f.icacheStale)));
+            pageImage.put(host, m);
+        });
+        return List.of(vmImage, pageImage, Set.copyOf(reported), dirtyLog.facts(), gmem.facts(), pkvm.facts());
+    }
+
     /** Folds one persisted event; returns the violations it revealed. */
     public List<Violation> observe(EntityId entity, Recorded r) {
         int before = violations.size();

@@ -55,6 +55,24 @@ final class DirtyLogAudit {
     private final Map<String, Map<Long, VcpuFacts>> vcpus = new HashMap<>();
     private final List<Protected> protectedThisStep = new ArrayList<>();
 
+    // Auditor#facts(); what a step protected is only kept until the step ends
+    Object facts() {
+        Map<String, Map<Long, List<Object>>> slotImage = new HashMap<>();
+        slots.forEach((vm, m) -> {
+            Map<Long, List<Object>> out = new HashMap<>();
+            m.forEach((slot, f) -> out.put(slot, java.util.Arrays.asList(f.geometry, f.loggingOn,
+                    new HashMap<>(f.lostWrite), new TreeMap<>(f.unreported))));
+            slotImage.put(vm, out);
+        });
+        Map<String, Map<Long, List<Object>>> vcpuImage = new HashMap<>();
+        vcpus.forEach((vm, m) -> {
+            Map<Long, List<Object>> out = new HashMap<>();
+            m.forEach((v, f) -> out.put(v, List.of(new HashMap<>(f.writable), f.flushPending)));
+            vcpuImage.put(vm, out);
+        });
+        return List.of(slotImage, vcpuImage);
+    }
+
     DirtyLogAudit(Reporter reporter) {
         this.reporter = reporter;
     }

@@ -33,6 +33,19 @@ final class GmemAudit {
     private final Map<String, Map<Long, FolioFacts>> folios = new HashMap<>(); // host -> pfn -> facts
     private final Map<String, Map<String, HeldBy>> caches = new HashMap<>(); // host -> vm/gpc -> holder
 
+    // Auditor#facts()
+    Object facts() {
+        Map<String, Map<Long, List<Object>>> folioImage = new HashMap<>();
+        folios.forEach((host, m) -> {
+            Map<Long, List<Object>> out = new HashMap<>();
+            m.forEach((pfn, f) -> out.put(pfn, java.util.Arrays.asList(f.directMap, f.locked, f.zapped)));
+            folioImage.put(host, out);
+        });
+        Map<String, Map<String, HeldBy>> cacheImage = new HashMap<>();
+        caches.forEach((host, m) -> cacheImage.put(host, new HashMap<>(m)));
+        return List.of(folioImage, cacheImage);
+    }
+
     GmemAudit(DirtyLogAudit.Reporter reporter) {
         this.reporter = reporter;
     }

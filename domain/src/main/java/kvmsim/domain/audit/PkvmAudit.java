@@ -44,6 +44,13 @@ final class PkvmAudit {
     private final DirtyLogAudit.Reporter reporter;
     private final Map<String, HostFacts> hosts = new HashMap<>();
 
+    // Auditor#facts(); what a step touched is only kept until the step ends
+    Object facts() {
+        Map<String, List<Object>> image = new HashMap<>();
+        hosts.forEach((host, f) -> image.put(host, java.util.Arrays.asList(f.pkvm, new TreeMap<>(f.owners))));
+        return image;
+    }
+
     PkvmAudit(DirtyLogAudit.Reporter reporter) {
         this.reporter = reporter;
     }

@@ -29,9 +29,23 @@ import kvmsim.domain.kernel.Entities;
  */
 public final class ReferenceEngine implements Engine {
 
-    private final Map<EntityId, EntityState> states = new HashMap<>();
+    private final Map<EntityId, EntityState> states;
     // every entity a command reached since the last takeDelivered(), broadcast receivers included
     private final Set<EntityId> delivered = new HashSet<>();
+
+    public ReferenceEngine() {
+        this(Map.of());
+    }
+
+    /** An engine whose entities start in {@code states} (absent ones in their initial state). */
+    public ReferenceEngine(Map<EntityId, EntityState> states) {
+        this.states = new HashMap<>(states);
+    }
+
+    /** Every entity that persisted an event, in its current state: a copy the engine no longer changes. */
+    public Map<EntityId, EntityState> states() {
+        return Map.copyOf(states);
+    }
 
     @Override
     public Reply send(int line, EntityId to, EntityCommand command) {

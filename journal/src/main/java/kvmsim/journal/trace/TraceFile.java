@@ -124,6 +124,26 @@ public final class TraceFile implements TraceSource {
         };
     }
 
+    /**
+     * The text of the lines numbered in {@code numbers}, as the file holds them now (for tools that write steps of this
+     * trace elsewhere, such as explore's counterexamples).
+     */
+    public Map<Integer, String> lines(java.util.Collection<Integer> numbers) {
+        java.util.Set<Integer> wanted = new java.util.HashSet<>(numbers);
+        Map<Integer, String> out = new java.util.HashMap<>();
+        try (LineReader reader = openReader()) {
+            String text;
+            while (out.size() < wanted.size() && (text = reader.next()) != null) {
+                if (wanted.contains(reader.lineNumber())) {
+                    out.put(reader.lineNumber(), text);
+                }
+            }
+        } catch (IOException e) {
+            throw new Unreadable(file() + ": cannot read: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
     /** The file could not be read again, or no longer holds what was validated. */
     public static final class Unreadable extends RuntimeException {
         private static final long serialVersionUID = 1L;
