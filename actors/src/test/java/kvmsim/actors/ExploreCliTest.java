@@ -101,6 +101,11 @@ class ExploreCliTest {
     void maxStatesCutsTheSearchAndSaysSo() {
         Result r = kvmsim("explore", "--max-states", "3", SEED_001);
         assertTrue(r.out().contains("NOT exhaustive: --max-states 3 stopped the search"), r.out());
+        assertTrue(r.out().contains("invariants broken in some order of those explored"), r.out());
+        // the QEMU recording's six strace threads: a count of orders too long to print whole
+        Result qemu = kvmsim("explore", "--max-states", "50", "examples/strace/qemu-7.2-x86_64-1vcpu-migrate.trace");
+        assertTrue(qemu.out().contains("6 threads: 10497 (433 steps)"), qemu.out());
+        assertTrue(qemu.out().contains("; about 4.46e506 interleavings"), qemu.out());
     }
 
     @Test

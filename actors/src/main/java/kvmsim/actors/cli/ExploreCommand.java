@@ -152,7 +152,7 @@ public final class ExploreCommand implements Callable<Integer> {
         ExploreResult r = x.search();
         out.println("explore " + t.file() + "  policies " + new java.util.TreeMap<>(x.policies().values()));
         out.println("set-up prefix: " + x.split().prefix().size() + " steps; " + shape(x.split()) + "; "
-                + r.interleavings() + (r.interleavings().equals(java.math.BigInteger.ONE) ? " interleaving"
+                + count(r.interleavings()) + (r.interleavings().equals(java.math.BigInteger.ONE) ? " interleaving"
                         : " interleavings"));
         if (x.split().checksLeftOut() > 0 || x.split().expectsLeftOut() > 0) {
             out.println("not judged: " + x.split().checksLeftOut() + " CHECK steps and " + x.split().expectsLeftOut()
@@ -178,8 +178,17 @@ public final class ExploreCommand implements Callable<Integer> {
                         + " distinct states (sleep sets, state caching)" : " (every interleaving, no reduction)",
                 r.exhaustive() ? "exhaustive" : "NOT exhaustive: --max-states " + maxStates + " stopped the search",
                 seconds);
-        out.printf("%s: %d invariants broken in some order (%d unexpected) -> exit %d%n", t.file(),
-                x.brokenInvariants().size(), unexpected.size(), exit);
+        out.printf("%s: %d invariants broken in some order%s (%d unexpected) -> exit %d%n", t.file(),
+                x.brokenInvariants().size(), r.exhaustive() ? "" : " of those explored", unexpected.size(), exit);
+    }
+
+    // an exact count while it reads as one; a count of hundreds of digits as its order of magnitude
+    static String count(java.math.BigInteger n) {
+        String digits = n.toString();
+        if (digits.length() <= 15) {
+            return digits;
+        }
+        return "about " + digits.charAt(0) + "." + digits.substring(1, 3) + "e" + (digits.length() - 1);
     }
 
     // "vcpu0:19 vmm:21 ...": the thread and line of each step after the prefix
