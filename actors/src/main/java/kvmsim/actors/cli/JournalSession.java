@@ -63,8 +63,13 @@ final class JournalSession implements AutoCloseable {
     }
 
     RunHistory history(StoredRun run, Progress progress) {
+        return reader.history(run, rows(run, progress));
+    }
+
+    /** The rows of a run's entities, in the journal's order. */
+    List<JournalReader.Stored> rows(StoredRun run, Progress progress) {
         try {
-            return reader.history(run, progress);
+            return reader.runEvents(run.id(), null, progress);
         } catch (JournalFormat.TooNew e) {
             throw new BadInput(location + ": " + e.getMessage());
         } finally {

@@ -1,5 +1,7 @@
 package kvmsim.actors.engine;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import kvmsim.actors.history.JournalFormat;
 import kvmsim.actors.history.RunLog;
@@ -38,14 +40,19 @@ public final class JournaledReplay {
         log.started(new RunLog.RunStarted(trace.file(), "actors", policies.values(), System.currentTimeMillis(),
                 JournalFormat.CURRENT, trace.expectedViolations().stream().sorted().toList()));
         ReplayListener both = new ReplayListener() {
+            // the events of the step being judged, by entity: RunJudge hands them over before the step
+            private final Map<String, Integer> stepEvents = new HashMap<>();
+
             @Override
             public void step(StepResult result) {
-                log.step(result);
+                log.step(result, stepEvents);
+                stepEvents.clear();
                 listener.step(result);
             }
 
             @Override
             public void event(String entityPath, Recorded recorded) {
+                stepEvents.merge(entityPath, 1, Integer::sum);
                 listener.event(entityPath, recorded);
             }
 

@@ -3,6 +3,8 @@ package kvmsim.actors.history;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
@@ -49,6 +51,7 @@ public final class JournalReader {
         RunLog.RunFailed failed = null;
         RunLog.RunInterrupted interrupted = null;
         List<StepRecord> steps = new ArrayList<>();
+        Map<Integer, Map<String, Integer>> stepEvents = null;
         for (Stored s : events(runId + RunLog.SUFFIX)) {
             switch ((RunLog.RunEvent) s.event()) {
                 case RunLog.RunStarted st -> {
@@ -59,19 +62,31 @@ public final class JournalReader {
                                 + ": read it with a newer kvmsim");
                     }
                 }
-                case RunLog.StepsJudged j -> steps.addAll(j.steps());
+                case RunLog.StepsJudged j -> {
+                    steps.addAll(j.steps());
+                    if (j.events() != null) {
+                        stepEvents = stepEvents == null ? new TreeMap<>() : stepEvents;
+                        stepEvents.putAll(j.events());
+                    }
+                }
                 case RunLog.RunFinished f -> finished = f;
                 case RunLog.RunFailed f -> failed = f;
                 case RunLog.RunInterrupted i -> interrupted = i;
             }
         }
-        return started == null ? null : new StoredRun(runId, started, steps, finished, failed, interrupted);
+        return started == null ? null : new StoredRun(runId, started, steps, finished, failed, interrupted,
+                stepEvents);
     }
 
     /** A run as the domain's history tools take it: its log and its entities' events in journal order. */
     public RunHistory history(StoredRun run, LongConsumer progress) {
+        return history(run, runEvents(run.id(), null, progress));
+    }
+
+    /** As above, from the run's rows already read ({@link #runEvents}). */
+    public RunHistory history(StoredRun run, List<Stored> rows) {
         List<Emitted> events = new ArrayList<>();
-        for (Stored s : runEvents(run.id(), null, progress)) {
+        for (Stored s : rows) {
             events.add(new Emitted(EntityId.parse(s.persistenceId().substring(run.id().length() + 1)),
                     (Recorded) s.event()));
         }

@@ -2,6 +2,8 @@ package kvmsim.actors.history;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.domain.engine.StepResult;
 import kvmsim.domain.history.StepRecord;
@@ -22,6 +24,7 @@ public final class RunLogWriter {
     private final ActorSystem<?> system;
     private final ActorRef<RunLog.Record> log;
     private final List<StepRecord> pending = new ArrayList<>();
+    private final Map<Integer, Map<String, Integer>> pendingEvents = new TreeMap<>();
 
     public RunLogWriter(ActorSystem<?> system, String runId, String actorName) {
         this.system = system;
@@ -32,8 +35,12 @@ public final class RunLogWriter {
         record(started);
     }
 
-    public void step(StepResult result) {
+    /** A judged step, with how many events each of its entities persisted (by entity path). */
+    public void step(StepResult result, Map<String, Integer> events) {
         pending.add(StepRecord.of(result));
+        if (!events.isEmpty()) {
+            pendingEvents.put(result.line(), new TreeMap<>(events));
+        }
         if (pending.size() >= BATCH) {
             flush();
         }
@@ -58,8 +65,9 @@ public final class RunLogWriter {
 
     private void flush() {
         if (!pending.isEmpty()) {
-            record(new RunLog.StepsJudged(List.copyOf(pending)));
+            record(new RunLog.StepsJudged(List.copyOf(pending), new TreeMap<>(pendingEvents)));
             pending.clear();
+            pendingEvents.clear();
         }
     }
 
