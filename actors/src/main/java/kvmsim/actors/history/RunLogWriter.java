@@ -38,9 +38,9 @@ public final class RunLogWriter {
     /** A judged step, with how many events each of its entities persisted (by entity path). */
     public void step(StepResult result, Map<String, Integer> events) {
         pending.add(StepRecord.of(result));
-        if (!events.isEmpty()) {
-            pendingEvents.put(result.line(), new TreeMap<>(events));
-        }
+        // steps that share a line (a trace's implicit HOST and its first step) share its count
+        events.forEach((e, n) -> pendingEvents.computeIfAbsent(result.line(), l -> new TreeMap<>()).merge(e, n,
+                Integer::sum));
         if (pending.size() >= BATCH) {
             flush();
         }
