@@ -206,7 +206,7 @@ final class ReplayCommand implements Callable<Integer> {
         try {
             return location.holdsEventsOf(id + RunLog.SUFFIX);
         } catch (java.sql.SQLException e) {
-            throw new BadInput("--journal " + location + ": cannot read the journal: " + e.getMessage());
+            throw JournalOption.cannotOpen(location, e);
         }
     }
 

@@ -1,5 +1,8 @@
 package kvmsim.actors.testing;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -87,6 +90,29 @@ public final class JournalRows implements AutoCloseable {
                 throw new IllegalStateException("no row " + persistenceId + " " + sequenceNr);
             }
         }
+    }
+
+    /** A row's payload. */
+    public byte[] payload(String persistenceId, long sequenceNr) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("select \"event_payload\" from \"event_journal\" where "
+                + "\"persistence_id\" = ? and \"sequence_number\" = ?")) {
+            st.setString(1, persistenceId);
+            st.setLong(2, sequenceNr);
+            try (ResultSet rs = st.executeQuery()) {
+                if (!rs.next()) {
+                    throw new IllegalStateException("no row " + persistenceId + " " + sequenceNr);
+                }
+                return rs.getBytes(1);
+            }
+        }
+    }
+
+    /** Renames the type of the event a row of an entity holds (its {@code @type}), as a newer kvmsim might write. */
+    public void retype(String persistenceId, long sequenceNr, String type) throws Exception {
+        ObjectMapper cbor = new ObjectMapper(new CBORFactory());
+        ObjectNode row = (ObjectNode) cbor.readTree(payload(persistenceId, sequenceNr));
+        ((ObjectNode) row.get("event")).put("@type", type);
+        payload(persistenceId, sequenceNr, cbor.writeValueAsBytes(row));
     }
 
     /** Overwrites a row's serializer manifest (the class it names). */
