@@ -216,6 +216,21 @@ class StraceImporterTest {
                         .getMessage());
     }
 
+    /** A memslot id is a __u32: beyond it no kernel saw the call, and the import says so rather than write -1. */
+    @Test
+    void aMemslotIdBeyond32BitsIsAnErrorNotMinusOne() throws Exception {
+        String region = "1 ioctl(8<anon_inode:kvm-vm>, KVM_SET_USER_MEMORY_REGION, {slot=%s, flags=0, "
+                + "guest_phys_addr=0, memory_size=4096, userspace_addr=0x7f0000000000}) = 0";
+        for (String slot : List.of("0xffffffffffffffff", "4294967296", "18446744073709551615")) {
+            assertEquals("rec.strace:2: the memslot id '" + slot + "' is not a 32-bit unsigned number (slot is a __u32 "
+                    + "in struct kvm_userspace_memory_region)", assertThrows(StraceFormatException.class,
+                            () -> imported(Arch.X86_64, CREATE, region.formatted(slot))).getMessage());
+        }
+        assertEquals(List.of("HOST", "KVM_CREATE_VM vm0 ret=0",
+                "SLOT vm0 4294967295 flags=0 gpa=0 size=4096 hva=7f0000000000 ret=0"),
+                steps(CREATE, region.formatted("0xffffffff")), "the largest __u32 imports as itself");
+    }
+
     @Test
     void arm64VcpuInitIsKeptSinceKvmRunNeedsIt() throws Exception {
         Trace t = TraceParser.parse("imported", new StringReader(imported(Arch.ARM64,
