@@ -45,7 +45,30 @@ public final class JournalOption {
                     + "postgres://USER@HOST/DB (not " + location + ")");
         }
         checkSchema(location);
+        try {
+            if (location.identity() == null) {
+                throw new BadInput(what + ": --journal " + location + " has no journal identity (it was initialised "
+                        + "before kvmsim wrote one): run kvmsim journal init on it once more");
+            }
+        } catch (java.sql.SQLException e) {
+            throw cannotOpen(location, e);
+        }
         return location;
+    }
+
+    /**
+     * What a member that the cluster refused says: its journal is not the cluster's. The seed node
+     * that refused it logs both journals (SameJournal).
+     */
+    static String refused(String who, JournalLocation location) {
+        String id;
+        try {
+            id = location.identity();
+        } catch (java.sql.SQLException e) {
+            id = "?";
+        }
+        return who + ": refused by the cluster: its journal is not this one's, --journal " + location + " (journal "
+                + id + "); give the cluster's --journal (the node that refused names both journals in its log)";
     }
 
     /**
