@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import kvmsim.domain.entity.Recorded;
 import kvmsim.domain.history.StepRecord;
 
@@ -64,7 +66,7 @@ public final class JournalIntegrity {
         } else {
             Map<String, List<Integer>> expected = expectedLines(run);
             int lastJudged = run.steps().stream().mapToInt(StepRecord::line).max().orElse(0);
-            java.util.Set<String> entities = new java.util.TreeSet<>(expected.keySet());
+            Set<String> entities = new TreeSet<>(expected.keySet());
             entities.addAll(byEntity.keySet());
             for (String e : entities) {
                 unjudged += compare(e, expected.getOrDefault(e, List.of()), byEntity.getOrDefault(e, List.of()),
