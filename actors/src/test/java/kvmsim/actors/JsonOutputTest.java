@@ -27,8 +27,8 @@ import picocli.CommandLine;
 class JsonOutputTest {
 
     /** The line types docs/json-output.md describes. */
-    static final Set<String> TYPES = Set.of("step", "violation", "summary", "run", "event", "audit", "state", "change",
-            "divergence", "diff", "report");
+    static final Set<String> TYPES = Set.of("step", "violation", "summary", "run", "unreadable_run", "event", "audit",
+            "journal_finding", "state", "change", "divergence", "diff", "report");
 
     static final String LEAK = "examples/arm64/seed-000-on-lock-leak.trace";
     static final String STALE = "examples/x86/seed-004-if-modified-stale-tlb.trace";

@@ -3,6 +3,9 @@ package kvmsim.actors.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import kvmsim.actors.history.JournalIntegrity;
+import kvmsim.actors.history.JournalReader;
+import kvmsim.actors.history.RunLog;
 import kvmsim.actors.history.StoredRun;
 import kvmsim.domain.audit.OfflineAudit;
 import kvmsim.domain.audit.Violation;
@@ -12,8 +15,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "audit", description = "Recompute every invariant of a stored run from its events alone, and "
-        + "compare with what the replay found online. Exit 0 when the replay would pass: every violation is one "
-        + "the trace expects and the two checks agree; 1: an unexpected violation, or a disagreement.")
+        + "compare with what the replay found online; check that the journal holds the events the run log "
+        + "counted, numbered without gaps. Exit 0 when the replay would pass: every violation is one the trace "
+        + "expects, the two checks agree and the journal is intact; 1: an unexpected violation, a disagreement, or "
+        + "a journal-integrity finding.")
 final class AuditCommand extends ReadCommand {
 
     @Mixin
@@ -23,7 +28,10 @@ final class AuditCommand extends ReadCommand {
     int read(JournalSession session) {
         StoredRun stored = run.read(session);
         long expectedEvents = stored.finished() == null ? 0 : stored.finished().events();
-        RunHistory history = session.history(stored, progress("reading " + stored.id(), expectedEvents));
+        List<JournalReader.Stored> rows = session.rows(stored, progress("reading " + stored.id(), expectedEvents));
+        RunHistory history = session.reader.history(stored, rows);
+        JournalIntegrity.Result journal = JournalIntegrity.check(stored,
+                session.reader.events(stored.id() + RunLog.SUFFIX), rows);
         List<Violation> found;
         try (Progress p = progress("auditing " + stored.id(), history.events().size())) {
             found = OfflineAudit.audit(history.events(), p);
@@ -39,10 +47,16 @@ final class AuditCommand extends ReadCommand {
                 n.put("expected", stored.started().expects(v.invariant()));
                 out.println(n);
             }
+            for (JournalIntegrity.Finding f : journal.findings()) {
+                out.println(object("journal_finding").put("run", stored.id()).put("entity", f.entity())
+                        .put("sequence_nr", f.sequenceNr()).put("finding", f.what()));
+            }
             ObjectNode sum = object("audit").put("run", stored.id()).put("trace", trace)
                     .put("events", history.events().size()).put("violations", found.size())
                     .put("unexpected", unexpected)
-                    .put("online", online.verdict).put("agrees", online.agrees);
+                    .put("online", online.verdict).put("agrees", online.agrees)
+                    .put("journal_intact", journal.intact()).put("journal_findings", journal.findings().size())
+                    .put("unjudged_events", journal.unjudged());
             sum.set("online_violations", online.stored == null ? null : JSON.valueToTree(online.stored.size()));
             out.println(sum);
         } else {
@@ -55,8 +69,22 @@ final class AuditCommand extends ReadCommand {
             out.println(stored.id() + ": " + history.events().size() + " events audited offline, " + found.size()
                     + " violations (" + unexpected + " unexpected); " + online.verdict);
             online.differences.forEach(out::println);
+            out.println(journalVerdict(stored, journal));
+            journal.findings().forEach(f -> out.println("  " + f));
         }
-        return unexpected == 0 && online.agrees ? 0 : 1;
+        return unexpected == 0 && online.agrees && journal.intact() ? 0 : 1;
+    }
+
+    private static String journalVerdict(StoredRun run, JournalIntegrity.Result journal) {
+        String unjudged = journal.unjudged() == 0 ? "" : "; " + journal.unjudged() + " events of steps the replay "
+                + "persisted but never judged (it stopped)";
+        if (!journal.intact()) {
+            return "journal of run " + run.id() + ": " + journal.findings().size() + " integrity finding"
+                    + (journal.findings().size() == 1 ? "" : "s") + unjudged;
+        }
+        return "journal of run " + run.id() + ": intact (" + journal.events() + " events numbered from 1 without gaps "
+                + (run.stepEvents() != null ? "per entity, as the run log counted them step by step)"
+                        : "per entity; this run did not count its steps' events)") + unjudged;
     }
 
     private record Agreement(boolean agrees, String verdict, List<Violation> stored, List<String> differences) {

@@ -5,6 +5,7 @@ import java.util.List;
 import kvmsim.actors.history.JournalFormat;
 import kvmsim.actors.history.JournalReader;
 import kvmsim.actors.history.StoredRun;
+import kvmsim.actors.history.UnreadableRow;
 import kvmsim.domain.entity.Recorded;
 import kvmsim.domain.entity.StepOrder;
 import kvmsim.journal.output.OutputJson;
@@ -41,6 +42,8 @@ final class HistoryCommand extends ReadCommand {
             events = session.reader.runEvents(id, entity, p);
         } catch (JournalFormat.TooNew e) {
             throw new BadInput(session.location + ": " + e.getMessage());
+        } catch (UnreadableRow e) {
+            throw session.unreadable(e);
         }
         if (entity != null && events.isEmpty()) {
             throw new BadInput("--entity " + entity + ": run " + id + " has no entity under that path");

@@ -19,8 +19,8 @@ final class JournalCommand implements Runnable {
     }
 
     @Command(name = "init", description = "Create the journal's tables (event_journal, event_tag, snapshot, "
-            + "durable_state) if they are not there: once per PostgreSQL database, before the first node starts. "
-            + "Safe to run again.")
+            + "durable_state) if they are not there, and the journal's identity (kvmsim_journal), which cluster nodes "
+            + "compare when one joins: once per PostgreSQL database, before the first node starts. Safe to run again.")
     static final class Init implements Callable<Integer> {
 
         @Spec
@@ -38,7 +38,13 @@ final class JournalCommand implements Runnable {
                 } catch (Exception e) {
                     throw new BadInput("--journal " + location + ": cannot create the tables: " + e.getMessage());
                 }
-                spec.commandLine().getOut().println("journal tables ready in " + location);
+                String id;
+                try {
+                    id = location.identity();
+                } catch (Exception e) {
+                    throw new BadInput("--journal " + location + ": cannot read its identity: " + e.getMessage());
+                }
+                spec.commandLine().getOut().println("journal tables ready in " + location + " (journal " + id + ")");
                 return 0;
             } catch (BadInput e) {
                 spec.commandLine().getErr().println(e.getMessage());

@@ -1,11 +1,13 @@
 package kvmsim.actors.cli;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.actors.history.JournalFormat;
 import kvmsim.actors.history.JournalReader;
 import kvmsim.actors.history.StoredRun;
+import kvmsim.actors.history.UnreadableRow;
 import kvmsim.domain.history.RunHistory;
 import kvmsim.journal.store.JournalLocation;
 
@@ -24,10 +26,20 @@ final class JournalSession implements AutoCloseable {
 
     static JournalSession open(JournalOption journal) {
         JournalLocation location = journal.location();
-        if (location.kind() == JournalLocation.Kind.H2_FILE && !Files.exists(location.dir().resolve("journal.mv.db"))) {
-            throw new BadInput("--journal " + location + ": no journal there (replay creates it)");
+        if (location.kind() == JournalLocation.Kind.H2_FILE) {
+            // a reading command never creates a journal: H2 would make a new, empty one of a missing
+            // or empty file, and the runs that were there would read as none
+            Path file = location.dir().resolve("journal.mv.db");
+            if (!Files.exists(file)) {
+                throw new BadInput("--journal " + location + ": no journal there (replay creates it)");
+            }
+            JournalOption.refuseEmptyFile(location);
         }
-        JournalOption.checkSchema(location);
+        if (location.inMemory()) {
+            JournalOption.checkSchema(location);
+        } else {
+            JournalOption.checkTables(location);
+        }
         return new JournalSession(location, KvmsimSystem.startReader(location));
     }
 
@@ -41,11 +53,31 @@ final class JournalSession implements AutoCloseable {
         return reader.runs();
     }
 
+    /** The runs, with those whose log cannot be read set aside. */
+    JournalReader.RunList runList() {
+        return reader.runList();
+    }
+
+    /** A row that cannot be read, as the one line a reading command prints: run, entity, sequence number, reason. */
+    BadInput unreadable(UnreadableRow e) {
+        return new BadInput(location + ": run " + e.run() + ": cannot read " + e.entity() + " sequence number "
+                + e.sequenceNr() + ": " + e.reason() + " (the journal's other runs are not affected)");
+    }
+
     /** {@code requested}, or the latest run when null; an unknown id or an empty journal is bad input. */
     StoredRun run(String requested, String option) {
-        List<String> ids = runIds();
+        JournalReader.RunList runs = runList();
+        List<String> ids = runs.ids();
+        if (requested != null) {
+            for (UnreadableRow e : runs.unreadable()) {
+                if (e.run().equals(requested)) {
+                    throw unreadable(e);
+                }
+            }
+        }
         if (ids.isEmpty()) {
-            throw new BadInput(location + ": the journal is empty: no runs (replay writes them)");
+            throw runs.unreadable().isEmpty() ? new BadInput(location + ": the journal is empty: no runs (replay "
+                    + "writes them)") : unreadable(runs.unreadable().get(0));
         }
         String id = requested != null ? requested : ids.get(ids.size() - 1);
         if (!ids.contains(id)) {
@@ -59,14 +91,23 @@ final class JournalSession implements AutoCloseable {
             return reader.run(id);
         } catch (JournalFormat.TooNew e) {
             throw new BadInput(location + ": " + e.getMessage());
+        } catch (UnreadableRow e) {
+            throw unreadable(e);
         }
     }
 
     RunHistory history(StoredRun run, Progress progress) {
+        return reader.history(run, rows(run, progress));
+    }
+
+    /** The rows of a run's entities, in the journal's order. */
+    List<JournalReader.Stored> rows(StoredRun run, Progress progress) {
         try {
-            return reader.history(run, progress);
+            return reader.runEvents(run.id(), null, progress);
         } catch (JournalFormat.TooNew e) {
             throw new BadInput(location + ": " + e.getMessage());
+        } catch (UnreadableRow e) {
+            throw unreadable(e);
         } finally {
             progress.close();
         }

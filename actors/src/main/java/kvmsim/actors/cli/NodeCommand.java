@@ -80,6 +80,11 @@ final class NodeCommand implements Callable<Integer> {
                     return CompletableFuture.completedFuture(Done.getInstance());
                 });
         sys.system().getWhenTerminated().toCompletableFuture().join();
+        if (sys.refusedByTheCluster()) {
+            err.println(JournalOption.refused("node " + host + ":" + port, location));
+            err.flush();
+            return Main.BAD_INPUT;
+        }
         return 0;
     }
 

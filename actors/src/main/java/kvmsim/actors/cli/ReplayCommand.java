@@ -331,7 +331,7 @@ final class ReplayCommand implements Callable<Integer> {
         try {
             return location.holdsEventsOf(id + RunLog.SUFFIX);
         } catch (java.sql.SQLException e) {
-            throw new BadInput("--journal " + location + ": cannot read the journal: " + e.getMessage());
+            throw JournalOption.cannotOpen(location, e);
         }
     }
 
@@ -342,6 +342,9 @@ final class ReplayCommand implements Callable<Integer> {
         try {
             if (!sys.awaitReady(java.time.Duration.ofSeconds(60))) {
                 sys.close();
+                if (sys.refusedByTheCluster()) {
+                    throw new BadInput(JournalOption.refused("--cluster " + cluster, location));
+                }
                 throw new BadInput("--cluster " + cluster + ": could not join it, or no node hosts entities "
                         + "(role entities), within 60 s");
             }

@@ -2,26 +2,44 @@ package kvmsim.actors.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import kvmsim.actors.history.JournalFormat;
+import kvmsim.actors.history.JournalReader;
 import kvmsim.actors.history.RunLog;
+import kvmsim.actors.history.UnreadableRow;
 import kvmsim.actors.history.StoredRun;
 import kvmsim.domain.policy.Policies;
 import picocli.CommandLine.Command;
 
-@Command(name = "runs", description = "List the runs in the journal, oldest first: trace, policies, counts, verdict.")
+@Command(name = "runs", description = "List the runs in the journal, oldest first: trace, policies, counts, verdict. "
+        + "A run whose log cannot be read is reported (entity, sequence number, reason) and skipped; exit 1 then.")
 final class RunsCommand extends ReadCommand {
 
     @Override
     int read(JournalSession session) {
-        List<String> ids = session.runIds();
-        for (String id : ids) {
-            StoredRun run = session.read(id);
+        JournalReader.RunList list = session.runList();
+        List<UnreadableRow> unreadable = new ArrayList<>(list.unreadable());
+        int listed = 0;
+        for (String id : list.ids()) {
+            StoredRun run;
+            Long events;
+            try {
+                run = session.reader.run(id);
+                RunLog.RunFinished f = run.finished();
+                // a format 1 run did not count its events: count them
+                events = f != null && run.format() >= 2 ? Long.valueOf(f.events())
+                        : Long.valueOf(session.reader.runEvents(id, null).size());
+            } catch (UnreadableRow e) {
+                unreadable.add(e);
+                continue;
+            } catch (JournalFormat.TooNew e) {
+                throw new BadInput(session.location + ": " + e.getMessage());
+            }
+            listed++;
             RunLog.RunFinished f = run.finished();
-            // a format 1 run did not count its events: count them
-            Long events = f != null && run.format() >= 2 ? Long.valueOf(f.events())
-                    : Long.valueOf(session.reader.runEvents(id, null).size());
             if (json) {
                 ObjectNode n = object("run").put("run", id).put("trace", run.started().trace())
                         .put("engine", run.started().engine())
@@ -58,10 +76,20 @@ final class RunsCommand extends ReadCommand {
             }
             out.println(b);
         }
-        if (!json) {
-            out.println(ids.size() + " runs in " + session.location);
+        for (UnreadableRow e : unreadable) {
+            if (json) {
+                out.println(object("unreadable_run").put("run", e.run()).put("entity", e.entity())
+                        .put("sequence_nr", e.sequenceNr()).put("reason", e.reason()));
+            } else {
+                out.println(e.run() + "  UNREADABLE, skipped: " + e.entity() + " sequence number " + e.sequenceNr()
+                        + ": " + e.reason());
+            }
         }
-        return 0;
+        if (!json) {
+            out.println(listed + " runs in " + session.location
+                    + (unreadable.isEmpty() ? "" : " (" + unreadable.size() + " unreadable, skipped)"));
+        }
+        return unreadable.isEmpty() ? 0 : 1;
     }
 
     /** The policies a run changed from today's defaults: the ones worth a glance. */

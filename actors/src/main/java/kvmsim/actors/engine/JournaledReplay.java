@@ -1,6 +1,7 @@
 package kvmsim.actors.engine;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -108,14 +109,19 @@ public final class JournaledReplay {
     private static RunReport logged(RunLogWriter log, String runId, TraceSource trace, Policies policies,
             ActorEngine engine, int window, boolean failFast, ReplayListener listener, ResumePoint resume) {
         ReplayListener both = new ReplayListener() {
+            // the events of the step being judged, by entity: RunJudge hands them over before the step
+            private final Map<String, Integer> stepEvents = new HashMap<>();
+
             @Override
             public void step(StepResult result) {
-                log.step(result);
+                log.step(result, stepEvents);
+                stepEvents.clear();
                 listener.step(result);
             }
 
             @Override
             public void event(String entityPath, Recorded recorded) {
+                stepEvents.merge(entityPath, 1, Integer::sum);
                 listener.event(entityPath, recorded);
             }
 

@@ -9,6 +9,7 @@ import kvmsim.actors.entity.LocalEntities;
 import kvmsim.actors.entity.Peers;
 import kvmsim.actors.entity.Sharding;
 import kvmsim.journal.store.JournalLocation;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -76,10 +77,35 @@ public final class KvmsimSystem implements AutoCloseable {
         return new KvmsimSystem(ActorSystem.create(Behaviors.empty(), NAME, config(journal, NO_REMOTING)), Mode.READER);
     }
 
-    /** Starts a cluster member that joins {@code node}'s seeds. */
+    /**
+     * Starts a cluster member that joins {@code node}'s seeds. It carries its journal's identity
+     * ({@link JournalLocation#identity()}), which must exist: the cluster refuses a member whose
+     * journal is another ({@link SameJournal}).
+     */
     public static KvmsimSystem startNode(JournalLocation journal, Node node, Config extra) {
+        String identity;
+        try {
+            identity = journal.identity();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot read the journal's identity in " + journal + ": " + e.getMessage(), e);
+        }
+        if (identity == null) {
+            throw new IllegalStateException(journal + " has no journal identity: run kvmsim journal init on it");
+        }
+        Config member = ConfigFactory.empty()
+                .withValue(SameJournal.IDENTITY, ConfigValueFactory.fromAnyRef(identity))
+                .withValue(SameJournal.DESCRIBED, ConfigValueFactory.fromAnyRef(journal.toString()));
         return new KvmsimSystem(ActorSystem.create(Behaviors.empty(), NAME, config(journal,
-                extra.withFallback(node.config()))), Mode.MEMBER);
+                extra.withFallback(member).withFallback(node.config()))), Mode.MEMBER);
+    }
+
+    /**
+     * Whether this member stopped because the cluster refused it for its configuration: with kvmsim's
+     * checker, because its journal is not the cluster's ({@link SameJournal}).
+     */
+    public boolean refusedByTheCluster() {
+        return CoordinatedShutdown.get(system).getShutdownReason()
+                .filter(r -> r.equals(CoordinatedShutdown.incompatibleConfigurationDetectedReason())).isPresent();
     }
 
     /** The entities: started in this process (local), or through Cluster Sharding (member). */
@@ -113,11 +139,11 @@ public final class KvmsimSystem implements AutoCloseable {
         return this;
     }
 
-    /** Waits until this node is Up and some Up member hosts entities; false on timeout. */
+    /** Waits until this node is Up and some Up member hosts entities; false on timeout, or if it stopped. */
     public boolean awaitReady(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Cluster cluster = Cluster.get(system);
-        while (System.nanoTime() < deadline) {
+        while (System.nanoTime() < deadline && !system.whenTerminated().isCompleted()) {
             boolean selfUp = cluster.selfMember().status() == MemberStatus.up();
             boolean hosts = false;
             for (var m : cluster.state().getMembers()) {

@@ -6,7 +6,8 @@ package kvmsim.actors.history;
  * <ul>
  * <li>1: run log with start and finish only (no field: reads as 0);</li>
  * <li>2: the format recorded, judged steps, event count and the online check's violations. Later
- * additions that an older reader can ignore stay format 2: a step's thread (absent: null).</li>
+ * additions that an older reader can ignore stay format 2: a step's thread (absent: null), each judged
+ * step's events counted by entity (absent: null; {@code audit} then checks sequence numbers only).</li>
  * </ul>
  */
 public final class JournalFormat {

@@ -3,6 +3,8 @@ package kvmsim.actors.history;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
@@ -40,8 +42,8 @@ public final class JournalReader {
     }
 
     /**
-     * A run's log; throws {@link JournalFormat.TooNew} for a run written by a newer kvmsim, and
-     * returns null for an id with no log.
+     * A run's log; throws {@link JournalFormat.TooNew} for a run written by a newer kvmsim,
+     * {@link UnreadableRow} for a log row it cannot decode, and returns null for an id with no log.
      */
     public StoredRun run(String runId) {
         RunLog.RunStarted started = null;
@@ -50,6 +52,7 @@ public final class JournalReader {
         RunLog.RunInterrupted interrupted = null;
         List<StepRecord> steps = new ArrayList<>();
         int resumes = 0;
+        Map<Integer, Map<String, Integer>> stepEvents = null;
         for (Stored s : events(runId + RunLog.SUFFIX)) {
             switch ((RunLog.RunEvent) s.event()) {
                 case RunLog.RunStarted st -> {
@@ -60,7 +63,16 @@ public final class JournalReader {
                                 + ": read it with a newer kvmsim");
                     }
                 }
-                case RunLog.StepsJudged j -> steps.addAll(j.steps());
+                case RunLog.StepsJudged j -> {
+                    steps.addAll(j.steps());
+                    if (j.events() != null) {
+                        stepEvents = stepEvents == null ? new TreeMap<>() : stepEvents;
+                        for (var line : j.events().entrySet()) {
+                            Map<String, Integer> counts = stepEvents.computeIfAbsent(line.getKey(), l -> new TreeMap<>());
+                            line.getValue().forEach((e, n) -> counts.merge(e, n, Integer::sum));
+                        }
+                    }
+                }
                 case RunLog.RunFinished f -> finished = f;
                 case RunLog.RunFailed f -> failed = f;
                 case RunLog.RunInterrupted i -> interrupted = i;
@@ -72,66 +84,135 @@ public final class JournalReader {
                 }
             }
         }
-        return started == null ? null : new StoredRun(runId, started, steps, finished, failed, interrupted, resumes);
+        return started == null ? null : new StoredRun(runId, started, steps, finished, failed, interrupted, resumes,
+                stepEvents);
     }
 
     /** A run as the domain's history tools take it: its log and its entities' events in journal order. */
     public RunHistory history(StoredRun run, LongConsumer progress) {
+        return history(run, runEvents(run.id(), null, progress));
+    }
+
+    /** As above, from the run's rows already read ({@link #runEvents}). */
+    public RunHistory history(StoredRun run, List<Stored> rows) {
         List<Emitted> events = new ArrayList<>();
-        for (Stored s : runEvents(run.id(), null, progress)) {
+        for (Stored s : rows) {
             events.add(new Emitted(EntityId.parse(s.persistenceId().substring(run.id().length() + 1)),
                     (Recorded) s.event()));
         }
         return new RunHistory(run.id(), run.started().trace(), run.started().policies(), run.steps(), events);
     }
 
+    /** The runs of a journal: the ids of those whose log starts readably, and the rows that stopped the others. */
+    public record RunList(List<String> ids, List<UnreadableRow> unreadable) {
+    }
+
     /** The run ids that have a run log, oldest first by their first event. */
     public List<String> runs() {
+        return runList().ids();
+    }
+
+    /** As {@link #runs()}, with the runs whose log's first row cannot be read set aside. */
+    public RunList runList() {
         List<Stored> starts = new ArrayList<>();
+        List<UnreadableRow> unreadable = new ArrayList<>();
         for (String pid : persistenceIds()) {
             if (pid.endsWith(RunLog.SUFFIX)) {
                 // the first event only: a run log holds a batch of judged steps per 512 steps
-                List<Stored> ev = events(pid, 1);
-                if (!ev.isEmpty()) {
-                    starts.add(ev.get(0));
+                try {
+                    List<Stored> ev = events(pid, 1);
+                    if (!ev.isEmpty()) {
+                        starts.add(ev.get(0));
+                    }
+                } catch (UnreadableRow e) {
+                    unreadable.add(e);
                 }
             }
         }
         starts.sort(Comparator.comparingLong(Stored::ordering));
         List<String> out = new ArrayList<>();
         starts.forEach(s -> out.add(s.persistenceId().substring(0, s.persistenceId().length() - RunLog.SUFFIX.length())));
-        return out;
+        return new RunList(out, unreadable);
     }
 
     public List<Stored> events(String persistenceId) {
         return events(persistenceId, Long.MAX_VALUE);
     }
 
-    /** The events of one persistence id up to sequence number {@code toSequenceNr}, oldest first. */
+    /**
+     * The events of one persistence id up to sequence number {@code toSequenceNr}, oldest first;
+     * throws {@link UnreadableRow} naming the first row that cannot be decoded.
+     */
     public List<Stored> events(String persistenceId, long toSequenceNr) {
         return events(persistenceId, 0, toSequenceNr);
     }
 
-    /** The events of one persistence id from sequence number {@code from} to {@code to}, oldest first. */
+    /**
+     * The events of one persistence id from sequence number {@code fromSequenceNr} to
+     * {@code toSequenceNr}, oldest first; throws {@link UnreadableRow} naming the first row that
+     * cannot be decoded.
+     */
     public List<Stored> events(String persistenceId, long fromSequenceNr, long toSequenceNr) {
+        List<Stored> out = new ArrayList<>();
+        String reason = read(persistenceId, fromSequenceNr, toSequenceNr, out);
+        if (reason != null) {
+            long from = out.isEmpty() ? Math.max(1, fromSequenceNr) : out.get(out.size() - 1).sequenceNr() + 1;
+            throw locate(persistenceId, from, toSequenceNr, reason);
+        }
+        return out;
+    }
+
+    /** Reads rows {@code from..to} into {@code out}; returns why decoding failed, or null if it did not. */
+    private String read(String persistenceId, long from, long to, List<Stored> out) {
         List<EventEnvelope> envs;
         try {
-            envs = await(journal.currentEventsByPersistenceId(persistenceId, fromSequenceNr, toSequenceNr)
-                    .runWith(Sink.seq(), system));
+            envs = await(journal.currentEventsByPersistenceId(persistenceId, from, to).runWith(Sink.seq(), system));
         } catch (IllegalStateException e) {
-            if (!undecodable(e)) {
+            String reason = UnreadableRow.reasonOf(e);
+            if (reason == null) {
                 throw e;
             }
-            // an event this kvmsim has no class for: most likely written by a newer one
-            throw new JournalFormat.TooNew("cannot read the events of " + persistenceId + " (written by a newer "
-                    + "kvmsim?): " + rootMessage(e));
+            return reason;
         }
-        List<Stored> out = new ArrayList<>();
         for (EventEnvelope e : envs) {
             long ordering = e.offset() instanceof Sequence s ? s.value() : 0;
             out.add(new Stored(ordering, e.persistenceId(), e.sequenceNr(), e.event()));
         }
-        return out;
+        return null;
+    }
+
+    /**
+     * The first row from {@code from} on that cannot be decoded: rows before the failure may or may
+     * not have reached the reader, so it tries single rows, doubling the distance, then halves the
+     * range it knows holds one. Costs a few reads, and only when a row is damaged.
+     */
+    private UnreadableRow locate(String persistenceId, long from, long to, String reason) {
+        long lo = from;
+        long hi = -1;
+        for (long step = 0; ; step = step == 0 ? 1 : step * 2) {
+            long end = to - lo <= step ? to : lo + step;
+            if (read(persistenceId, lo, end, new ArrayList<>()) != null) {
+                hi = end;
+                break;
+            }
+            if (end == to) {
+                break;
+            }
+            lo = end + 1;
+        }
+        if (hi < 0) {
+            return new UnreadableRow(persistenceId, from, reason); // failed once, not again: name where it started
+        }
+        while (lo < hi) {
+            long mid = lo + (hi - lo) / 2;
+            if (read(persistenceId, lo, mid, new ArrayList<>()) != null) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        String why = read(persistenceId, lo, lo, new ArrayList<>());
+        return new UnreadableRow(persistenceId, lo, why == null ? reason : why);
     }
 
     /** The events of a run's entities (not its log), oldest first in the journal's global order. */
@@ -152,26 +233,6 @@ public final class JournalReader {
         }
         out.sort(Comparator.comparingLong(Stored::ordering));
         return out;
-    }
-
-    private static boolean undecodable(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof java.io.NotSerializableException || c.getClass().getName().startsWith("com.fasterxml.jackson")
-                    || c instanceof ClassNotFoundException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String rootMessage(Throwable t) {
-        Throwable root = t;
-        while (root.getCause() != null) {
-            root = root.getCause();
-        }
-        String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-        int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
     }
 
     private static <T> T await(java.util.concurrent.CompletionStage<T> stage) {

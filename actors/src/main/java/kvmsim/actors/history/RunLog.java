@@ -43,8 +43,13 @@ public final class RunLog extends EventSourcedBehavior<RunLog.Record, RunLog.Run
         }
     }
 
-    /** Judged steps, oldest first: a replay persists them in batches, not one write per step. */
-    public record StepsJudged(List<StepRecord> steps) implements RunEvent {
+    /**
+     * Judged steps, oldest first: a replay persists them in batches, not one write per step.
+     * {@code events} counts the events each step's entities persisted, by the step's trace line and
+     * the entity's path (a step without events is absent; steps on one line add up), so {@code audit} can tell a journal
+     * that lost or gained events from an intact one; {@code null} in runs written before it was kept.
+     */
+    public record StepsJudged(List<StepRecord> steps, Map<Integer, Map<String, Integer>> events) implements RunEvent {
     }
 
     /** {@code events} and {@code found} (the online check's violations) are absent from format 1 runs. */

@@ -2,6 +2,8 @@ package kvmsim.actors.history;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.domain.engine.StepResult;
 import kvmsim.domain.history.StepRecord;
@@ -24,6 +26,7 @@ public final class RunLogWriter {
     private final ActorSystem<?> system;
     private final ActorRef<RunLog.Record> log;
     private final List<StepRecord> pending = new ArrayList<>();
+    private final Map<Integer, Map<String, Integer>> pendingEvents = new TreeMap<>();
 
     public RunLogWriter(ActorSystem<?> system, String runId, String actorName) {
         this.system = system;
@@ -39,8 +42,12 @@ public final class RunLogWriter {
         record(new RunLog.RunResumed(fromStep, System.currentTimeMillis()));
     }
 
-    public void step(StepResult result) {
+    /** A judged step, with how many events each of its entities persisted (by entity path). */
+    public void step(StepResult result, Map<String, Integer> events) {
         pending.add(StepRecord.of(result));
+        // steps that share a line (a trace's implicit HOST and its first step) share its count
+        events.forEach((e, n) -> pendingEvents.computeIfAbsent(result.line(), l -> new TreeMap<>()).merge(e, n,
+                Integer::sum));
         if (pending.size() >= BATCH) {
             flush();
         }
@@ -65,8 +72,9 @@ public final class RunLogWriter {
 
     private void flush() {
         if (!pending.isEmpty()) {
-            record(new RunLog.StepsJudged(List.copyOf(pending)));
+            record(new RunLog.StepsJudged(List.copyOf(pending), new TreeMap<>(pendingEvents)));
             pending.clear();
+            pendingEvents.clear();
         }
     }
 

@@ -44,6 +44,7 @@ class LargeRunAuditTest {
         JsonNode summary = lines.get(lines.size() - 1);
         assertEquals("the same as the replay's online check", summary.get("online").asText());
         assertTrue(summary.get("agrees").asBoolean());
+        assertTrue(summary.get("journal_intact").asBoolean(), "196 batches of judged steps count every event");
         assertEquals(online.violations().size(), summary.get("violations").asInt());
         assertEquals(online.eventCount(), summary.get("events").asLong());
         assertEquals(online.violations().size(), lines.size() - 1, "one line per violation, then the summary");

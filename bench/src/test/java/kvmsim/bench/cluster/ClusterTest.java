@@ -325,6 +325,41 @@ class ClusterTest {
         assertTrue(after.out().startsWith("0 runs in jdbc:postgresql://"), after.out());
     }
 
+    /**
+     * A node, and a replay's driver, on another database are refused when they join: each says its
+     * journal is not the cluster's and stops (exit 2), the seed's log names both journals, and no
+     * event of the refused replay reaches either database.
+     */
+    @Test
+    @Order(5)
+    void aNodeOrADriverOnAnotherDatabaseIsRefused() throws Exception {
+        try (var c = java.sql.DriverManager.getConnection(journal.jdbcUrl(), "postgres", "");
+                var st = c.createStatement()) {
+            st.execute("CREATE DATABASE other");
+        }
+        String other = pg.uri().replace("/kvmsim", "/other");
+        assertEquals(0, Cli.kvmsim("journal", "init", "--journal", other).status());
+        List<String> before = members();
+        Cli.Result node = Cli.kvmsim("node", "--port", "0", "--seed", seed, "--journal", other);
+        assertEquals(2, node.status(), node.out() + node.err());
+        assertTrue(node.err().contains("refused by the cluster: its journal is not this one's, --journal "
+                + "jdbc:postgresql://"), node.err());
+        Cli.Result replay = Cli.kvmsim("replay", "-q", "--run", "foreign", "--cluster", seed, "--journal", other,
+                "examples/x86/seed-004-unconditional-flush.trace");
+        assertEquals(2, replay.status(), replay.out() + replay.err());
+        assertTrue(replay.err().contains("--cluster " + seed + ": refused by the cluster: its journal is not this "
+                + "one's"), replay.err());
+        assertFalse(Cli.kvmsim("runs", "--journal", other).out().contains("foreign"));
+        assertFalse(Cli.kvmsim("runs", "--journal", pg.uri()).out().contains("foreign"));
+        assertEquals(before, members(), "no member came or went");
+    }
+
+    private List<String> members() {
+        List<String> out = new ArrayList<>();
+        Cluster.get(driver.system()).state().getMembers().forEach(m -> out.add(m.address() + " " + m.status()));
+        return out;
+    }
+
     private static void kill(KvmsimSystem node) throws Exception {
         node.system().terminate();
         node.system().getWhenTerminated().toCompletableFuture().get();

@@ -16,6 +16,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
+import java.util.UUID;
 
 /**
  * Where the journal lives, all through pekko-persistence-jdbc:
@@ -174,6 +175,39 @@ public record JournalLocation(Kind kind, Path dir, String memName, String url, S
                 if (!stmt.isBlank()) {
                     st.execute(stmt);
                 }
+            }
+            st.execute("create table if not exists kvmsim_journal (one int not null primary key check (one = 1), "
+                    + "id varchar(36) not null, created_at bigint not null)");
+        }
+        if (identity() == null) {
+            try (Connection c = connect(); var st = c.prepareStatement(
+                    "insert into kvmsim_journal (one, id, created_at) values (1, ?, ?)")) {
+                st.setString(1, UUID.randomUUID().toString());
+                st.setLong(2, System.currentTimeMillis());
+                st.executeUpdate();
+            } catch (SQLException e) {
+                if (identity() == null) {
+                    throw e; // not a second init that won the race: a real failure
+                }
+            }
+        }
+    }
+
+    /**
+     * This journal's identity: a random UUID the first {@link #ensureSchema()} ({@code kvmsim journal
+     * init}) writes into its one-row table {@code kvmsim_journal}, and never changes. Cluster members
+     * compare theirs when one joins, so a node on another database is refused; null in a journal
+     * initialised before identities were written (init it again) or without kvmsim's tables.
+     */
+    public String identity() throws SQLException {
+        try (Connection c = connect();
+                var tables = c.getMetaData().getTables(null, null, isPostgres() ? "kvmsim_journal" : "KVMSIM_JOURNAL",
+                        null)) {
+            if (!tables.next()) {
+                return null;
+            }
+            try (Statement st = c.createStatement(); var rs = st.executeQuery("select id from kvmsim_journal where one = 1")) {
+                return rs.next() ? rs.getString(1) : null;
             }
         }
     }

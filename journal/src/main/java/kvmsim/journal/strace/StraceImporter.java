@@ -370,7 +370,7 @@ public final class StraceImporter {
     }
 
     /** {slot=0, flags=KVM_MEM_LOG_DIRTY_PAGES, guest_phys_addr=0, memory_size=33554432, userspace_addr=0x7f..} */
-    private ObjectNode setUserMemoryRegion(String vm, String arg, String source) {
+    private ObjectNode setUserMemoryRegion(String vm, String arg, String source) throws StraceFormatException {
         Map<String, String> f = struct(arg);
         if (f == null) {
             return null; // strace printed the pointer, not the struct
@@ -384,6 +384,12 @@ public final class StraceImporter {
             comment(source);
             comment("the struct above is not one kvmsim can read: passed through");
             return null;
+        }
+        if (slot < 0 || slot > 0xFFFF_FFFFL) {
+            // struct kvm_userspace_memory_region's slot is a __u32: no kernel saw this value, and strace
+            // prints the field as one; the recording was edited or damaged
+            throw bad("the memslot id '" + f.get("slot") + "' is not a 32-bit unsigned number (slot is a __u32 in "
+                    + "struct kvm_userspace_memory_region)");
         }
         ObjectNode step = JSON.createObjectNode().put("op", "KVM_SET_USER_MEMORY_REGION").put("vm", vm)
                 .put("slot", slot);

@@ -1,0 +1,71 @@
+package kvmsim.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import kvmsim.actors.testing.Cli;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two processes on one embedded H2 journal: while a replay in another process writes it, a reader
+ * and a second replay are each refused whole, with one line that says why (exit 2), and write
+ * nothing; the first replay's run reads back intact afterwards.
+ */
+class TwoProcessesOneJournalTest {
+
+    static final String SMALL = "examples/x86/seed-004-if-modified-stale-tlb.trace";
+
+    @Test
+    void aSecondProcessIsRefusedAndTheFirstRunStaysIntact() throws Exception {
+        Path dir = Files.createTempDirectory("kvmsim-two");
+        Path trace = dir.resolve("long.trace");
+        List<String> lines = new ArrayList<>(List.of(
+                "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"vm0\",\"arch\":\"x86_64\"}",
+                "{\"op\":\"KVM_CREATE_VCPU\",\"vm\":\"vm0\",\"vcpu\":0}",
+                "{\"op\":\"KVM_SET_USER_MEMORY_REGION\",\"vm\":\"vm0\",\"slot\":0,\"guest_phys_addr\":0,"
+                        + "\"memory_size\":\"0x1000000\",\"userspace_addr\":\"0x7f0000000000\"}",
+                "{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0}"));
+        for (int i = 0; i < 80_000; i++) {
+            lines.add("{\"op\":\"GUEST_WRITE\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":" + (i % 4096) * 4096 + "}");
+        }
+        Files.write(trace, lines);
+        String journal = "h2:" + dir.resolve("j");
+        Path out = dir.resolve("first.out");
+        Process first = new ProcessBuilder(Cli.javaCommand(List.of(), "replay", "--run", "first", "--journal", journal,
+                trace.toString())).redirectOutput(out.toFile()).redirectError(dir.resolve("first.err").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (Files.readAllLines(out, StandardCharsets.UTF_8).size() < 50 && first.isAlive()
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(first.isAlive(), "the first replay is still writing");
+            String refused = "--journal " + journal + ": in use by another kvmsim process (an embedded H2 journal serves "
+                    + "one process at a time: wait until it ends, or share a PostgreSQL journal)\n";
+            Cli.Result runs = Cli.kvmsim("runs", "--journal", journal);
+            assertEquals(2, runs.status(), runs.out());
+            assertEquals(refused, runs.err());
+            Cli.Result second = Cli.kvmsim("replay", "-q", "--run", "second", "--journal", journal, SMALL);
+            assertEquals(2, second.status(), second.out());
+            assertEquals(refused, second.err());
+            assertTrue(first.isAlive(), "the first replay was not disturbed");
+        } finally {
+            new ProcessBuilder("kill", "-INT", Long.toString(first.pid())).start().waitFor();
+            assertTrue(first.waitFor(60, TimeUnit.SECONDS), "stopped");
+        }
+        assertEquals(130, first.exitValue(), Files.readString(dir.resolve("first.err")));
+        Cli.Result runs = Cli.kvmsim("runs", "--journal", journal);
+        assertEquals(0, runs.status(), runs.err());
+        assertTrue(runs.out().startsWith("first  ") && runs.out().contains("interrupted at step ")
+                && runs.out().endsWith("1 runs in " + journal + "\n"), runs.out());
+        Cli.Result audit = Cli.kvmsim("audit", "--journal", journal, "--run", "first");
+        assertEquals(0, audit.status(), audit.out());
+        assertTrue(audit.out().contains("journal of run first: intact ("), audit.out());
+    }
+}
