@@ -28,7 +28,7 @@ class JsonOutputTest {
 
     /** The line types docs/json-output.md describes. */
     static final Set<String> TYPES = Set.of("step", "violation", "summary", "run", "unreadable_run", "event", "audit",
-            "journal_finding", "state", "change", "divergence", "diff", "report");
+            "journal_finding", "state", "change", "divergence", "diff", "report", "counterexample", "explore_summary");
 
     static final String LEAK = "examples/arm64/seed-000-on-lock-leak.trace";
     static final String STALE = "examples/x86/seed-004-if-modified-stale-tlb.trace";
@@ -67,6 +67,9 @@ class JsonOutputTest {
                 .get(0);
         assertEquals(reports.resolve("r.json").toString(), report.get("trace_event").asText());
         assertTrue(report.get("trace_events").asInt() > report.get("events").asInt(), report.toString());
+        List<JsonNode> explore = lines(covered, problems, 1, "explore", "--json",
+                "examples/explore/seed-004-write-vs-enable-logging.trace");
+        assertTrue(explore.get(0).get("chain").get(0).get("event").get("event").isTextual(), explore.toString());
         assertEquals(List.of(), problems);
         assertEquals(commandsWithJson(), covered, "a command that takes --json without a test of its output");
     }
