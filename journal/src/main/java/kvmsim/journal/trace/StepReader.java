@@ -6,11 +6,13 @@ import static kvmsim.journal.trace.JsonValues.U64_MAX;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.Cap;
 import kvmsim.domain.abi.Errno;
@@ -18,6 +20,7 @@ import kvmsim.domain.abi.UapiValue;
 import kvmsim.domain.abi.VmType;
 import kvmsim.domain.host.HostFeature;
 import kvmsim.domain.host.HostFeatures;
+import kvmsim.domain.host.MmuMode;
 import kvmsim.domain.trace.Args;
 import kvmsim.domain.trace.BadStep;
 import kvmsim.domain.trace.Expect;
@@ -196,6 +199,14 @@ final class StepReader {
                 yield flags;
             }
             case NUMBER -> JsonValues.u64(v, k);
+            case MMU_MODE -> {
+                MmuMode mode = v.isTextual() ? MmuMode.ofTraceName(v.textValue()) : null;
+                if (mode == null) {
+                    throw BadStep.of("feature '%s' must be one of %s, not %s", k, Arrays.stream(MmuMode.values())
+                            .map(m -> "\"" + m.traceName + "\"").collect(Collectors.joining(", ")), v);
+                }
+                yield mode;
+            }
         };
     }
 
