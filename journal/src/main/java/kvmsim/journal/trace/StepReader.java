@@ -28,6 +28,7 @@ import kvmsim.domain.trace.Field;
 import kvmsim.domain.trace.FieldType;
 import kvmsim.domain.trace.Op;
 import kvmsim.domain.trace.StepMeta;
+import kvmsim.domain.vcpu.GuestPte;
 
 /**
  * Reads one line of a registered op (trace/Ops): checks that it names only the op's fields and
@@ -104,7 +105,20 @@ final class StepReader {
             case FieldType.CapArgs c -> capArgs(v, (Cap) before.get(c.capField()));
             case FieldType.VmTypeOf t -> vmType(v, (Arch) before.get(t.archField()), name);
             case FieldType.Features fs -> features(v, (Arch) before.get(fs.archField()));
+            case FieldType.GuestPteBits g -> guestPte(v, name);
         };
+    }
+
+    /** Both bits must be given: a gPTE the trace half describes would be read as W or D set. */
+    private static GuestPte guestPte(JsonNode v, String field) {
+        List<String> keys = List.of(GuestPte.WRITABLE, GuestPte.DIRTY);
+        Map<String, Boolean> bits = JsonValues.boolObject(v, field, keys);
+        for (String k : keys) {
+            if (!bits.containsKey(k)) {
+                throw BadStep.of("'%s' must give both %s", field, String.join(" and ", keys));
+            }
+        }
+        return new GuestPte(bits.get(GuestPte.WRITABLE), bits.get(GuestPte.DIRTY));
     }
 
     private static Cap cap(JsonNode c) {
