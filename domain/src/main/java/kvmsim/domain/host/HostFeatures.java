@@ -33,6 +33,16 @@ public record HostFeatures(boolean mte, boolean fwb, boolean pkvm, boolean adBit
                 KvmLimits.maxVcpuIds(arch));
     }
 
+    /**
+     * Why no kernel could have these features together, or null. Shadow paging always has A/D
+     * bits in its SPTEs (kvm_mmu_reset_all_pte_masks() sets shadow_accessed_mask; only
+     * kvm_mmu_set_ept_masks() clears it, for EPT without A/D), so {@code ad_bits} false needs TDP.
+     */
+    public String contradiction() {
+        return mmu == MmuMode.SHADOW && !adBits
+                ? "feature 'ad_bits' false needs 'mmu' \"tdp\": shadow paging always has A/D bits" : null;
+    }
+
     /** The value of {@code f}, of the Java type its kind says. */
     public Object get(HostFeature f) {
         return switch (f) {

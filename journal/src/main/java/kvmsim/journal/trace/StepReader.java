@@ -176,6 +176,9 @@ final class StepReader {
             }
             f = f.with(feature, featureValue(feature, e.getValue()));
         }
+        if (f.contradiction() != null) {
+            throw BadStep.of("%s", f.contradiction());
+        }
         return f;
     }
 

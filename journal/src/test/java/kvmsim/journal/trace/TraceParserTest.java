@@ -428,6 +428,8 @@ class TraceParserTest {
                 error("{\"op\":\"HOST\",\"arch\":\"x86_64\",\"features\":{\"mmu\":\"ept\"}}"));
         assertEquals("t.jsonl:1: feature 'mmu' must be one of \"tdp\", \"shadow\", not true",
                 error("{\"op\":\"HOST\",\"arch\":\"x86_64\",\"features\":{\"mmu\":true}}"));
+        assertEquals("t.jsonl:1: feature 'ad_bits' false needs 'mmu' \"tdp\": shadow paging always has A/D bits",
+                error("{\"op\":\"HOST\",\"arch\":\"x86_64\",\"features\":{\"ad_bits\":false,\"mmu\":\"shadow\"}}"));
         assertEquals("t.jsonl:1: unknown feature 'mmu' for an arm64 host",
                 error("{\"op\":\"HOST\",\"arch\":\"arm64\",\"features\":{\"mmu\":\"shadow\"}}"));
     }
