@@ -180,22 +180,8 @@ static void die(const char *fmt, ...)
  * fd; the trace records that as 0), else {"errno":NAME}.  extra, if not
  * NULL, is appended to a successful expect (dirty_pages).
  */
-/*
- * Cases whose result depends on what kvmsim does not model (guest page tables under shadow
- * paging) are recorded as comments: a reader sees what the kernel did,
- * the replay does not judge the model against it.
- */
-static const char *line_prefix = "";
-
-static void not_replayed(const char *why)
-{
-	comment("NOT REPLAYED: %s", why);
-	line_prefix = "#  ";
-}
-
 static void emit(const char *op, const char *fields, int rc, int err, const char *extra)
 {
-	fputs(line_prefix, stdout);
 	printf("{\"op\":\"%s\",%s,\"expect\":{", op, fields);
 	if (rc < 0)
 		printf("\"errno\":\"%s\"", errname(err));
@@ -208,7 +194,6 @@ static void emit(const char *op, const char *fields, int rc, int err, const char
 /* A step without expect (guest accesses). */
 static void emit_plain(const char *op, const char *fields)
 {
-	fputs(line_prefix, stdout);
 	printf("{\"op\":\"%s\",%s}\n", op, fields);
 }
 
@@ -324,7 +309,6 @@ static void case_begin(struct vm *v, const char *name, const char *what)
 
 static void case_end(struct vm *v)
 {
-	line_prefix = "";
 	close(v->fd);
 	munmap((void *)case_hva, WINDOW_MAPPED);
 }
@@ -1009,8 +993,15 @@ static void guest_run(struct guest *g, const struct access *acc, int n)
 		return;
 	}
 
-	/* a real-mode guest runs only inside the instruction emulator: its accesses say so */
-	const char *via = g->mode == REAL_MODE ? ",\"via\":\"emulator\"" : "";
+	/*
+	 * A real-mode guest runs only inside the instruction emulator: its accesses say so.  Clean
+	 * guest PTEs (W set, D clear) are given as gpte; a step without gpte stands for W and D set.
+	 * The D bit KVM sets on a write fault is not read back: every access of a run is printed
+	 * with the PTEs as guest_setup() wrote them, which holds for the cases here (no page is
+	 * read after the guest wrote it through a clean PTE).
+	 */
+	const char *via = g->mode == REAL_MODE ? ",\"via\":\"emulator\""
+		: g->mode == USER64_CLEAN_PTES ? ",\"gpte\":{\"writable\":true,\"dirty\":false}" : "";
 	snprintf(f, sizeof(f), "\"vm\":\"%s\",\"vcpu\":0,\"gpa\":\"0x%llx\"%s", g->v->name,
 		 (unsigned long long)g->rip, via);
 	emit_plain("GUEST_EXEC", f);
@@ -1067,7 +1058,6 @@ static void guest_cases(void)
 	case_end(&v);
 
 	case_begin(&v, "guest_clean_ptes", "(b) again with guest PTEs whose D bit is clear (shadow paging maps a read fault read-only)");
-	not_replayed("kvmsim has no guest page tables; with shadow paging a clean guest PTE keeps a read fault read-only");
 	guest_setup(&g, &v, USER64_CLEAN_PTES, KVM_MEM_LOG_DIRTY_PAGES);
 	userspace_write(&v, PG(2), g.data + 2 * PAGE, NULL, PAGE);
 	RUN(&g, { 'R', PG(2) });
@@ -1675,6 +1665,37 @@ static void gmem_cases(void)
 
 /* ------------------------------------------------------------------ */
 
+
+/* The first character of a module parameter file, or 0 if it cannot be read. */
+static char module_param(const char *path)
+{
+	char c = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fread(&c, 1, 1, f) != 1)
+			c = 0;
+		fclose(f);
+	}
+	return c;
+}
+
+/*
+ * kvm_configure_mmu(tdp_enabled): kvm_intel passes its "ept" parameter, kvm_amd its "npt";
+ * kvm_pvm never enables TDP.  NULL when none of them is loaded.
+ */
+static const char *mmu_mode(void)
+{
+	char c = module_param("/sys/module/kvm_intel/parameters/ept");
+
+	if (!c)
+		c = module_param("/sys/module/kvm_amd/parameters/npt");
+	if (c)
+		return c == 'Y' || c == '1' ? "tdp" : "shadow";
+	if (access("/sys/module/kvm_pvm", F_OK) == 0)
+		return "shadow";
+	return NULL;
+}
 static void header(const char *regen)
 {
 	struct utsname u;
@@ -1705,9 +1726,15 @@ static void header(const char *regen)
 		ioctl(vmfd, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY2),
 		ioctl(vmfd, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD));
 	comment("Each case uses a fresh VM and a fresh 16 MiB window of private anonymous memory at 0x7f0000000000 + n * 0x1000000.");
-	/* kvmsim's x86 host defaults to two address spaces; say what this one has. */
-	printf("{\"op\":\"HOST\",\"arch\":\"x86_64\",\"features\":{\"smm\":%s}}\n",
-	       ioctl(vmfd, KVM_CHECK_EXTENSION, KVM_CAP_X86_SMM) > 0 ? "true" : "false");
+	/*
+	 * kvmsim's x86 host defaults to two address spaces and to TDP; say what this one has.
+	 * mmu: shadow paging when the vendor module has EPT/NPT off, or is kvm_pvm (no TDP).
+	 */
+	const char *mmu = mmu_mode();
+	comment("MMU mode: %s", mmu ? mmu : "unknown (no kvm_intel, kvm_amd or kvm_pvm parameters found): kvmsim's default, tdp");
+	printf("{\"op\":\"HOST\",\"arch\":\"x86_64\",\"features\":{\"smm\":%s%s%s%s}}\n",
+	       ioctl(vmfd, KVM_CHECK_EXTENSION, KVM_CAP_X86_SMM) > 0 ? "true" : "false",
+	       mmu ? ",\"mmu\":\"" : "", mmu ? mmu : "", mmu ? "\"" : "");
 	close(vmfd);
 }
 

@@ -14,6 +14,8 @@ public enum HostFeature {
     AD_BITS("ad_bits", Kind.BOOL, Arch.X86_64),
     SMM("smm", Kind.BOOL, Arch.X86_64),
     MEMORY_ATTRIBUTES("memory_attributes", Kind.BOOL, Arch.X86_64),
+    /** tdp_enabled of the host's KVM: EPT/NPT (the default) or shadow paging (host/MmuMode). */
+    MMU("mmu", Kind.MMU_MODE, Arch.X86_64),
     VM_TYPES("vm_types", Kind.VM_TYPES, Arch.X86_64),
     GMEM_FLAGS("gmem_flags", Kind.GMEM_FLAGS, Arch.X86_64),
     MEMORY("memory", Kind.NUMBER, Arch.ARM64, Arch.X86_64),
@@ -31,7 +33,9 @@ public enum HostFeature {
         /** guest_memfd flag names [List of String]. */
         GMEM_FLAGS,
         /** an unsigned 64-bit number [Long]. */
-        NUMBER
+        NUMBER,
+        /** the name of a {@link MmuMode}: tdp or shadow [MmuMode]. */
+        MMU_MODE
     }
 
     public final String traceName;

@@ -12,10 +12,11 @@ import kvmsim.domain.abi.VmType;
 /**
  * What the host kernel and CPU offer (trace-format.md, HOST): one value per {@link HostFeature}.
  * The defaults describe a mainline kernel on the host's arch; build-dependent limits
- * (KVM_MAX_VCPUS, KVM_MAX_VCPU_IDS) default to the kernel's default build.
+ * (KVM_MAX_VCPUS, KVM_MAX_VCPU_IDS) default to the kernel's default build. An arm64 host keeps
+ * the x86-only values at their x86 defaults; a trace cannot set them there.
  */
 public record HostFeatures(boolean mte, boolean fwb, boolean pkvm, boolean adBits, boolean smm,
-        boolean memoryAttributes, List<String> vmTypes, List<String> gmemFlags, long memory, long maxVcpus,
+        boolean memoryAttributes, MmuMode mmu, List<String> vmTypes, List<String> gmemFlags, long memory, long maxVcpus,
         long maxVcpuIds) {
 
     public static final long DEFAULT_MEMORY = 4L << 30;
@@ -27,9 +28,19 @@ public record HostFeatures(boolean mte, boolean fwb, boolean pkvm, boolean adBit
 
     public static HostFeatures defaults(Arch arch) {
         return new HostFeatures(arch == Arch.ARM64, false, false, arch == Arch.X86_64, arch == Arch.X86_64,
-                arch == Arch.X86_64, List.of(VmType.KVM_X86_DEFAULT_VM.name(), VmType.KVM_X86_SW_PROTECTED_VM.name()),
+                arch == Arch.X86_64, MmuMode.TDP, List.of(VmType.KVM_X86_DEFAULT_VM.name(), VmType.KVM_X86_SW_PROTECTED_VM.name()),
                 List.copyOf(UapiValue.names(GmemFlag.class).keySet()), DEFAULT_MEMORY, KvmLimits.maxVcpus(arch),
                 KvmLimits.maxVcpuIds(arch));
+    }
+
+    /**
+     * Why no kernel could have these features together, or null. Shadow paging always has A/D
+     * bits in its SPTEs (kvm_mmu_reset_all_pte_masks() sets shadow_accessed_mask; only
+     * kvm_mmu_set_ept_masks() clears it, for EPT without A/D), so {@code ad_bits} false needs TDP.
+     */
+    public String contradiction() {
+        return mmu == MmuMode.SHADOW && !adBits
+                ? "feature 'ad_bits' false needs 'mmu' \"tdp\": shadow paging always has A/D bits" : null;
     }
 
     /** The value of {@code f}, of the Java type its kind says. */
@@ -41,6 +52,7 @@ public record HostFeatures(boolean mte, boolean fwb, boolean pkvm, boolean adBit
             case AD_BITS -> adBits;
             case SMM -> smm;
             case MEMORY_ATTRIBUTES -> memoryAttributes;
+            case MMU -> mmu;
             case VM_TYPES -> vmTypes;
             case GMEM_FLAGS -> gmemFlags;
             case MEMORY -> memory;
@@ -63,6 +75,7 @@ public record HostFeatures(boolean mte, boolean fwb, boolean pkvm, boolean adBit
         return new HostFeatures((Boolean) v.get(HostFeature.MTE), (Boolean) v.get(HostFeature.FWB),
                 (Boolean) v.get(HostFeature.PKVM), (Boolean) v.get(HostFeature.AD_BITS),
                 (Boolean) v.get(HostFeature.SMM), (Boolean) v.get(HostFeature.MEMORY_ATTRIBUTES),
+                (MmuMode) v.get(HostFeature.MMU),
                 (List<String>) v.get(HostFeature.VM_TYPES), (List<String>) v.get(HostFeature.GMEM_FLAGS),
                 (Long) v.get(HostFeature.MEMORY), (Long) v.get(HostFeature.MAX_VCPUS),
                 (Long) v.get(HostFeature.MAX_VCPU_IDS));

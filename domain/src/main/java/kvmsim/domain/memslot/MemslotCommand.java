@@ -38,10 +38,16 @@ public sealed interface MemslotCommand extends EntityCommand {
     }
 
     /**
-     * x86 make_spte() for a slow-path fault on gfn: writable when the host page is (hva_to_pfn's
-     * map_writable) and the slot is not read-only.
+     * x86 make_spte() for a slow-path fault on gfn: writable when the fault's pte_access has
+     * ACC_WRITE_MASK ({@code accWrite}), the host page is writable (hva_to_pfn's map_writable) and the
+     * slot is not read-only.
      */
-    record MakeSpte(long gfn, boolean hostWritable) implements MemslotCommand {
+    record MakeSpte(long gfn, boolean hostWritable, boolean accWrite) implements MemslotCommand {
+
+        /** A TDP fault: pte_access is ACC_ALL. */
+        public MakeSpte(long gfn, boolean hostWritable) {
+            this(gfn, hostWritable, true);
+        }
     }
 
     /**

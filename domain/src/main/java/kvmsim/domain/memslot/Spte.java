@@ -27,7 +27,16 @@ public record Spte(boolean writable, boolean mmuWritable, boolean hostWritable, 
 
     /** make_spte() with ACC_ALL for a TDP fault: writable exactly when the host mapping is. */
     public static Spte make(boolean hostWritable) {
-        return new Spte(hostWritable, hostWritable, hostWritable, false);
+        return make(true, hostWritable);
+    }
+
+    /**
+     * make_spte(): without host_writable ACC_WRITE_MASK is dropped; with it the SPTE gets
+     * shadow_host_writable_mask, and W with MMU-writable only if pte_access has ACC_WRITE_MASK.
+     */
+    public static Spte make(boolean accWrite, boolean hostWritable) {
+        boolean w = accWrite && hostWritable;
+        return new Spte(w, w, hostWritable, false);
     }
 
     /** mark_spte_for_access_track(): W is lost (not saved), MMU-writable and Host-writable stay. */

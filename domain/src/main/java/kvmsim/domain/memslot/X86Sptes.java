@@ -22,9 +22,9 @@ final class X86Sptes {
         return fixed == null ? Decision.ok() : setSpte(s, f.gfn(), fixed);
     }
 
-    // make_spte() with ACC_ALL for a TDP fault: writable exactly when the pfn may be mapped writable
+    // make_spte(): W (and MMU-writable) only with ACC_WRITE_MASK in pte_access and a writable pfn
     static Decision makeSpte(MemslotState s, MakeSpte m) {
-        return setSpte(s, m.gfn(), Spte.make(m.hostWritable() && !s.geometry().readonly()));
+        return setSpte(s, m.gfn(), Spte.make(m.accWrite(), m.hostWritable() && !s.geometry().readonly()));
     }
 
     // an SPTE that becomes writable in a logged slot marks its gfn dirty in the same step

@@ -76,6 +76,10 @@ public sealed interface FieldType {
     record VmTypeOf(String archField) implements FieldType {
     }
 
+    /** A guest step's x86 leaf guest PTE: an object of writable and dirty, both bool [vcpu/GuestPte]. */
+    record GuestPteBits() implements FieldType {
+    }
+
     /** HOST's features object, for the arch in field {@code archField} (host/HostFeature) [HostFeatures]. */
     record Features(String archField) implements FieldType {
     }

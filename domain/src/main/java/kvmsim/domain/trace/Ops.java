@@ -44,6 +44,7 @@ import kvmsim.domain.kernel.mmu.PfnCache;
 import kvmsim.domain.kernel.mmu.X86Mmu;
 import kvmsim.domain.kernel.pkvm.GuestShare;
 import kvmsim.domain.vcpu.GuestAccessKind;
+import kvmsim.domain.vcpu.GuestPte;
 import kvmsim.domain.vcpu.GuestVia;
 import kvmsim.domain.vm.KvmSetMemoryRegion;
 import kvmsim.domain.vm.VmState;
@@ -371,24 +372,31 @@ public final class Ops {
     private static Op<Step.GuestAccess> guest(GuestAccessKind kind) {
         return op("GUEST_" + kind.name(), Step.GuestAccess.class).is(s -> s.kind() == kind)
                 .fields(VM, VCPU, req("gpa", U64), opt("via", new FieldType.OneOf(
-                        Arrays.stream(GuestVia.values()).map(v -> v.traceName).toList()), GuestVia.FAULT.traceName))
+                        Arrays.stream(GuestVia.values()).map(v -> v.traceName).toList()), GuestVia.FAULT.traceName),
+                        opt(GuestPte.FIELD, new FieldType.GuestPteBits(), null))
                 .expect(GUEST_EXPECT)
                 .parse(a -> {
                     GuestVia via = GuestVia.ofTraceName(a.str("via"));
                     if (via == GuestVia.EMULATOR && a.meta().expect().tlb() != null) {
                         throw BadStep.of("'tlb' cannot be expected of an access through the emulator: it uses no TLB");
                     }
-                    return new Step.GuestAccess(a.meta(), a.str("vm"), a.u64("vcpu"), kind, a.u64("gpa"), via);
+                    GuestPte gpte = a.given(GuestPte.FIELD) ? a.get(GuestPte.FIELD) : GuestPte.WRITABLE_DIRTY;
+                    return new Step.GuestAccess(a.meta(), a.str("vm"), a.u64("vcpu"), kind, a.u64("gpa"), via, gpte);
                 })
                 .onVm((k, vm, s) -> vm.arch() != Arch.X86_64 ? GuestAbort.access(k.gw(), vm, s.vcpu(), s.kind(), s.gpa())
                         : s.via() == GuestVia.EMULATOR ? InstructionEmulator.access(k.gw(), vm, s.vcpu(), s.kind(), s.gpa())
-                        : PageFault.access(k.gw(), vm, s.vcpu(), s.kind(), s.gpa()))
+                        : PageFault.access(k.gw(), vm, s.vcpu(), s.kind(), s.gpa(), s.gpte()))
                 // kvmsim has vCPU TLBs on x86 only (an arm64 stage-2 change is followed by a hardware-broadcast
-                // TLBI); the instruction emulator is x86's
-                .coverage((s, t) -> !t.onArm64(s.vm()) ? null
-                        : s.via() == GuestVia.EMULATOR ? "via emulator on an arm64 VM: the instruction emulator is x86's"
+                // TLBI); the instruction emulator is x86's; a write through a gPTE without W is the guest's own
+                // #PF (FNAME(walk_addr_generic) fails, kvm_inject_emulated_page_fault()), which kvmsim does not model
+                .coverage((s, t) -> t.onArm64(s.vm()) ? (
+                        s.via() == GuestVia.EMULATOR ? "via emulator on an arm64 VM: the instruction emulator is x86's"
                         : s.meta().expect().tlb() != null
-                        ? "expect.tlb on an arm64 VM is not modelled (kvmsim models x86 vCPU TLBs)" : null)
+                        ? "expect.tlb on an arm64 VM is not modelled (kvmsim models x86 vCPU TLBs)"
+                        : !s.gpte().equals(GuestPte.WRITABLE_DIRTY)
+                        ? "gpte on an arm64 VM is not modelled (kvmsim reads guest PTEs for x86 shadow paging only)" : null)
+                        : s.kind() == GuestAccessKind.WRITE && !s.gpte().writable()
+                        ? "a guest write through a gPTE without W is not modelled (a page fault the guest handles)" : null)
                 .done();
     }
 

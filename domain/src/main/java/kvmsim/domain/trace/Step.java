@@ -6,6 +6,7 @@ import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.Cap;
 import kvmsim.domain.host.HostFeatures;
 import kvmsim.domain.vcpu.GuestAccessKind;
+import kvmsim.domain.vcpu.GuestPte;
 import kvmsim.domain.vcpu.GuestVia;
 
 /**
@@ -108,13 +109,21 @@ public sealed interface Step {
         REFRESH, DEACTIVATE, ACCESS
     }
 
-    /** @param via how the access reached KVM: a page fault (the default) or the x86 instruction emulator */
-    record GuestAccess(StepMeta meta, String vm, long vcpu, GuestAccessKind kind, long gpa, GuestVia via)
-            implements Step, OnVm {
+    /**
+     * @param via how the access reached KVM: a page fault (the default) or the x86 instruction emulator
+     * @param gpte the x86 leaf guest PTE's W and D bits; GuestPte.WRITABLE_DIRTY when the trace gives none
+     */
+    record GuestAccess(StepMeta meta, String vm, long vcpu, GuestAccessKind kind, long gpa, GuestVia via,
+            GuestPte gpte) implements Step, OnVm {
 
         /** An access the guest ran on the CPU: a miss is a page fault. */
         public GuestAccess(StepMeta meta, String vm, long vcpu, GuestAccessKind kind, long gpa) {
             this(meta, vm, vcpu, kind, gpa, GuestVia.FAULT);
+        }
+
+        /** With guest paging off, or a leaf gPTE with W and D set. */
+        public GuestAccess(StepMeta meta, String vm, long vcpu, GuestAccessKind kind, long gpa, GuestVia via) {
+            this(meta, vm, vcpu, kind, gpa, via, GuestPte.WRITABLE_DIRTY);
         }
     }
 

@@ -130,6 +130,22 @@ class MemslotX86RulesTest {
                 .thenEvents(new SpteChanged(0x103, WRPROT, W, true));
     }
 
+    // make_spte() with pte_access lacking ACC_WRITE_MASK (shadow paging, FNAME(protect_clean_gpte)):
+    // Host-writable is kept, W and MMU-writable are not, so nothing is logged and no fast path can add W
+    @Test
+    void makeSpteWithoutAccWriteIsHostWritableOnlyAndLogsNothing() {
+        Spte clean = new Spte(false, false, true, false);
+        MemslotState s = st(logging().when(new MakeSpte(0x103, true, false))
+                .thenEvents(new SpteChanged(0x103, null, clean, false)));
+        assertTrue(s.dirtyBitmap().isEmpty());
+        assertNull(clean.fastPageFault(true, true), "a write to it takes the slow path");
+        // the write fault's make_spte() with ACC_WRITE_MASK grants W and logs the gfn
+        logging(spte(0x103, clean)).when(new MakeSpte(0x103, true, true))
+                .thenEvents(new SpteChanged(0x103, clean, W, true));
+        // without a writable pfn ACC_WRITE_MASK makes no difference
+        logging().when(new MakeSpte(0x103, false, true)).thenEvents(new SpteChanged(0x103, null, HOST_RO, false));
+    }
+
     @Test
     void makeSpteOfTheSpteAlreadyThereChangesNothing() {
         logging(spte(0x103, W)).when(new MakeSpte(0x103, true)).thenNothing();

@@ -6,11 +6,13 @@ import static kvmsim.journal.trace.JsonValues.U64_MAX;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.Cap;
 import kvmsim.domain.abi.Errno;
@@ -18,6 +20,7 @@ import kvmsim.domain.abi.UapiValue;
 import kvmsim.domain.abi.VmType;
 import kvmsim.domain.host.HostFeature;
 import kvmsim.domain.host.HostFeatures;
+import kvmsim.domain.host.MmuMode;
 import kvmsim.domain.trace.Args;
 import kvmsim.domain.trace.BadStep;
 import kvmsim.domain.trace.Expect;
@@ -25,6 +28,7 @@ import kvmsim.domain.trace.Field;
 import kvmsim.domain.trace.FieldType;
 import kvmsim.domain.trace.Op;
 import kvmsim.domain.trace.StepMeta;
+import kvmsim.domain.vcpu.GuestPte;
 
 /**
  * Reads one line of a registered op (trace/Ops): checks that it names only the op's fields and
@@ -101,7 +105,20 @@ final class StepReader {
             case FieldType.CapArgs c -> capArgs(v, (Cap) before.get(c.capField()));
             case FieldType.VmTypeOf t -> vmType(v, (Arch) before.get(t.archField()), name);
             case FieldType.Features fs -> features(v, (Arch) before.get(fs.archField()));
+            case FieldType.GuestPteBits g -> guestPte(v, name);
         };
+    }
+
+    /** Both bits must be given: a gPTE the trace half describes would be read as W or D set. */
+    private static GuestPte guestPte(JsonNode v, String field) {
+        List<String> keys = List.of(GuestPte.WRITABLE, GuestPte.DIRTY);
+        Map<String, Boolean> bits = JsonValues.boolObject(v, field, keys);
+        for (String k : keys) {
+            if (!bits.containsKey(k)) {
+                throw BadStep.of("'%s' must give both %s", field, String.join(" and ", keys));
+            }
+        }
+        return new GuestPte(bits.get(GuestPte.WRITABLE), bits.get(GuestPte.DIRTY));
     }
 
     private static Cap cap(JsonNode c) {
@@ -159,6 +176,9 @@ final class StepReader {
             }
             f = f.with(feature, featureValue(feature, e.getValue()));
         }
+        if (f.contradiction() != null) {
+            throw BadStep.of("%s", f.contradiction());
+        }
         return f;
     }
 
@@ -196,6 +216,14 @@ final class StepReader {
                 yield flags;
             }
             case NUMBER -> JsonValues.u64(v, k);
+            case MMU_MODE -> {
+                MmuMode mode = v.isTextual() ? MmuMode.ofTraceName(v.textValue()) : null;
+                if (mode == null) {
+                    throw BadStep.of("feature '%s' must be one of %s, not %s", k, Arrays.stream(MmuMode.values())
+                            .map(m -> "\"" + m.traceName + "\"").collect(Collectors.joining(", ")), v);
+                }
+                yield mode;
+            }
         };
     }
 

@@ -416,6 +416,7 @@ class DocsTraceFormatTest {
             case FieldType.CapArgs c -> "cap args";
             case FieldType.VmTypeOf v -> "vm type";
             case FieldType.Features f -> "features";
+            case FieldType.GuestPteBits g -> "gpte";
         };
     }
 
@@ -425,7 +426,7 @@ class DocsTraceFormatTest {
             new FieldType.OneOf(List.of()), new FieldType.Flags(Map.of(), 64), new FieldType.Named(Map.of(), 32, ""),
             new FieldType.UnsignedList(), new FieldType.ErrnoName(), new FieldType.ArchName(),
             new FieldType.CapName(), new FieldType.CapFlags("cap"), new FieldType.CapArgs("cap"),
-            new FieldType.VmTypeOf("arch"), new FieldType.Features("arch"));
+            new FieldType.VmTypeOf("arch"), new FieldType.Features("arch"), new FieldType.GuestPteBits());
 
     @Test
     void everyOpSectionListsTheOpsFieldsAndExpectKeys() {

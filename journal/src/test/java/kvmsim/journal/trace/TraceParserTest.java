@@ -419,6 +419,38 @@ class TraceParserTest {
     }
 
     @Test
+    void mmuIsTdpByDefaultOrShadowAndNothingElse() throws Exception {
+        Step.HostDecl h = (Step.HostDecl) parse("{\"op\":\"HOST\",\"arch\":\"x86_64\",\"features\":{\"mmu\":\"shadow\"}}")
+                .steps().get(0);
+        assertEquals(kvmsim.domain.host.MmuMode.SHADOW, h.features().mmu());
+        assertEquals(kvmsim.domain.host.MmuMode.TDP, HostFeatures.defaults(Arch.X86_64).mmu());
+        assertEquals("t.jsonl:1: feature 'mmu' must be one of \"tdp\", \"shadow\", not \"ept\"",
+                error("{\"op\":\"HOST\",\"arch\":\"x86_64\",\"features\":{\"mmu\":\"ept\"}}"));
+        assertEquals("t.jsonl:1: feature 'mmu' must be one of \"tdp\", \"shadow\", not true",
+                error("{\"op\":\"HOST\",\"arch\":\"x86_64\",\"features\":{\"mmu\":true}}"));
+        assertEquals("t.jsonl:1: feature 'ad_bits' false needs 'mmu' \"tdp\": shadow paging always has A/D bits",
+                error("{\"op\":\"HOST\",\"arch\":\"x86_64\",\"features\":{\"ad_bits\":false,\"mmu\":\"shadow\"}}"));
+        assertEquals("t.jsonl:1: unknown feature 'mmu' for an arm64 host",
+                error("{\"op\":\"HOST\",\"arch\":\"arm64\",\"features\":{\"mmu\":\"shadow\"}}"));
+    }
+
+    @Test
+    void guestStepsGiveBothGpteBitsOrNone() throws Exception {
+        String access = "{\"op\":\"GUEST_READ\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":\"0x1000\"";
+        Step.GuestAccess clean = (Step.GuestAccess) parse(X86_VM,
+                access + ",\"gpte\":{\"dirty\":false,\"writable\":true}}").steps().get(2);
+        assertEquals(new kvmsim.domain.vcpu.GuestPte(true, false), clean.gpte());
+        Step.GuestAccess none = (Step.GuestAccess) parse(X86_VM, access + "}").steps().get(2);
+        assertEquals(kvmsim.domain.vcpu.GuestPte.WRITABLE_DIRTY, none.gpte());
+        assertEquals("t.jsonl:1: 'gpte' must give both writable and dirty",
+                error(access + ",\"gpte\":{\"dirty\":true}}"));
+        assertEquals("t.jsonl:1: 'gpte.writable' must be true or false, not 1",
+                error(access + ",\"gpte\":{\"writable\":1,\"dirty\":true}}"));
+        assertTrue(error(access + ",\"gpte\":{\"writable\":true,\"dirty\":true,\"accessed\":true}}")
+                .startsWith("t.jsonl:1: unknown property 'accessed' in 'gpte'"));
+    }
+
+    @Test
     void hostAfterItsFirstUseIsAnError() {
         assertEquals("t.jsonl:3: HOST host0 comes after its first use at line 2",
                 error("# c", "{\"op\":\"MMAP\",\"hva\":0,\"length\":4096}", "{\"op\":\"HOST\",\"arch\":\"arm64\"}"));

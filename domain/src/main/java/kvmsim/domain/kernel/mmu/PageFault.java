@@ -6,6 +6,8 @@ import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Gateway;
 import kvmsim.domain.entity.Reply;
 import kvmsim.domain.host.HostCommand;
+import kvmsim.domain.host.HostState;
+import kvmsim.domain.host.MmuMode;
 import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.kernel.Outcome;
 import kvmsim.domain.kernel.gmem.GuestMemfd;
@@ -15,6 +17,7 @@ import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.memslot.Spte;
 import kvmsim.domain.vcpu.GuestAccessKind;
 import kvmsim.domain.vcpu.GuestExit;
+import kvmsim.domain.vcpu.GuestPte;
 import kvmsim.domain.vcpu.TlbEntry;
 import kvmsim.domain.vcpu.VcpuCommand;
 import kvmsim.domain.vcpu.VcpuState;
@@ -24,13 +27,21 @@ import kvmsim.domain.vm.VmState;
  * A guest access on x86: the vCPU's TLB first; on a miss the hardware walks the SPTE, and an EPT
  * violation goes to kvm_mmu_page_fault(): fast_page_fault() when it can fix the SPTE without
  * mmu_lock, else direct_page_fault(), which faults the page in from the host and makes a new SPTE.
+ * Under shadow paging (HOST mmu shadow) FNAME(page_fault) walks the guest's PTE first, and its W and
+ * D bits decide whether the new SPTE is writable.
  */
 public final class PageFault {
 
     private PageFault() {
     }
 
+    /** An access with guest paging off, or through a leaf gPTE with W and D set. */
     public static Outcome access(Gateway gw, VmState vm, long vcpu, GuestAccessKind kind, long gpa) {
+        return access(gw, vm, vcpu, kind, gpa, GuestPte.WRITABLE_DIRTY);
+    }
+
+    /** @param gpte the guest's leaf PTE: read on a fault under shadow paging, ignored under TDP */
+    public static Outcome access(Gateway gw, VmState vm, long vcpu, GuestAccessKind kind, long gpa, GuestPte gpte) {
         EntityId vcpuId = EntityId.vcpu(vm.id(), vcpu);
         VcpuState v = Entity.vcpu(gw, vm.id(), vcpu);
         Outcome refused = Entity.refuseGuestStep(v);
@@ -80,11 +91,26 @@ public final class PageFault {
             gw.send(vcpuId, new VcpuCommand.RunFailed());
             return out;
         }
-        boolean mapWritable = Entity.host(gw, vm.host()).page(hvaPage).writable();
-        gw.send(slotId, new MemslotCommand.MakeSpte(gfn, mapWritable));
+        HostState host = Entity.host(gw, vm.host());
+        boolean mapWritable = host.page(hvaPage).writable();
+        gw.send(slotId, new MemslotCommand.MakeSpte(gfn, mapWritable, accWrite(host.features().mmu(), gpte, write)));
         Spte made = Entity.slot(gw, vm.id(), g.slot()).spte(gfn);
         return record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.NONE, true, false,
                 TlbEntry.filled(made.writable(), write, vm.adBits()), null);
+    }
+
+    /**
+     * ACC_WRITE_MASK of the pte_access a fault hands to make_spte(). TDP maps with ACC_ALL (the guest's
+     * page tables are not read). Shadow paging takes W from the gPTE: a read fault keeps it only if the
+     * leaf gPTE is dirty too, FNAME(protect_clean_gpte)(); a write fault has FNAME(update_accessed_dirty_bits)()
+     * set D and keeps W (kvmsim has no guest page-table gfn, so that PT page is not marked dirty).
+     */
+    static boolean accWrite(MmuMode mmu, GuestPte gpte, boolean write) {
+        if (mmu != MmuMode.SHADOW) {
+            return true; // kvm_tdp_page_fault(): make_spte(..., ACC_ALL, ...)
+        }
+        // FNAME(protect_clean_gpte)() on a read; FNAME(update_accessed_dirty_bits)() sets D on a write
+        return gpte.writable() && (write || gpte.dirty());
     }
 
     // kvm_mmu_faultin_pfn_private(): a private gfn is backed by guest_memfd or not at all; the new

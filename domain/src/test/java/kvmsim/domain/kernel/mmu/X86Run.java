@@ -136,6 +136,11 @@ public final class X86Run {
         return this;
     }
 
+    /** The steps so far. */
+    public List<Step> steps() {
+        return List.copyOf(steps);
+    }
+
     /** The line the next step will have. */
     public int nextLine() {
         return steps.size() + 1;
