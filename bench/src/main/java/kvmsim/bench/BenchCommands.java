@@ -9,6 +9,6 @@ public final class BenchCommands implements MoreCommands {
     @Override
     public List<Class<?>> commands() {
         return List.of(BenchCommand.class, ShootdownBenchCommand.class, AuditBenchCommand.class,
-                ImportBenchCommand.class, ScaleBenchCommand.class);
+                ImportBenchCommand.class, ScaleBenchCommand.class, RecoveryBenchCommand.class);
     }
 }
