@@ -1,12 +1,16 @@
 package kvmsim.journal.serialization;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import java.util.List;
 import java.util.Map;
@@ -34,9 +38,10 @@ import kvmsim.journal.output.OutputJson;
 import org.junit.jupiter.api.Test;
 
 /**
- * States whose maps are persistent are written as they were when the maps were copies (a JSON
- * object by key, a set as an array), read back equal, and read back persistent: a state recovered
- * from a snapshot changes one entry an event, as the one that was saved did.
+ * States whose maps are persistent read back equal and persistent (a state recovered from a
+ * snapshot changes one entry an event, as the one that was saved did); their --json form is what
+ * it was when the maps were copies (an object by key, a set as an array); in the journal a large
+ * map is written compactly and the object form still reads.
  */
 class PersistentStateSerializationTest {
 
@@ -95,6 +100,50 @@ class PersistentStateSerializationTest {
         assertEquals("[20,21]", pkvm.get("ffa").toString());
         assertEquals("{\"vm0\":{\"64\":11}}", pkvm.get("guests").toString());
         assertEquals("{\"10\":\"OWNED\",\"11\":\"OWNED\"}", pkvm.get("hyp").toString());
+    }
+
+    private static MemslotState largeSlot(int n) {
+        MemslotState s = MemslotDecider.evolve(MemslotState.initial("vm0", 0),
+                new MemslotCreated(new SlotGeometry(0, 0, 4L * n, 0x7f0000000000L, 0)));
+        for (long gfn = 0; gfn < 4L * n; gfn += 4) { // every fourth page, read-only and writable in turn
+            s = MemslotDecider.evolve(s, new SpteChanged(gfn, null, Spte.make(gfn % 8 == 0), false));
+        }
+        return s;
+    }
+
+    @Test
+    void aLargeStateMapIsWrittenCompactlyAndReadsBackPersistent() throws Exception {
+        MemslotState slot = largeSlot(1000);
+        byte[] compact = cbor.writerFor(EntityState.class).writeValueAsBytes(slot);
+        // the same state as snapshots were written before: the SPTEs as an object by gfn
+        ObjectNode old = cbor.valueToTree(slot);
+        old.set("sptes", new ObjectMapper().valueToTree(new java.util.TreeMap<>(slot.sptes())));
+        byte[] asObjects = cbor.writeValueAsBytes(old);
+        assertTrue(compact.length * 10 < asObjects.length, compact.length + " bytes compact, " + asObjects.length
+                + " as objects");
+        MemslotState back = (MemslotState) cbor.readValue(compact, EntityState.class);
+        assertEquals(slot, back);
+        assertSame(back.sptes(), StateMaps.sorted(back.sptes()));
+        JsonNode sptes = new ObjectMapper().registerModule(new KvmsimJacksonModule()).valueToTree(slot).get("sptes");
+        assertEquals(2, sptes.get(0).size(), "two distinct SPTEs, each written once");
+        assertEquals("[0,4,4]", sptes.get(1).toString().substring(0, 6) + "]", "keys as differences");
+        assertEquals(1000, sptes.get(2).size());
+        assertEquals(slot, cbor.readValue(asObjects, EntityState.class), "the object form still reads");
+    }
+
+    @Test
+    void aCompactMapWhoseKeysDoNotAscendIsRefused() {
+        ObjectMapper json = new ObjectMapper().registerModule(new KvmsimJacksonModule());
+        String spte = "{\"writable\":true,\"mmuWritable\":true,\"hostWritable\":true,\"accessTracked\":false}";
+        String slot = "{\"@type\":\"MemslotState\",\"vm\":\"vm0\",\"slot\":0,\"present\":false,\"stage2\":{},\"sptes\":";
+        assertEquals(Map.of(5L, Spte.make(true), 7L, Spte.make(true)), assertDoesNotThrow(() -> json.readValue(
+                slot + "[[" + spte + "],[5,2],[0,0]]}", MemslotState.class)).sptes());
+        assertThrows(MismatchedInputException.class, () -> json.readValue(slot + "[[" + spte + "],[5,0],[0,0]]}",
+                MemslotState.class));
+        assertThrows(MismatchedInputException.class, () -> json.readValue(slot + "[[" + spte + "],[5,1],[0,1]]}",
+                MemslotState.class));
+        assertThrows(MismatchedInputException.class, () -> json.readValue(slot + "[[" + spte + "],[5,1],[0]]}",
+                MemslotState.class));
     }
 
     private static <T> List<T> iterable(java.util.Iterator<T> it) {
