@@ -9,6 +9,7 @@ public final class BenchCommands implements MoreCommands {
     @Override
     public List<Class<?>> commands() {
         return List.of(BenchCommand.class, ShootdownBenchCommand.class, AuditBenchCommand.class,
-                ImportBenchCommand.class, ExploreBenchCommand.class);
+                ImportBenchCommand.class, ExploreBenchCommand.class, ScaleBenchCommand.class,
+                RecoveryBenchCommand.class);
     }
 }

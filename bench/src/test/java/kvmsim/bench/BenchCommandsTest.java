@@ -21,7 +21,8 @@ class BenchCommandsTest {
     @Test
     void theBenchCommandsAreFoundAndHaveHelp() {
         List<String> names = List.copyOf(Main.commandLine().getSubcommands().keySet());
-        for (String bench : List.of("bench", "bench-shootdown", "bench-audit", "bench-import")) {
+        for (String bench : List.of("bench", "bench-shootdown", "bench-audit", "bench-import", "bench-scale",
+                "bench-recovery")) {
             assertTrue(names.contains(bench), bench + " in " + names);
             Result r = kvmsim(bench, "--help");
             assertEquals(0, r.status(), r.err());
@@ -51,6 +52,38 @@ class BenchCommandsTest {
                     s.path("actor_vs_bare_pipelined").asDouble(), 1e-9);
         }
         assertTrue(r.out().trim().endsWith("}"), "the last line is the fleet's summary");
+    }
+
+    /**
+     * bench-scale --json ends with one summary per size, each a measured rate and heap figure, its
+     * ratio the rate over the first size's, its events those of one write per page.
+     */
+    @Test
+    void benchScalePrintsOneSummaryPerSizeWithRatiosToTheFirst() throws Exception {
+        Result r = kvmsim("bench-scale", "--pages", "100,400", "--rounds", "1", "--warmup", "0", "--json");
+        assertEquals(0, r.status(), r.err());
+        List<com.fasterxml.jackson.databind.JsonNode> summaries = Cli.jsonLines(r.out()).stream()
+                .filter(j -> j.path("type").asText().equals("summary")).toList();
+        assertEquals(List.of(100, 400), summaries.stream().map(j -> j.path("pages").asInt()).toList());
+        double base = summaries.get(0).path("steps_per_s").asDouble();
+        for (var s : summaries) {
+            assertTrue(s.path("steps_per_s").asDouble() > 0, s.toString());
+            assertTrue(s.path("heap_bytes_per_page").isNumber(), s.toString());
+            assertEquals(s.path("steps_per_s").asDouble() / base, s.path("ratio_to_first").asDouble(), 1e-9);
+            assertEquals(4L * s.path("pages").asLong() + 7, s.path("events").asLong(), "x86: 4 events a write");
+        }
+        assertEquals(2, kvmsim("bench-scale", "--pages", "0").status(), "a size below 1 is bad input");
+    }
+
+    /** bench-recovery writes the slot's journal and recovers it (the state it checks equals the reference engine's). */
+    @Test
+    void benchRecoveryRecoversTheSlotItWrote() {
+        Result r = kvmsim("bench-recovery", "--events", "300", "--after-snapshot", "50", "--rounds", "1", "--warmup", "0");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("300 events of slot/vm0/0 written") && r.out().contains("snapshot at event 250"),
+                r.out());
+        assertTrue(r.out().contains("median recovery of 300 events (snapshot + 50 events)"), r.out());
+        assertEquals(2, kvmsim("bench-recovery", "--events", "10", "--after-snapshot", "10").status());
     }
 
     /** A benchmark's journal goes to a temporary folder that is gone when kvmsim exits. */

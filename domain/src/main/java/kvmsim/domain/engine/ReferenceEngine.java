@@ -95,6 +95,7 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public EntityState state(EntityId id) {
-        return states.getOrDefault(id, Entities.initial(id));
+        EntityState s = states.get(id);
+        return s != null ? s : Entities.initial(id); // not built on every lookup: most entities have a state
     }
 }

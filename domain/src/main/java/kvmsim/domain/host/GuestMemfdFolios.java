@@ -1,13 +1,13 @@
 package kvmsim.domain.host;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.abi.Pages;
 import kvmsim.domain.entity.Decision;
 import kvmsim.domain.entity.Event;
+import kvmsim.domain.entity.StateMaps;
 import kvmsim.domain.host.HostCommand.*;
 import kvmsim.domain.host.HostEvent.*;
 import kvmsim.domain.policy.DirectMapPolicy;
@@ -145,20 +145,14 @@ final class GuestMemfdFolios {
 
     static HostState evolve(HostState s, FolioEvent e) {
         return switch (e) {
-            case GmemCreated g -> {
-                Map<String, GmemInode> gmem = new HashMap<>(s.gmem());
-                gmem.put(g.gmem(), new GmemInode(g.vm(), g.size(), g.flags(), Map.of()));
-                yield s.withGmem(gmem, s.folios());
-            }
+            case GmemCreated g -> s.withGmem(StateMaps.with(s.gmem(), g.gmem(),
+                    new GmemInode(g.vm(), g.size(), g.flags(), Map.of())), s.folios());
             case GmemFolioAllocated a -> {
                 GmemInode inode = s.gmem().get(a.gmem());
-                Map<Long, Long> pages = new HashMap<>(inode.pages());
-                pages.put(a.index(), a.pfn());
-                Map<String, GmemInode> gmem = new HashMap<>(s.gmem());
-                gmem.put(a.gmem(), new GmemInode(inode.vm(), inode.size(), inode.flags(), pages));
-                Map<Long, Folio> folios = new HashMap<>(s.folios());
-                folios.put(a.pfn(), Folio.allocated(a.gmem(), a.index()));
-                yield s.withGmem(gmem, folios);
+                GmemInode grown = new GmemInode(inode.vm(), inode.size(), inode.flags(),
+                        StateMaps.with(inode.pages(), a.index(), a.pfn()));
+                yield s.withGmem(StateMaps.with(s.gmem(), a.gmem(), grown),
+                        StateMaps.with(s.folios(), a.pfn(), Folio.allocated(a.gmem(), a.index())));
             }
             case FolioLocked l -> folio(s, l.pfn(), f -> f.withLocked(true));
             case FolioUnlocked u -> folio(s, u.pfn(), f -> f.withLocked(false));
@@ -171,8 +165,6 @@ final class GuestMemfdFolios {
     }
 
     private static HostState folio(HostState s, long pfn, java.util.function.UnaryOperator<Folio> change) {
-        Map<Long, Folio> folios = new HashMap<>(s.folios());
-        folios.put(pfn, change.apply(folios.get(pfn)));
-        return s.withGmem(s.gmem(), folios);
+        return s.withGmem(s.gmem(), StateMaps.with(s.folios(), pfn, change.apply(s.folios().get(pfn))));
     }
 }

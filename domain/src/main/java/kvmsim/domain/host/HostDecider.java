@@ -2,13 +2,13 @@ package kvmsim.domain.host;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.abi.Pages;
 import kvmsim.domain.entity.Decision;
 import kvmsim.domain.entity.Event;
 import kvmsim.domain.host.HostCommand.*;
 import kvmsim.domain.host.HostEvent.*;
+import org.pcollections.TreePMap;
 
 /** decide/evolve for the host kernel and the VMM process. */
 public final class HostDecider {
@@ -220,13 +220,13 @@ public final class HostDecider {
         long first = Pages.pageOf(hva);
         long last = Pages.pageOf(hva + length - 1);
         // a write touches every page; an unmap only pages that exist
-        List<Long> touched = new ArrayList<>(s.pages().keySet().stream()
-                .filter(p -> p >= first && p <= last).toList());
+        List<Long> touched = new ArrayList<>();
         if (w) {
-            touched.clear();
             for (long p = first; p <= last; p++) {
                 touched.add(p);
             }
+        } else {
+            touched.addAll(s.pageMap().subMap(first, true, last, true).keySet());
         }
         return updatePages(s, touched, page -> page.withWritable(w));
     }
@@ -234,14 +234,10 @@ public final class HostDecider {
     /** Applies f to each page; a page that ends up untouched leaves the map, so the state stays canonical. */
     private static HostState updatePages(HostState s, List<Long> hvaPages,
             java.util.function.UnaryOperator<HostPage> f) {
-        TreeMap<Long, HostPage> pages = s.pagesCopy();
+        TreePMap<Long, HostPage> pages = s.pageMap();
         for (long p : hvaPages) {
             HostPage page = f.apply(pages.getOrDefault(p, HostPage.UNTOUCHED));
-            if (page.equals(HostPage.UNTOUCHED)) {
-                pages.remove(p);
-            } else {
-                pages.put(p, page);
-            }
+            pages = page.equals(HostPage.UNTOUCHED) ? pages.minus(p) : pages.plus(p, page);
         }
         return s.withPages(pages);
     }
@@ -250,9 +246,9 @@ public final class HostDecider {
         if (hvaPages.isEmpty()) {
             return s;
         }
-        TreeMap<Long, HostPage> pages = s.pagesCopy();
+        TreePMap<Long, HostPage> pages = s.pageMap();
         for (long p : hvaPages) {
-            pages.put(p, pages.getOrDefault(p, HostPage.UNTOUCHED).tagged());
+            pages = pages.plus(p, pages.getOrDefault(p, HostPage.UNTOUCHED).tagged());
         }
         return s.withPages(pages);
     }

@@ -12,16 +12,23 @@ package kvmsim.domain.host;
 public record HostPage(boolean mteTagged, int pins, boolean writable) {
 
     public static final HostPage UNTOUCHED = new HostPage(false, 0, false);
+    // the unpinned pages, one shared instance each: a guest's host holds one page per page it touched
+    private static final HostPage[] UNPINNED = {UNTOUCHED, new HostPage(false, 0, true), new HostPage(true, 0, false),
+        new HostPage(true, 0, true)};
+
+    static HostPage of(boolean mteTagged, int pins, boolean writable) {
+        return pins == 0 ? UNPINNED[(mteTagged ? 2 : 0) + (writable ? 1 : 0)] : new HostPage(mteTagged, pins, writable);
+    }
 
     public HostPage withPins(int delta) {
-        return new HostPage(mteTagged, pins + delta, writable);
+        return of(mteTagged, pins + delta, writable);
     }
 
     public HostPage tagged() {
-        return new HostPage(true, pins, writable);
+        return of(true, pins, writable);
     }
 
     public HostPage withWritable(boolean w) {
-        return new HostPage(mteTagged, pins, w);
+        return of(mteTagged, pins, w);
     }
 }

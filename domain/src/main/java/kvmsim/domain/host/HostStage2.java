@@ -1,7 +1,7 @@
 package kvmsim.domain.host;
 
-import java.util.HashMap;
 import java.util.Map;
+import kvmsim.domain.entity.StateMaps;
 import kvmsim.domain.host.HostEvent.HostStage2PteWritten;
 import kvmsim.domain.host.HostEvent.HostStage2RefcountChanged;
 import kvmsim.domain.host.HostEvent.HostStage2TableAllocated;
@@ -11,13 +11,15 @@ import kvmsim.domain.host.HostEvent.HostStage2TableFreed;
  * The host's stage-2 page table under pKVM (host_mmu.pgt): an identity map that the hypervisor
  * owns, 4K granule, levels 1 to 3. A zero entry is "owned by the host, not mapped yet": the root
  * starts zeroed, so the host owns everything at boot.
+ *
+ * @param tables the table pages by {@link Stage2Table#key}, persistent (see StateMaps)
  */
 public record HostStage2(Map<String, Stage2Table> tables) {
 
     public static final String ROOT = Stage2Table.key(KvmPte.START_LEVEL, 0);
 
     public HostStage2 {
-        tables = Map.copyOf(tables);
+        tables = StateMaps.sorted(tables);
     }
 
     public static HostStage2 initial() {
@@ -47,34 +49,25 @@ public record HostStage2(Map<String, Stage2Table> tables) {
     }
 
     HostStage2 pteWritten(HostStage2PteWritten w) {
-        Map<String, Stage2Table> m = new HashMap<>(tables);
-        Stage2Table t = m.get(w.table());
-        Map<Integer, Long> entries = new HashMap<>(t.entries());
-        if (w.newPte() == 0) {
-            entries.remove(w.index());
-        } else {
-            entries.put(w.index(), w.newPte());
-        }
-        m.put(w.table(), new Stage2Table(t.level(), t.base(), entries, t.refcount()));
-        return new HostStage2(m);
+        Stage2Table t = tables.get(w.table());
+        Map<Integer, Long> entries = w.newPte() == 0 ? StateMaps.without(t.entries(), w.index())
+                : StateMaps.with(t.entries(), w.index(), w.newPte());
+        return new HostStage2(StateMaps.with(tables, w.table(),
+                new Stage2Table(t.level(), t.base(), entries, t.refcount())));
     }
 
     HostStage2 refcountChanged(HostStage2RefcountChanged r) {
-        Map<String, Stage2Table> m = new HashMap<>(tables);
-        Stage2Table t = m.get(r.table());
-        m.put(r.table(), new Stage2Table(t.level(), t.base(), t.entries(), r.refcount()));
-        return new HostStage2(m);
+        Stage2Table t = tables.get(r.table());
+        return new HostStage2(StateMaps.with(tables, r.table(),
+                new Stage2Table(t.level(), t.base(), t.entries(), r.refcount())));
     }
 
     HostStage2 tableAllocated(HostStage2TableAllocated a) {
-        Map<String, Stage2Table> m = new HashMap<>(tables);
-        m.put(Stage2Table.key(a.level(), a.base()), new Stage2Table(a.level(), a.base(), Map.of(), 1));
-        return new HostStage2(m);
+        return new HostStage2(StateMaps.with(tables, Stage2Table.key(a.level(), a.base()),
+                new Stage2Table(a.level(), a.base(), Map.of(), 1)));
     }
 
     HostStage2 tableFreed(HostStage2TableFreed f) {
-        Map<String, Stage2Table> m = new HashMap<>(tables);
-        m.remove(f.table());
-        return new HostStage2(m);
+        return new HostStage2(StateMaps.without(tables, f.table()));
     }
 }

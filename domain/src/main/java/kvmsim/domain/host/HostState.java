@@ -3,11 +3,12 @@ package kvmsim.domain.host;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.Pages;
 import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.EntityState;
+import kvmsim.domain.entity.StateMaps;
+import org.pcollections.TreePMap;
 
 /**
  * The host kernel and the VMM process on it: the VMM's VMAs, RLIMIT_MEMLOCK and mm->locked_vm,
@@ -16,8 +17,9 @@ import kvmsim.domain.entity.EntityState;
  * @param mmapSeen once a trace has MMAP steps, memory outside them is unmapped
  * @param rlimitMemlock bytes, unsigned; -1 is RLIM_INFINITY
  * @param lockedVm mm->locked_vm, in pages
- * @param gmem the guest_memfd inodes, by the trace's gmem id
- * @param folios the guest_memfd folios, by pfn
+ * @param pages the VMM's pages that are not untouched, by hva page (persistent: see StateMaps)
+ * @param gmem the guest_memfd inodes, by the trace's gmem id (persistent)
+ * @param folios the guest_memfd folios, by pfn (persistent)
  * @param pkvm the pKVM hypervisor's view of memory, on a host with pkvm; else null
  */
 public record HostState(String id, boolean declared, Arch arch, HostFeatures features, List<Vma> vmas,
@@ -33,9 +35,9 @@ public record HostState(String id, boolean declared, Arch arch, HostFeatures fea
 
     public HostState {
         vmas = List.copyOf(vmas);
-        pages = Map.copyOf(pages);
-        gmem = Map.copyOf(gmem);
-        folios = Map.copyOf(folios);
+        pages = StateMaps.sorted(pages);
+        gmem = StateMaps.sorted(gmem);
+        folios = StateMaps.sorted(folios);
     }
 
     /** The first pfn kvmsim hands out for guest_memfd folios (1 GiB): pfns count up from it. */
@@ -123,7 +125,8 @@ public record HostState(String id, boolean declared, Arch arch, HostFeatures fea
         return pfn == null ? null : folios.get(pfn);
     }
 
-    TreeMap<Long, HostPage> pagesCopy() {
-        return new TreeMap<>(pages);
+    /** The pages as the persistent map they are: changed by making a new one. */
+    TreePMap<Long, HostPage> pageMap() {
+        return StateMaps.sorted(pages);
     }
 }

@@ -1,15 +1,19 @@
 package kvmsim.domain.host;
 
-import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import kvmsim.domain.abi.Pages;
+import kvmsim.domain.entity.StateMaps;
 import kvmsim.domain.host.HostEvent.*;
+import org.pcollections.TreePMap;
+import org.pcollections.TreePSet;
 
 /**
  * What the pKVM hypervisor knows about memory: the host stage-2 (which holds the host's page
  * states in its software bits and other owners' ids in its invalid entries), the hypervisor's own
  * page states, the pin counts and host_share_guest_count of struct hyp_page, and the guests'
- * stage-2 entries of pages the host shares with them.
+ * stage-2 entries of pages the host shares with them. Its maps and set are persistent (see
+ * StateMaps): an event changes the entries it names and shares the rest.
  *
  * @param hyp the hypervisor's state of each page it has; a page not here is NOPAGE
  * @param pins hyp_page refcount, taken by hyp_pin_shared_mem()
@@ -19,7 +23,7 @@ import kvmsim.domain.host.HostEvent.*;
  * @param encoding where the host stage-2 keeps owner ids (policy pkvm-owner-bits)
  */
 public record PkvmState(OwnerEncoding encoding, HostStage2 hostStage2, Map<Long, PageState> hyp, Map<Long, Integer> pins,
-        Map<Long, Integer> shareGuestCount, Map<String, Map<Long, Long>> guests, java.util.Set<Long> ffa) {
+        Map<Long, Integer> shareGuestCount, Map<String, Map<Long, Long>> guests, Set<Long> ffa) {
 
     /** enum pkvm_component_id. */
     public static final long ID_HOST = 0;
@@ -27,17 +31,22 @@ public record PkvmState(OwnerEncoding encoding, HostStage2 hostStage2, Map<Long,
     public static final long ID_GUEST = 2;
 
     public PkvmState {
-        hyp = Map.copyOf(hyp);
-        pins = Map.copyOf(pins);
-        shareGuestCount = Map.copyOf(shareGuestCount);
-        Map<String, Map<Long, Long>> g = new HashMap<>();
-        guests.forEach((k, v) -> g.put(k, Map.copyOf(v)));
-        guests = Map.copyOf(g);
-        ffa = java.util.Set.copyOf(ffa);
+        hyp = StateMaps.sorted(hyp);
+        pins = StateMaps.sorted(pins);
+        shareGuestCount = StateMaps.sorted(shareGuestCount);
+        TreePMap<String, Map<Long, Long>> g = StateMaps.sorted(guests);
+        for (Map.Entry<String, Map<Long, Long>> e : guests.entrySet()) {
+            TreePMap<Long, Long> inner = StateMaps.sorted(e.getValue());
+            if (inner != e.getValue()) {
+                g = g.plus(e.getKey(), inner); // read back from JSON or built by hand: made persistent once
+            }
+        }
+        guests = g;
+        ffa = StateMaps.sortedSet(ffa);
     }
 
     public static PkvmState initial(OwnerEncoding encoding) {
-        return new PkvmState(encoding, HostStage2.initial(), Map.of(), Map.of(), Map.of(), Map.of(), java.util.Set.of());
+        return new PkvmState(encoding, HostStage2.initial(), Map.of(), Map.of(), Map.of(), Map.of(), Set.of());
     }
 
     /** host_get_page_state(): an invalid non-zero PTE is another owner's; a zero PTE is the host's, lazily. */
@@ -76,26 +85,18 @@ public record PkvmState(OwnerEncoding encoding, HostStage2 hostStage2, Map<Long,
     public PkvmState evolve(PkvmEvent e) {
         return switch (e) {
             case HypPageStateSet h -> {
-                Map<Long, PageState> m = new HashMap<>(hyp);
+                TreePMap<Long, PageState> m = StateMaps.sorted(hyp);
                 for (long p = h.pfn(); p < h.pfn() + h.nrPages(); p++) {
-                    if (h.state() == PageState.NOPAGE) {
-                        m.remove(p);
-                    } else {
-                        m.put(p, h.state());
-                    }
+                    m = h.state() == PageState.NOPAGE ? m.minus(p) : m.plus(p, h.state());
                 }
                 yield new PkvmState(encoding, hostStage2, m, pins, shareGuestCount, guests, ffa);
             }
             case HypPageRefcountChanged r -> new PkvmState(encoding, hostStage2, hyp, put(pins, r.pfn(), r.refcount()),
                     shareGuestCount, guests, ffa);
             case HostFfaShareChanged f -> {
-                java.util.Set<Long> m = new java.util.HashSet<>(ffa);
+                TreePSet<Long> m = StateMaps.sortedSet(ffa);
                 for (long p = f.pfn(); p < f.pfn() + f.nrPages(); p++) {
-                    if (f.shared()) {
-                        m.add(p);
-                    } else {
-                        m.remove(p);
-                    }
+                    m = f.shared() ? m.plus(p) : m.minus(p);
                 }
                 yield new PkvmState(encoding, hostStage2, hyp, pins, shareGuestCount, guests, m);
             }
@@ -118,24 +119,11 @@ public record PkvmState(OwnerEncoding encoding, HostStage2 hostStage2, Map<Long,
     }
 
     private static Map<Long, Integer> put(Map<Long, Integer> m, long pfn, int count) {
-        Map<Long, Integer> out = new HashMap<>(m);
-        if (count == 0) {
-            out.remove(pfn);
-        } else {
-            out.put(pfn, count);
-        }
-        return out;
+        return count == 0 ? StateMaps.without(m, pfn) : StateMaps.with(m, pfn, count);
     }
 
     private Map<String, Map<Long, Long>> guest(String vm, long gfn, Long pfn) {
-        Map<String, Map<Long, Long>> out = new HashMap<>(guests);
-        Map<Long, Long> g = new HashMap<>(guests.getOrDefault(vm, Map.of()));
-        if (pfn == null) {
-            g.remove(gfn);
-        } else {
-            g.put(gfn, pfn);
-        }
-        out.put(vm, g);
-        return out;
+        Map<Long, Long> g = guests.getOrDefault(vm, Map.of());
+        return StateMaps.with(guests, vm, pfn == null ? StateMaps.without(g, gfn) : StateMaps.with(g, gfn, pfn));
     }
 }

@@ -1,6 +1,7 @@
 package kvmsim.domain.host;
 
 import java.util.Map;
+import kvmsim.domain.entity.StateMaps;
 
 /**
  * One table page of the host stage-2: its level, the IPA it starts translating, its non-zero
@@ -10,7 +11,7 @@ import java.util.Map;
 public record Stage2Table(int level, long base, Map<Integer, Long> entries, int refcount) {
 
     public Stage2Table {
-        entries = Map.copyOf(entries);
+        entries = StateMaps.sorted(entries);
     }
 
     public long pte(int index) {

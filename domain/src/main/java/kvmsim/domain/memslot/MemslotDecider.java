@@ -3,7 +3,6 @@ package kvmsim.domain.memslot;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import kvmsim.domain.abi.Arm64Abi;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.abi.Pages;
@@ -11,6 +10,7 @@ import kvmsim.domain.entity.Decision;
 import kvmsim.domain.entity.Event;
 import kvmsim.domain.memslot.MemslotCommand.*;
 import kvmsim.domain.memslot.MemslotEvent.*;
+import org.pcollections.TreePMap;
 
 /** decide/evolve for one memslot. */
 public final class MemslotDecider {
@@ -157,20 +157,23 @@ public final class MemslotDecider {
             case MemslotMoved m -> s.with(true, m.geometry(), s.lock(), s.stage2());
             case MemslotFlagsChanged f -> s.with(true, f.geometry(), s.lock(), s.stage2());
             case Stage2Mapped m -> {
-                TreeMap<Long, Stage2Pte> s2 = s.stage2Copy();
+                TreePMap<Long, Stage2Pte> s2 = s.stage2Map();
+                Stage2Pte pte = new Stage2Pte(m.writable(), m.executable());
                 for (long gfn = m.firstGfn(); gfn < m.firstGfn() + m.count(); gfn++) {
-                    s2.put(gfn, new Stage2Pte(m.writable(), m.executable()));
+                    s2 = s2.plus(gfn, pte);
                 }
                 yield s.with(s.present(), s.geometry(), s.lock(), s2);
             }
             case Stage2Unmapped u -> {
-                TreeMap<Long, Stage2Pte> s2 = s.stage2Copy();
-                s2.subMap(u.firstGfn(), u.firstGfn() + u.count()).clear();
+                TreePMap<Long, Stage2Pte> s2 = s.stage2Map();
+                s2 = s2.minusAll(s2.subMap(u.firstGfn(), u.firstGfn() + u.count()).keySet());
                 yield s.with(s.present(), s.geometry(), s.lock(), s2);
             }
             case Stage2WriteProtected w -> {
-                TreeMap<Long, Stage2Pte> s2 = s.stage2Copy();
-                s2.replaceAll((gfn, pte) -> new Stage2Pte(false, pte.executable()));
+                TreePMap<Long, Stage2Pte> s2 = s.stage2Map();
+                for (Map.Entry<Long, Stage2Pte> leaf : s.stage2().entrySet()) {
+                    s2 = s2.plus(leaf.getKey(), new Stage2Pte(false, leaf.getValue().executable()));
+                }
                 yield s.with(s.present(), s.geometry(), s.lock(), s2);
             }
             case MemslotLocked l -> s.with(s.present(), s.geometry(), l.mode(), s.stage2());

@@ -1,17 +1,20 @@
 package kvmsim.domain.memslot;
 
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.SortedMap;
 import kvmsim.domain.abi.Pages;
 import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.EntityState;
+import kvmsim.domain.entity.StateMaps;
+import org.pcollections.TreePMap;
 
 /**
  * struct kvm_memory_slot and what hangs off it: the arm64 lock (memslot->arch.flags, whose pinned
  * pages are exactly the slot's pages) and the stage-2 leaves mapping the slot's gfns; on x86 the
  * SPTEs mapping them and the dirty bitmap.
  *
- * @param sptes x86: the shadow-present leaf SPTEs of the slot's gfns, by gfn
+ * @param stage2 arm64: the stage-2 leaves of the slot's gfns, by gfn (persistent: see StateMaps)
+ * @param sptes x86: the shadow-present leaf SPTEs of the slot's gfns, by gfn (persistent)
  * @param dirtyBitmap x86: memslot->dirty_bitmap, allocated while KVM_MEM_LOG_DIRTY_PAGES is set; else null
  */
 public record MemslotState(String vm, long slot, boolean present, SlotGeometry geometry, LockMode lock,
@@ -23,8 +26,8 @@ public record MemslotState(String vm, long slot, boolean present, SlotGeometry g
     }
 
     public MemslotState {
-        stage2 = Map.copyOf(stage2);
-        sptes = Map.copyOf(sptes);
+        stage2 = StateMaps.sorted(stage2);
+        sptes = StateMaps.sorted(sptes);
     }
 
     public static MemslotState initial(String vm, long slot) {
@@ -51,6 +54,11 @@ public record MemslotState(String vm, long slot, boolean present, SlotGeometry g
         return sptes.get(gfn);
     }
 
+    /** The SPTEs of gfns [first, first + count), in gfn order: a view, O(log n) to make. */
+    public SortedMap<Long, Spte> sptesIn(long first, long count) {
+        return spteMap().subMap(first, first + count);
+    }
+
     /** kvm_slot_dirty_track_enabled() as far as the bitmap goes: dirty logging is on. */
     public boolean dirtyTracked() {
         return dirtyBitmap != null;
@@ -64,12 +72,14 @@ public record MemslotState(String vm, long slot, boolean present, SlotGeometry g
         return new MemslotState(vm, slot, present, geometry, lock, stage2, s, bitmap);
     }
 
-    TreeMap<Long, Stage2Pte> stage2Copy() {
-        return new TreeMap<>(stage2);
+    /** The stage-2 leaves as the persistent map they are: changed by making a new one. */
+    TreePMap<Long, Stage2Pte> stage2Map() {
+        return StateMaps.sorted(stage2);
     }
 
-    TreeMap<Long, Spte> sptesCopy() {
-        return new TreeMap<>(sptes);
+    /** The SPTEs as the persistent map they are: changed by making a new one. */
+    TreePMap<Long, Spte> spteMap() {
+        return StateMaps.sorted(sptes);
     }
 
     public long hvaOfGfn(long gfn) {

@@ -25,6 +25,27 @@ public record Spte(boolean writable, boolean mmuWritable, boolean hostWritable, 
         }
     }
 
+    // every valid SPTE, one shared instance each: a slot holds one SPTE per page the guest touched
+    private static final Spte[] ALL = new Spte[16];
+
+    static {
+        for (int bits = 0; bits < 16; bits++) {
+            boolean w = (bits & 8) != 0;
+            boolean mmu = (bits & 4) != 0;
+            boolean host = (bits & 2) != 0;
+            boolean tracked = (bits & 1) != 0;
+            if ((!w || mmu) && (!mmu || host) && !(tracked && w)) {
+                ALL[bits] = new Spte(w, mmu, host, tracked);
+            }
+        }
+    }
+
+    /** The SPTE with these bits: a shared instance; bits the constructor refuses are refused here too. */
+    static Spte of(boolean writable, boolean mmuWritable, boolean hostWritable, boolean accessTracked) {
+        Spte s = ALL[(writable ? 8 : 0) | (mmuWritable ? 4 : 0) | (hostWritable ? 2 : 0) | (accessTracked ? 1 : 0)];
+        return s != null ? s : new Spte(writable, mmuWritable, hostWritable, accessTracked);
+    }
+
     /** make_spte() with ACC_ALL for a TDP fault: writable exactly when the host mapping is. */
     public static Spte make(boolean hostWritable) {
         return make(true, hostWritable);
@@ -36,27 +57,27 @@ public record Spte(boolean writable, boolean mmuWritable, boolean hostWritable, 
      */
     public static Spte make(boolean accWrite, boolean hostWritable) {
         boolean w = accWrite && hostWritable;
-        return new Spte(w, w, hostWritable, false);
+        return of(w, w, hostWritable, false);
     }
 
     /** mark_spte_for_access_track(): W is lost (not saved), MMU-writable and Host-writable stay. */
     public Spte markForAccessTrack() {
-        return new Spte(false, mmuWritable, hostWritable, true);
+        return of(false, mmuWritable, hostWritable, true);
     }
 
     /** restore_acc_track_spte(): R and X come back, W does not. */
     public Spte restoreAccTrack() {
-        return new Spte(false, mmuWritable, hostWritable, false);
+        return of(false, mmuWritable, hostWritable, false);
     }
 
     /** spte_write_protect() / the wrprot of dirty logging: W cleared, MMU-writable kept. */
     public Spte writeProtected() {
-        return new Spte(false, mmuWritable, hostWritable, accessTracked);
+        return of(false, mmuWritable, hostWritable, accessTracked);
     }
 
     /** fast_page_fault(): W added to an MMU-writable SPTE. */
     public Spte madeWritable() {
-        return new Spte(true, mmuWritable, hostWritable, false);
+        return of(true, mmuWritable, hostWritable, false);
     }
 
     /**

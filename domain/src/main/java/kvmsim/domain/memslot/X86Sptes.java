@@ -3,11 +3,11 @@ package kvmsim.domain.memslot;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.entity.Decision;
 import kvmsim.domain.memslot.MemslotCommand.*;
 import kvmsim.domain.memslot.MemslotEvent.*;
+import org.pcollections.TreePMap;
 
 /** The x86 half of the memslot decider: the slot's SPTEs and its dirty bitmap, changed together. */
 final class X86Sptes {
@@ -104,27 +104,28 @@ final class X86Sptes {
     }
 
     static MemslotState spteChanged(MemslotState s, SpteChanged c) {
-        TreeMap<Long, Spte> sptes = s.sptesCopy();
-        sptes.put(c.gfn(), c.spte());
+        TreePMap<Long, Spte> sptes = s.spteMap().plus(c.gfn(), c.spte());
         DirtyBitmap bitmap = c.markedDirty() ? s.dirtyBitmap().set(c.gfn() - s.geometry().baseGfn()) : s.dirtyBitmap();
         return s.withSptes(sptes, bitmap);
     }
 
     static MemslotState accessTracked(MemslotState s, SptesAccessTracked a) {
-        TreeMap<Long, Spte> sptes = s.sptesCopy();
-        a.gfns().forEach(g -> sptes.put(g, sptes.get(g).markForAccessTrack()));
+        TreePMap<Long, Spte> sptes = s.spteMap();
+        for (long g : a.gfns()) {
+            sptes = sptes.plus(g, sptes.get(g).markForAccessTrack());
+        }
         return s.withSptes(sptes, s.dirtyBitmap());
     }
 
     static MemslotState zapped(MemslotState s, SptesZapped z) {
-        TreeMap<Long, Spte> sptes = s.sptesCopy();
-        z.gfns().forEach(sptes::remove);
-        return s.withSptes(sptes, s.dirtyBitmap());
+        return s.withSptes(s.spteMap().minusAll(z.gfns()), s.dirtyBitmap());
     }
 
     static MemslotState writeProtected(MemslotState s, List<Long> gfns, DirtyBitmap bitmap) {
-        TreeMap<Long, Spte> sptes = s.sptesCopy();
-        gfns.forEach(g -> sptes.put(g, sptes.get(g).writeProtected()));
+        TreePMap<Long, Spte> sptes = s.spteMap();
+        for (long g : gfns) {
+            sptes = sptes.plus(g, sptes.get(g).writeProtected());
+        }
         return s.withSptes(sptes, bitmap);
     }
 
@@ -141,7 +142,7 @@ final class X86Sptes {
     }
 
     private static Map<Long, Spte> inRange(MemslotState s, long first, long count) {
-        return new TreeMap<>(s.sptes()).subMap(first, first + count);
+        return s.sptesIn(first, count);
     }
 
     private static List<Long> gfnsOf(MemslotState s, List<Long> pages) {

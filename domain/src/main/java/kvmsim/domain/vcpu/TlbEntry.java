@@ -7,12 +7,20 @@ package kvmsim.domain.vcpu;
  */
 public record TlbEntry(boolean writable) {
 
+    private static final TlbEntry READ_ONLY = new TlbEntry(false);
+    private static final TlbEntry WRITABLE = new TlbEntry(true);
+
+    /** The entry, one shared instance per value: a guest's TLB holds one entry per page it touched. */
+    public static TlbEntry of(boolean writable) {
+        return writable ? WRITABLE : READ_ONLY;
+    }
+
     /**
      * What an access that walked a translation leaves in the TLB. With A/D bits a read caches a
      * clean translation, so a later write walks again to set Dirty; without them the cached W is
      * used as it is.
      */
     public static TlbEntry filled(boolean translationWritable, boolean write, boolean adBits) {
-        return new TlbEntry(translationWritable && (write || !adBits));
+        return of(translationWritable && (write || !adBits));
     }
 }

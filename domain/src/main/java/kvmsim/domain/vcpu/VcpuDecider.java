@@ -92,7 +92,7 @@ public final class VcpuDecider {
             case VcpuEnteredGuest g -> s.withRun(true, s.initialised(), s.target(), s.features(), true, true);
             case VcpuLeftGuest l -> s.withRun(true, s.initialised(), s.target(), s.features(), s.hasRunOnce(), false);
             case GuestAccessed a -> s;
-            case TlbFilled f -> s.withFilled(f.gfn(), new TlbEntry(f.writable()));
+            case TlbFilled f -> s.withFilled(f.gfn(), TlbEntry.of(f.writable()));
             case TlbFlushed f -> {
                 // a deferred flush serviced on entry: the request was answered "deferred", and stays so
                 VcpuEvent ack = s.flushPending() ? s.lastFlushAck() : f;

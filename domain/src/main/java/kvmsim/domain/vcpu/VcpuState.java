@@ -1,15 +1,15 @@
 package kvmsim.domain.vcpu;
 
 import java.util.Map;
-import java.util.TreeMap;
 import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.EntityState;
+import kvmsim.domain.entity.StateMaps;
 
 /**
  * struct kvm_vcpu. A vCPU in guest mode is inside KVM_RUN and so holds vcpu->mutex; it stays there
  * until its next vCPU ioctl (a reset with KVM_ARM_VCPU_INIT, or a KVM_RUN that fails).
  *
- * @param tlb the translations this vCPU cached, by gfn (x86)
+ * @param tlb the translations this vCPU cached, by gfn (x86; persistent: see StateMaps)
  * @param flushRequestsSeen the sequence number of the last KVM_REQ_TLB_FLUSH this vCPU received
  * @param flushPending KVM_REQ_TLB_FLUSH is set and not yet serviced: the vCPU was outside guest mode
  */
@@ -23,7 +23,7 @@ public record VcpuState(String vm, long id, boolean created, boolean initialised
     }
 
     public VcpuState {
-        tlb = Map.copyOf(tlb);
+        tlb = StateMaps.sorted(tlb);
     }
 
     public static VcpuState initial(String vm, long id) {
@@ -51,8 +51,6 @@ public record VcpuState(String vm, long id, boolean created, boolean initialised
     }
 
     VcpuState withFilled(long gfn, TlbEntry e) {
-        TreeMap<Long, TlbEntry> t = new TreeMap<>(tlb);
-        t.put(gfn, e);
-        return withTlb(t, flushRequestsSeen, flushPending);
+        return withTlb(StateMaps.with(tlb, gfn, e), flushRequestsSeen, flushPending);
     }
 }

@@ -20,12 +20,13 @@ import kvmsim.domain.vcpu.VcpuState;
 import kvmsim.domain.vm.VmCommand;
 import kvmsim.domain.vm.VmEvent;
 import kvmsim.domain.vm.VmState;
+import org.pcollections.TreePMap;
 
 /**
  * Teaches Jackson the domain's polymorphic fields (an event inside {@code Recorded}, a state inside
  * a {@code Reply}, a command inside an envelope) without putting Jackson into domain/: a logical
  * type name per concrete class, taken from the sealed hierarchies, so only the project's own
- * classes can ever be named in a payload.
+ * classes can ever be named in a payload. Large state maps are written compactly (CompactStateMaps).
  */
 public final class KvmsimJacksonModule extends SimpleModule {
 
@@ -41,6 +42,13 @@ public final class KvmsimJacksonModule extends SimpleModule {
         for (Class<?> c : concreteTypes()) {
             registerSubtypes(new NamedType(c, logicalName(c)));
         }
+        addSerializer(TreePMap.class, new CompactStateMaps.Writer());
+    }
+
+    @Override
+    public void setupModule(SetupContext context) {
+        super.setupModule(context);
+        context.addDeserializers(new CompactStateMaps.Finder());
     }
 
     /** Every concrete class that may stand behind Event, EntityState or EntityCommand. */

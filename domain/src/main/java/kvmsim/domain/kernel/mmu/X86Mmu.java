@@ -84,7 +84,7 @@ public final class X86Mmu {
         for (GfnRange r : rangesOf(vm, gpa, length)) {
             EntityId slotId = EntityId.slot(vm.id(), r.slot());
             MemslotState slot = Entity.slot(gw, vm.id(), r.slot());
-            var inRange = new java.util.TreeMap<>(slot.sptes()).subMap(r.firstGfn(), r.firstGfn() + r.count());
+            var inRange = slot.sptesIn(r.firstGfn(), r.count());
             for (var entry : inRange.entrySet()) {
                 long gfn = entry.getKey();
                 if (!entry.getValue().hostWritable()) {
