@@ -84,12 +84,7 @@ public final class ExploreCommand implements Callable<Integer> {
         if (maxStates < 1) {
             throw new BadInput("--max-states takes a positive number, not " + maxStates);
         }
-        policies.forEach((k, v) -> {
-            String problem = Policies.problem(k, v);
-            if (problem != null) {
-                throw new BadInput("--policy: " + problem);
-            }
-        });
+        ReplayCommand.checkPolicies(policies);
         TraceFile t = ReplayCommand.open(trace);
         if (output != null) {
             try {

@@ -127,12 +127,7 @@ final class ReplayCommand implements Callable<Integer> {
         if (runId != null && traces.size() > 1) {
             RunId.check(runId + "-" + traces.size(), "--run");
         }
-        policies.forEach((k, v) -> {
-            String problem = Policies.problem(k, v);
-            if (problem != null) {
-                throw new BadInput("--policy: " + problem);
-            }
-        });
+        checkPolicies(policies);
         if (cluster != null && !engine.equals("actors")) {
             throw new BadInput("--cluster runs the actor engine; --engine reference runs in this process");
         }
@@ -405,6 +400,16 @@ final class ReplayCommand implements Callable<Integer> {
     /** A run's exit status: its verdict, or 130 when it was interrupted. */
     private static int statusOf(RunReport r) {
         return r.interrupted() ? Main.INTERRUPTED : r.exitStatus();
+    }
+
+    /** --policy values, checked before anything runs. */
+    static void checkPolicies(Map<String, String> policies) {
+        policies.forEach((k, v) -> {
+            String problem = Policies.problem(k, v);
+            if (problem != null) {
+                throw new BadInput("--policy: " + problem);
+            }
+        });
     }
 
     static TraceFile open(Path p) {

@@ -104,11 +104,7 @@ public final class Lookahead {
             @Override
             public List<Reply> broadcast(List<EntityId> to, EntityCommand command) {
                 // as the slower engine runs a planned broadcast: one command after the other
-                List<Reply> replies = new ArrayList<>();
-                for (EntityId id : to) {
-                    replies.add(send(id, command));
-                }
-                return replies;
+                return Gateway.oneByOne(this, to, command);
             }
 
             @Override

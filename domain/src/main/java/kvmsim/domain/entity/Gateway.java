@@ -20,4 +20,16 @@ public interface Gateway {
      * persisted anything is in its initial state.
      */
     EntityState state(EntityId id);
+
+    /**
+     * A broadcast sent as one command after the other, in receiver order: how a gateway that
+     * watches each command (planning, exploring) delivers one.
+     */
+    static List<Reply> oneByOne(Gateway g, List<EntityId> to, EntityCommand command) {
+        List<Reply> replies = new java.util.ArrayList<>();
+        for (EntityId id : to) {
+            replies.add(g.send(id, command));
+        }
+        return replies;
+    }
 }

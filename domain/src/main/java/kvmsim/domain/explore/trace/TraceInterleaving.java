@@ -112,11 +112,7 @@ public final class TraceInterleaving implements Interleaving<KernelState> {
 
             @Override
             public List<Reply> broadcast(List<EntityId> to, EntityCommand command) {
-                List<Reply> replies = new ArrayList<>();
-                for (EntityId id : to) {
-                    replies.add(send(id, command));
-                }
-                return replies;
+                return Gateway.oneByOne(this, to, command);
             }
 
             @Override
