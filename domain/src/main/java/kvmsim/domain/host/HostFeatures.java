@@ -22,6 +22,8 @@ public record HostFeatures(boolean mte, boolean fwb, boolean pkvm, boolean adBit
     public static final long DEFAULT_MEMORY = 4L << 30;
 
     public HostFeatures {
+        // a host recorded before the mmu feature existed ran as kvm_intel and kvm_amd do by default
+        mmu = mmu == null ? MmuMode.TDP : mmu;
         vmTypes = List.copyOf(vmTypes);
         gmemFlags = List.copyOf(gmemFlags);
     }
