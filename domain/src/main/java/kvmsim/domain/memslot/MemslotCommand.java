@@ -13,9 +13,15 @@ public sealed interface MemslotCommand extends EntityCommand {
      *
      * @param dirtyBitmap the slot keeps a dirty bitmap while it logs dirty pages (x86; not modelled on arm64)
      * @param initiallySet KVM_DIRTY_LOG_INITIALLY_SET: a new bitmap starts with every page set
+     * @param useDirtyBitmap kvm_use_dirty_bitmap(): false once the VM has a dirty ring, and then a slot
+     *     that starts logging gets no bitmap (one it had is kept, or freed when logging stops)
      */
-    record CommitChange(MemslotChange change, SlotGeometry geometry, boolean dirtyBitmap, boolean initiallySet)
-            implements MemslotCommand {
+    record CommitChange(MemslotChange change, SlotGeometry geometry, boolean dirtyBitmap, boolean initiallySet,
+            boolean useDirtyBitmap) implements MemslotCommand {
+
+        public CommitChange(MemslotChange change, SlotGeometry geometry, boolean dirtyBitmap, boolean initiallySet) {
+            this(change, geometry, dirtyBitmap, initiallySet, true);
+        }
     }
 
     /** kvm_pgtable_stage2_map() of [firstGfn, firstGfn+count) at PAGE_SIZE, R plus W and X as given. */

@@ -101,13 +101,13 @@ public final class MemslotDecider {
     // kvm_prepare_memory_region() and kvm_commit_memory_region(), alike for CREATE, MOVE and
     // FLAGS_ONLY (a MOVE is decided by the gpa alone and may toggle logging too): a slot that logs
     // keeps the bitmap it had, bits and all, or gets a fresh one (every bit set under
-    // KVM_DIRTY_LOG_INITIALLY_SET); one that stops logging frees its bitmap
+    // KVM_DIRTY_LOG_INITIALLY_SET) if kvm_use_dirty_bitmap(); one that stops logging frees its bitmap
     private static void dirtyBitmap(boolean hadBitmap, CommitChange p, List<Event> events) {
         if (!p.dirtyBitmap()) {
             return;
         }
         boolean logs = p.geometry().logsDirtyPages();
-        if (logs && !hadBitmap) {
+        if (logs && !hadBitmap && p.useDirtyBitmap()) {
             events.add(new DirtyBitmapAllocated(p.initiallySet()));
         } else if (!logs && hadBitmap) {
             events.add(new DirtyBitmapFreed());

@@ -12,6 +12,7 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import kvmsim.domain.abi.Arch;
+import kvmsim.domain.abi.Cap;
 import kvmsim.domain.abi.ArmTarget;
 import kvmsim.domain.abi.ArmVcpuFeature;
 import kvmsim.domain.abi.Errno;
@@ -253,6 +254,9 @@ public final class Ops {
             .parse(a -> new Step.EnableCap(a.meta(), a.str("vm"), a.get("cap"), a.u64("flags"), a.list("args")))
             .onVm((k, vm, s) -> Outcome.of(EnableCap.kvmVmIoctlEnableCap(k.gw(), k.policies(), vm, s.cap(), s.flags(),
                     s.args())))
+            .coverage((s, t) -> s.cap() == Cap.KVM_CAP_DIRTY_LOG_RING_ACQ_REL && t.onArm64(s.vm())
+                    ? "KVM_CAP_DIRTY_LOG_RING_ACQ_REL on an arm64 VM is not modelled (kvmsim models the dirty ring on x86)"
+                    : null)
             .done();
 
     // target null, like an absent target, asks for KVM_ARM_PREFERRED_TARGET

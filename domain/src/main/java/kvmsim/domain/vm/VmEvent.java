@@ -23,6 +23,10 @@ public sealed interface VmEvent extends Event {
     record MteEnabled() implements VmEvent {
     }
 
+    /** kvm->dirty_ring_size = size (bytes): every vCPU created from now on gets a dirty ring. */
+    record DirtyRingEnabled(long size) implements VmEvent {
+    }
+
     record PendingOpsSet(Set<PendingOp> ops) implements VmEvent {
         public PendingOpsSet {
             ops = PendingOp.inBitOrder(ops);

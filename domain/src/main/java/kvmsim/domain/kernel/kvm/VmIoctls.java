@@ -89,7 +89,9 @@ public final class VmIoctls {
             }
         }
         gw.send(EntityId.vm(vmId), new VmCommand.SetMemoryRegion(request));
-        gw.send(slotId, new MemslotCommand.CommitChange(v.change(), v.geometry(), x86, vm.manualProtectAndInitSet()));
+        // kvm_prepare_memory_region(): a new bitmap only if kvm_use_dirty_bitmap(kvm)
+        gw.send(slotId, new MemslotCommand.CommitChange(v.change(), v.geometry(), x86, vm.manualProtectAndInitSet(),
+                vm.useDirtyBitmap()));
         if (x86 && old != null) {
             X86Mmu.kvmMmuSlotApplyFlags(gw, policies, vm, old, v.geometry(), v.change());
         }
