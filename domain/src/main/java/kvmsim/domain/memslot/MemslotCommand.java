@@ -84,6 +84,13 @@ public sealed interface MemslotCommand extends EntityCommand {
         }
     }
 
+    /**
+     * kvm_arch_mmu_enable_log_dirty_pt_masked() from kvm_reset_dirty_gfn(): write-protect the pages
+     * {@code offset + i} (slot-relative) for each bit i of {@code mask}.
+     */
+    record EnableLogDirtyPtMasked(long offset, long mask) implements MemslotCommand {
+    }
+
     /** mark_page_dirty_in_slot(): KVM itself wrote the gfn (kvm_write_guest()); a no-op unless the slot logs. */
     record MarkPageDirty(long gfn) implements MemslotCommand {
     }

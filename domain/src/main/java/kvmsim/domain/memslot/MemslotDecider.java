@@ -39,6 +39,7 @@ public final class MemslotDecider {
             case RemoveWriteAccess r -> X86Sptes.removeWriteAccess(s);
             case GetDirtyLog g -> X86Sptes.getDirtyLog(s, g);
             case ClearDirtyLog cl -> X86Sptes.clearDirtyLog(s, cl);
+            case EnableLogDirtyPtMasked m -> X86Sptes.enableLogDirtyPtMasked(s, m);
             case MarkPageDirty m -> s.dirtyTracked() ? Decision.accept(new PageMarkedDirty(m.gfn())) : Decision.ok();
         };
     }
@@ -184,6 +185,7 @@ public final class MemslotDecider {
             case DirtyLogReported r -> X86Sptes.logReported(s, r);
             case DirtyLogCleared c -> X86Sptes.logCleared(s, c);
             case PageMarkedDirty m -> X86Sptes.markedDirty(s, m);
+            case GfnsWriteProtected w -> X86Sptes.writeProtected(s, w.changed(), s.dirtyBitmap());
         };
     }
 }

@@ -49,7 +49,7 @@ public final class VmIoctls {
         if (!r.ok()) {
             return r.errno();
         }
-        return gw.send(EntityId.vcpu(vm, vcpu), new VcpuCommand.Create()).errno();
+        return gw.send(EntityId.vcpu(vm, vcpu), new VcpuCommand.Create(Entity.vm(gw, vm).dirtyRingSize())).errno();
     }
 
     // kvm_vm_ioctl_set_memory_region() -> kvm_set_memory_region() -> kvm_set_memslot()
