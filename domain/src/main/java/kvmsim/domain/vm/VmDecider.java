@@ -129,7 +129,7 @@ public final class VmDecider {
         if (!s.vcpus().isEmpty()) {
             return Decision.reject(Errno.EINVAL);
         }
-        return Decision.accept(new DirtyRingEnabled(size));
+        return Decision.accept(new DirtyRingEnabled(size, r.acqRel()));
     }
 
     // kvm_vm_ioctl_enable_cap(KVM_CAP_ARM_MTE): v5 06/38 dropped the "no locked memslot" condition
@@ -163,7 +163,7 @@ public final class VmDecider {
         return switch (e) {
             case VmCreated c -> new VmState(s.id(), true, c.arch(), c.type(), c.host(), c.mteSupported(), c.fwb(),
                     c.smm(), c.adBits(), false, 0, List.of(), Map.of(), Set.of(), 0, null, 0, MemoryAttributes.NONE,
-                    Map.of(), new VmState.VcpuLimits(c.maxVcpus(), c.maxVcpuIds(), 0), 0);
+                    Map.of(), new VmState.VcpuLimits(c.maxVcpus(), c.maxVcpuIds(), 0), 0, false);
             case MaxVcpuIdsSet m -> s.withVcpuLimits(s.vcpuLimits().withArchMaxVcpuIds(m.maxVcpuIds()));
             case VcpuAdded v -> {
                 List<Long> vcpus = new ArrayList<>(s.vcpus());
@@ -174,7 +174,7 @@ public final class VmDecider {
                         ? l.withArchMaxVcpuIds(l.maxVcpuIds()) : l);
             }
             case MteEnabled m -> s.withMte(true);
-            case DirtyRingEnabled r -> s.withDirtyRingSize(r.size());
+            case DirtyRingEnabled r -> s.withDirtyRing(r.size(), r.acqRel());
             case ManualDirtyLogProtectSet m -> s.withManualDirtyLogProtect(m.options());
             case PendingOpsSet p -> {
                 Set<PendingOp> ops = EnumSet.noneOf(PendingOp.class);

@@ -31,12 +31,13 @@ import kvmsim.domain.memslot.SlotGeometry;
  * @param gpcs the VM's gfn_to_pfn caches (kvm->gpc_list), by the trace's gpc id
  * @param vcpuLimits how many vCPUs and which ids the VM may have
  * @param dirtyRingSize kvm->dirty_ring_size: each vCPU's dirty ring in bytes, 0 without a ring
+ * @param dirtyRingAcqRel the ring was enabled with KVM_CAP_DIRTY_LOG_RING_ACQ_REL (only CHECK caps tells)
  */
 public record VmState(String id, boolean created, Arch arch, String type, String host, boolean mteSupported,
         boolean fwb, boolean smm, boolean adBits, boolean mte, long manualDirtyLogProtect, List<Long> vcpus,
         Map<Long, SlotGeometry> slots, Set<PendingOp> pendingOps, long tlbFlushes, FlushInFlight flushInFlight,
         long memslotGeneration, MemoryAttributes attributes, Map<String, Gpc> gpcs, VcpuLimits vcpuLimits,
-        long dirtyRingSize) implements EntityState {
+        long dirtyRingSize, boolean dirtyRingAcqRel) implements EntityState {
 
     @Override
     public EntityId.Kind kind() {
@@ -74,7 +75,7 @@ public record VmState(String id, boolean created, Arch arch, String type, String
 
     public static VmState initial(String id) {
         return new VmState(id, false, null, null, null, false, false, false, false, false, 0, List.of(), Map.of(),
-                Set.of(), 0, null, 0, MemoryAttributes.NONE, Map.of(), VcpuLimits.NONE, 0);
+                Set.of(), 0, null, 0, MemoryAttributes.NONE, Map.of(), VcpuLimits.NONE, 0, false);
     }
 
     /** The capabilities enabled with KVM_ENABLE_CAP that stay enabled (CHECK caps). */
@@ -86,6 +87,9 @@ public record VmState(String id, boolean created, Arch arch, String type, String
         if (manualDirtyLogProtect != 0) {
             caps.add(Cap.KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2.name());
         }
+        if (dirtyRingSize != 0) {
+            caps.add((dirtyRingAcqRel ? Cap.KVM_CAP_DIRTY_LOG_RING_ACQ_REL : Cap.KVM_CAP_DIRTY_LOG_RING).name());
+        }
         return caps;
     }
 
@@ -94,10 +98,10 @@ public record VmState(String id, boolean created, Arch arch, String type, String
         return dirtyRingSize == 0;
     }
 
-    VmState withDirtyRingSize(long size) {
+    VmState withDirtyRing(long size, boolean acqRel) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
                 vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits,
-                size);
+                size, acqRel);
     }
 
     /** kvm_has_mte(). */
@@ -155,45 +159,45 @@ public record VmState(String id, boolean created, Arch arch, String type, String
 
     VmState withVcpuLimits(VcpuLimits l) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, l, dirtyRingSize);
+                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, l, dirtyRingSize, dirtyRingAcqRel);
     }
 
     VmState withVcpus(List<Long> v) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                v, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits, dirtyRingSize);
+                v, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits, dirtyRingSize, dirtyRingAcqRel);
     }
 
     VmState withMte(boolean m) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, m, manualDirtyLogProtect,
-                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits, dirtyRingSize);
+                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits, dirtyRingSize, dirtyRingAcqRel);
     }
 
     VmState withManualDirtyLogProtect(long options) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, options, vcpus,
-                slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits, dirtyRingSize);
+                slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits, dirtyRingSize, dirtyRingAcqRel);
     }
 
     VmState withPendingOps(Set<PendingOp> ops) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, slots, ops, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits, dirtyRingSize);
+                vcpus, slots, ops, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits, dirtyRingSize, dirtyRingAcqRel);
     }
 
     /** A committed memslot change: the table and its generation (kvm_swap_active_memslots()). */
     VmState withSlots(Map<Long, SlotGeometry> s) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, s, pendingOps, tlbFlushes, flushInFlight, memslotGeneration + 1, attributes, gpcs, vcpuLimits, dirtyRingSize);
+                vcpus, s, pendingOps, tlbFlushes, flushInFlight, memslotGeneration + 1, attributes, gpcs, vcpuLimits, dirtyRingSize, dirtyRingAcqRel);
     }
 
     VmState withAttributes(MemoryAttributes a) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, a, gpcs, vcpuLimits, dirtyRingSize);
+                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, a, gpcs, vcpuLimits, dirtyRingSize, dirtyRingAcqRel);
     }
 
     VmState withGpc(String gpcId, Gpc g) {
         Map<String, Gpc> m = new java.util.HashMap<>(gpcs);
         m.put(gpcId, g);
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, m, vcpuLimits, dirtyRingSize);
+                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, m, vcpuLimits, dirtyRingSize, dirtyRingAcqRel);
     }
 
     /** A gfn_to_pfn cache by id: one never activated is an initialised, inactive cache. */
@@ -218,6 +222,6 @@ public record VmState(String id, boolean created, Arch arch, String type, String
 
     VmState withFlush(long flushes, FlushInFlight inFlight) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, slots, pendingOps, flushes, inFlight, memslotGeneration, attributes, gpcs, vcpuLimits, dirtyRingSize);
+                vcpus, slots, pendingOps, flushes, inFlight, memslotGeneration, attributes, gpcs, vcpuLimits, dirtyRingSize, dirtyRingAcqRel);
     }
 }

@@ -33,47 +33,48 @@ class DirtyRingEnableRulesTest {
 
     @Test
     void aPowerOfTwoFromAPageTo1MiBIsTakenAndTheVmThenHasNoBitmap() {
-        VmState s = (VmState) vm().when(new EnableDirtyLogRing(4096)).thenEvents(new DirtyRingEnabled(4096));
+        VmState s = (VmState) vm().when(new EnableDirtyLogRing(4096, false))
+                .thenEvents(new DirtyRingEnabled(4096, false));
         assertEquals(4096, s.dirtyRingSize());
         assertFalse(s.useDirtyBitmap(), "kvm_use_dirty_bitmap()");
-        vm().when(new EnableDirtyLogRing(1 << 20)).thenEvents(new DirtyRingEnabled(1 << 20));
+        vm().when(new EnableDirtyLogRing(1 << 20, false)).thenEvents(new DirtyRingEnabled(1 << 20, false));
         assertTrue(((VmState) vm().state()).useDirtyBitmap());
     }
 
     @Test
     void zeroOrNotAPowerOfTwoIsEinval() {
-        vm().when(new EnableDirtyLogRing(0)).thenErrno(Errno.EINVAL);
-        vm().when(new EnableDirtyLogRing(4096 + 16)).thenErrno(Errno.EINVAL);
-        vm().when(new EnableDirtyLogRing(3 * 4096)).thenErrno(Errno.EINVAL);
+        vm().when(new EnableDirtyLogRing(0, false)).thenErrno(Errno.EINVAL);
+        vm().when(new EnableDirtyLogRing(4096 + 16, false)).thenErrno(Errno.EINVAL);
+        vm().when(new EnableDirtyLogRing(3 * 4096, false)).thenErrno(Errno.EINVAL);
     }
 
     // size < rsvd * sizeof(kvm_dirty_gfn) || size < PAGE_SIZE: 1024 and 2048 hold the 64 reserved entries
     @Test
     void lessThanAPageIsEinvalEvenWhenItHoldsTheReservedEntries() {
-        vm().when(new EnableDirtyLogRing(1024)).thenErrno(Errno.EINVAL);
-        vm().when(new EnableDirtyLogRing(2048)).thenErrno(Errno.EINVAL);
-        vm().when(new EnableDirtyLogRing(16)).thenErrno(Errno.EINVAL);
+        vm().when(new EnableDirtyLogRing(1024, false)).thenErrno(Errno.EINVAL);
+        vm().when(new EnableDirtyLogRing(2048, false)).thenErrno(Errno.EINVAL);
+        vm().when(new EnableDirtyLogRing(16, false)).thenErrno(Errno.EINVAL);
     }
 
     @Test
     void moreThanKvmDirtyRingMaxEntriesIsE2bigButNotAPowerOfTwoIsEinvalFirst() {
-        vm().when(new EnableDirtyLogRing(1 << 21)).thenErrno(Errno.E2BIG);
-        vm().when(new EnableDirtyLogRing(1L << 31)).thenErrno(Errno.E2BIG);
-        vm().when(new EnableDirtyLogRing((1 << 21) + 4096)).thenErrno(Errno.EINVAL);
+        vm().when(new EnableDirtyLogRing(1 << 21, false)).thenErrno(Errno.E2BIG);
+        vm().when(new EnableDirtyLogRing(1L << 31, false)).thenErrno(Errno.E2BIG);
+        vm().when(new EnableDirtyLogRing((1 << 21) + 4096, false)).thenErrno(Errno.EINVAL);
     }
 
     // if (kvm->dirty_ring_size) return -EINVAL: the same size again too, checked after the size rules
     @Test
     void aSecondEnableIsEinvalWhateverItsSizeButSizeErrorsComeFirst() {
-        vm(new DirtyRingEnabled(4096)).when(new EnableDirtyLogRing(4096)).thenErrno(Errno.EINVAL);
-        vm(new DirtyRingEnabled(4096)).when(new EnableDirtyLogRing(8192)).thenErrno(Errno.EINVAL);
-        vm(new DirtyRingEnabled(4096)).when(new EnableDirtyLogRing(1 << 21)).thenErrno(Errno.E2BIG);
+        vm(new DirtyRingEnabled(4096, false)).when(new EnableDirtyLogRing(4096, false)).thenErrno(Errno.EINVAL);
+        vm(new DirtyRingEnabled(4096, false)).when(new EnableDirtyLogRing(8192, false)).thenErrno(Errno.EINVAL);
+        vm(new DirtyRingEnabled(4096, false)).when(new EnableDirtyLogRing(1 << 21, false)).thenErrno(Errno.E2BIG);
     }
 
     // mutex_lock(&kvm->lock); if (kvm->created_vcpus) r = -EINVAL: checked last
     @Test
     void afterAVcpuIsCreatedItIsEinvalButSizeErrorsComeFirst() {
-        vm(new VcpuAdded(0)).when(new EnableDirtyLogRing(4096)).thenErrno(Errno.EINVAL);
-        vm(new VcpuAdded(0)).when(new EnableDirtyLogRing(1 << 21)).thenErrno(Errno.E2BIG);
+        vm(new VcpuAdded(0)).when(new EnableDirtyLogRing(4096, false)).thenErrno(Errno.EINVAL);
+        vm(new VcpuAdded(0)).when(new EnableDirtyLogRing(1 << 21, false)).thenErrno(Errno.E2BIG);
     }
 }

@@ -43,7 +43,10 @@ class DirtyRingCapRulesTest {
     void bothRingCapsEnableTheSameRingOnceAndTheyExcludeEachOther() {
         StepsSpec s = X86Steps.vm(true).step(ring(Cap.KVM_CAP_DIRTY_LOG_RING_ACQ_REL, 8192)).thenErrno(null);
         assertEquals(8192, vm0(s).dirtyRingSize());
+        assertEquals(List.of("KVM_CAP_DIRTY_LOG_RING_ACQ_REL"), vm0(s).caps());
         s.step(ring(Cap.KVM_CAP_DIRTY_LOG_RING, 8192)).thenErrno(Errno.EINVAL);
+        StepsSpec plain = X86Steps.vm(true).step(ring(Cap.KVM_CAP_DIRTY_LOG_RING, 8192)).thenErrno(null);
+        assertEquals(List.of("KVM_CAP_DIRTY_LOG_RING"), vm0(plain).caps());
         X86Steps.vm(true).step(ring(Cap.KVM_CAP_DIRTY_LOG_RING, 4096)).step(ring(Cap.KVM_CAP_DIRTY_LOG_RING_ACQ_REL,
                 4096)).thenErrno(Errno.EINVAL);
     }
