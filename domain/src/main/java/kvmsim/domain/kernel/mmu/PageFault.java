@@ -105,8 +105,8 @@ public final class PageFault {
             return out;
         }
         // the guest_memfd pfn is writable: make_spte() maps it writable unless the slot is read-only
-        Reply made0 = gw.send(EntityId.slot(vm.id(), g.slot()), new MemslotCommand.MakeSpte(gfn, true));
-        DirtyRings.spteMadeWritable(gw, vm, vcpu, g, made0);
+        Reply faulted = gw.send(EntityId.slot(vm.id(), g.slot()), new MemslotCommand.MakeSpte(gfn, true));
+        DirtyRings.spteMadeWritable(gw, vm, vcpu, g, faulted);
         Spte made = Entity.slot(gw, vm.id(), g.slot()).spte(gfn);
         return record(gw, vcpuId, kind, gpa, g.slot(), -1, GuestExit.NONE, true, false,
                 TlbEntry.filled(made.writable(), write, vm.adBits()), null);
