@@ -10,6 +10,12 @@ public enum Cap implements UapiValue {
     KVM_CAP_ARM_MTE(205, Arch.ARM64, Map.of(), Map.of()),
     KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2(168, null, Map.of(), UapiValue.names(ManualDirtyLog.class)),
     KVM_CAP_MAX_VCPU_ID(128, Arch.X86_64, Map.of(), Map.of()),
+    /** The dirty ring with total store order: only x86 selects HAVE_KVM_DIRTY_RING_TSO. */
+    KVM_CAP_DIRTY_LOG_RING(192, Arch.X86_64, Map.of(), Map.of()),
+    /** The dirty ring with acquire/release ordering (x86, arm64, riscv, loongarch). */
+    KVM_CAP_DIRTY_LOG_RING_ACQ_REL(223, null, Map.of(), Map.of()),
+    /** A dirty bitmap next to the ring: NEED_KVM_DIRTY_RING_WITH_BITMAP, arm64 only. */
+    KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP(225, null, Map.of(), Map.of()),
     /**
      * The locked-memslot RFC's cap: 206 in v4 and 207 in v5, numbers upstream later gave to other
      * caps, so kvmsim knows it by name; args[1] names how to lock or unlock.

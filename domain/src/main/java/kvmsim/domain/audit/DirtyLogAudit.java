@@ -18,7 +18,10 @@ import kvmsim.domain.vcpu.VcpuEvent;
  * rest of the auditor:
  * <ul>
  * <li>dirty-log-completeness: a guest write to a slot that logs dirty pages is in the next dirty
- * log of that slot (or userspace cleared its bit with KVM_CLEAR_DIRTY_LOG before asking);</li>
+ * log of that slot (or userspace cleared its bit with KVM_CLEAR_DIRTY_LOG before asking); with a
+ * dirty ring, a write by a vCPU with a ring is accounted for by an entry of its page that is in
+ * some ring and not yet reset, or that its own fault pushed; one that is not is reported at the
+ * next KVM_RESET_DIRTY_RINGS that resets anything, since no harvest will ever see it;</li>
  * <li>stale-writable-tlb: when a step that write-protected gfns returns, no vCPU still caches a
  * writable translation of one of them, unless its flush request is pending (it flushes before it
  * next enters the guest).</li>
@@ -50,7 +53,19 @@ final class DirtyLogAudit {
         }
     }
 
+    /** A page of a ring entry: struct kvm_dirty_gfn's slot and offset. */
+    private record RingPage(long slot, long offset) {
+    }
+
+    /** A VM's dirty rings, as far as the completeness of the ring goes. */
+    private static final class RingFacts {
+        final Map<Long, ChainLink> allocated = new HashMap<>(); // vCPU -> its DirtyRingAllocated
+        final Map<RingPage, Integer> outstanding = new HashMap<>(); // pushed, not yet reset, in any ring
+        final Map<RingPage, List<ChainLink>> unaccounted = new java.util.LinkedHashMap<>(); // writes no entry holds
+    }
+
     private final Reporter reporter;
+    private final Map<String, RingFacts> rings = new HashMap<>();
     private final Map<String, Map<Long, SlotFacts>> slots = new HashMap<>();
     private final Map<String, Map<Long, VcpuFacts>> vcpus = new HashMap<>();
     private final List<Protected> protectedThisStep = new ArrayList<>();
@@ -70,7 +85,10 @@ final class DirtyLogAudit {
             m.forEach((v, f) -> out.put(v, List.of(new HashMap<>(f.writable), f.flushPending)));
             vcpuImage.put(vm, out);
         });
-        return List.of(slotImage, vcpuImage);
+        Map<String, List<Object>> ringImage = new HashMap<>();
+        rings.forEach((vm, r) -> ringImage.put(vm, List.of(new HashMap<>(r.allocated), new HashMap<>(r.outstanding),
+                new HashMap<>(r.unaccounted))));
+        return List.of(slotImage, vcpuImage, ringImage);
     }
 
     DirtyLogAudit(Reporter reporter) {
@@ -87,11 +105,18 @@ final class DirtyLogAudit {
             bySlot.get(slot).geometry = c.geometry();
         } else if (e instanceof MemslotEvent.MemslotDeleted) {
             bySlot.remove(slot);
+            forgetRingWrites(vm, slot);
         } else if (e instanceof MemslotEvent.MemslotMoved m) {
             f.geometry = m.geometry();
             f.lostWrite.clear();
+            if (!m.geometry().logsDirtyPages()) {
+                forgetRingWrites(vm, slot);
+            }
         } else if (e instanceof MemslotEvent.MemslotFlagsChanged c) {
             f.geometry = c.geometry();
+            if (!c.geometry().logsDirtyPages()) {
+                forgetRingWrites(vm, slot); // logging is off: nobody asks for these pages any more
+            }
         } else if (e instanceof MemslotEvent.DirtyBitmapAllocated) {
             f.loggingOn = link;
         } else if (e instanceof MemslotEvent.DirtyBitmapFreed) {
@@ -128,6 +153,9 @@ final class DirtyLogAudit {
                 r.reprotected().forEach(g -> f.lostWrite.put(g, link));
                 protectedThisStep.add(new Protected(vm, slot, 0, 0, gfnsOf(f, r.pages()), link));
             }
+        } else if (e instanceof MemslotEvent.GfnsWriteProtected w) {
+            w.changed().forEach(g -> f.lostWrite.put(g, link));
+            protectedThisStep.add(new Protected(vm, slot, 0, 0, new java.util.HashSet<>(w.gfns()), link));
         } else if (e instanceof MemslotEvent.DirtyLogCleared c) {
             c.pages().forEach(f.unreported::remove); // userspace took these bits: the writes are accounted for
             c.reprotected().forEach(g -> f.lostWrite.put(g, link));
@@ -150,6 +178,22 @@ final class DirtyLogAudit {
             v.flushPending = false;
         } else if (e instanceof VcpuEvent.TlbFlushDeferred) {
             v.flushPending = true;
+        } else if (e instanceof VcpuEvent.DirtyRingAllocated) {
+            rings.computeIfAbsent(vm, k -> new RingFacts()).allocated.put(id, link);
+        } else if (e instanceof VcpuEvent.DirtyRingPushed p) {
+            RingFacts r = rings.computeIfAbsent(vm, k -> new RingFacts());
+            RingPage page = new RingPage(p.slot(), p.offset());
+            r.outstanding.merge(page, 1, Integer::sum);
+            r.unaccounted.remove(page); // the page will be harvested: the earlier write goes with it
+        } else if (e instanceof VcpuEvent.DirtyRingReset reset) {
+            RingFacts r = rings.computeIfAbsent(vm, k -> new RingFacts());
+            reset.gfns().forEach(g -> r.outstanding.computeIfPresent(new RingPage(g.slot(), g.offset()),
+                    (k, n) -> n == 1 ? null : n - 1));
+            reportUnaccounted(vm, r, link);
+        } else if (e instanceof VcpuEvent.GuestAccessed a && a.kind() == GuestAccessKind.WRITE
+                && a.exit() == GuestExit.NONE && a.slot() >= 0 && rings.containsKey(vm)
+                && rings.get(vm).allocated.containsKey(id)) {
+            ringWrite(vm, id, v, a, link);
         } else if (e instanceof VcpuEvent.GuestAccessed a && a.kind() == GuestAccessKind.WRITE
                 && a.exit() == GuestExit.NONE && a.slot() >= 0) {
             SlotFacts f = slots.getOrDefault(vm, Map.of()).get(a.slot());
@@ -172,6 +216,53 @@ final class DirtyLogAudit {
                 chain.add(link);
                 f.unreported.put(page, chain);
             }
+        }
+    }
+
+    // mark_page_dirty_in_slot() with a ring: the write is accounted for if an entry of its page is in a
+    // ring and not yet reset (the VMM copies the page after it harvests and resets that entry)
+    private void ringWrite(String vm, long vcpu, VcpuFacts v, VcpuEvent.GuestAccessed a, ChainLink link) {
+        SlotFacts f = slots.getOrDefault(vm, Map.of()).get(a.slot());
+        if (f == null || f.geometry == null || !f.geometry.logsDirtyPages()) {
+            return;
+        }
+        RingFacts r = rings.get(vm);
+        long gfn = Pages.pageOf(a.gpa());
+        RingPage page = new RingPage(a.slot(), gfn - f.geometry.baseGfn());
+        if (r.outstanding.containsKey(page) || r.unaccounted.containsKey(page)) {
+            return;
+        }
+        List<ChainLink> chain = new ArrayList<>();
+        chain.add(r.allocated.get(vcpu));
+        ChainLink fill = v.writable.get(gfn);
+        ChainLink lost = f.lostWrite.get(gfn);
+        if (Boolean.TRUE.equals(a.tlbHit()) && fill != null) {
+            chain.add(fill); // the stale translation the write went through
+            if (lost != null) {
+                chain.add(lost);
+            }
+        }
+        chain.add(link);
+        r.unaccounted.put(page, chain);
+    }
+
+    // a reset re-protects what was harvested: a write no entry holds is never harvested now
+    private void reportUnaccounted(String vm, RingFacts r, ChainLink reset) {
+        for (Map.Entry<RingPage, List<ChainLink>> w : r.unaccounted.entrySet()) {
+            List<ChainLink> chain = new ArrayList<>(w.getValue());
+            chain.add(reset);
+            chain.sort(java.util.Comparator.comparingInt(ChainLink::line));
+            reporter.report(Invariant.DIRTY_LOG_COMPLETENESS, EntityId.slot(vm, w.getKey().slot()), reset.line(),
+                    "page " + w.getKey().offset() + " " + w.getValue().get(w.getValue().size() - 1)
+                            + " is in no dirty ring", chain);
+        }
+        r.unaccounted.clear();
+    }
+
+    private void forgetRingWrites(String vm, long slot) {
+        RingFacts r = rings.get(vm);
+        if (r != null) {
+            r.unaccounted.keySet().removeIf(p -> p.slot() == slot);
         }
     }
 

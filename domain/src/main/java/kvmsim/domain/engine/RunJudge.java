@@ -73,7 +73,8 @@ public final class RunJudge {
         mismatches += failed.size();
         listener.step(new StepResult(step.line(), step.op(), step.meta().thread(), out.errno(),
                 Expectations.exitOf(step, out), failed, revealed, null,
-                step instanceof Step.HostMemAbort ? (String) out.observed().get("result") : null));
+                step instanceof Step.HostMemAbort ? (String) out.observed().get("result")
+                        : out.ret() > 0 ? Long.toString(out.ret()) : null)); // a count, e.g. KVM_RESET_DIRTY_RINGS
         return !failed.isEmpty() || revealed.stream().anyMatch(v -> !expectedViolations.contains(v.invariant()));
     }
 

@@ -8,7 +8,8 @@ import kvmsim.domain.vcpu.GuestExit;
 /**
  * What one step did: its return, its exit, the expectations that failed and the invariants it
  * broke. An IOCTL pass-through step is not applied: {@code passedThrough} names its ioctl. A step
- * with no return value of its own (HOST_MEM_ABORT) has its {@code outcome} instead.
+ * with no return value of its own (HOST_MEM_ABORT) has its {@code outcome} instead, and so has one
+ * that returns a count (KVM_RESET_DIRTY_RINGS), as its decimal text.
  */
 public record StepResult(int line, String op, String thread, Errno errno, GuestExit exit, List<Mismatch> mismatches,
         List<Violation> violations, String passedThrough, String outcome) {

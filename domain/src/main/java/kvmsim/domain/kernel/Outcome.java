@@ -40,8 +40,13 @@ public record Outcome(Errno errno, GuestExit exit, Map<String, Object> observed)
         return new Outcome(null, null, observed);
     }
 
-    /** The syscall's return value: 0, or -1 with errno set. */
+    /** A successful syscall that returns a count, e.g. KVM_RESET_DIRTY_RINGS. */
+    public static Outcome returned(long ret) {
+        return new Outcome(null, null, Map.of("ret", ret));
+    }
+
+    /** The syscall's return value: 0 or what it returned, or -1 with errno set. */
     public long ret() {
-        return errno == null ? 0 : -1;
+        return errno != null ? -1 : observed.get("ret") instanceof Long r ? r : 0;
     }
 }

@@ -13,9 +13,15 @@ public sealed interface MemslotCommand extends EntityCommand {
      *
      * @param dirtyBitmap the slot keeps a dirty bitmap while it logs dirty pages (x86; not modelled on arm64)
      * @param initiallySet KVM_DIRTY_LOG_INITIALLY_SET: a new bitmap starts with every page set
+     * @param useDirtyBitmap kvm_use_dirty_bitmap(): false once the VM has a dirty ring, and then a slot
+     *     that starts logging gets no bitmap (one it had is kept, or freed when logging stops)
      */
-    record CommitChange(MemslotChange change, SlotGeometry geometry, boolean dirtyBitmap, boolean initiallySet)
-            implements MemslotCommand {
+    record CommitChange(MemslotChange change, SlotGeometry geometry, boolean dirtyBitmap, boolean initiallySet,
+            boolean useDirtyBitmap) implements MemslotCommand {
+
+        public CommitChange(MemslotChange change, SlotGeometry geometry, boolean dirtyBitmap, boolean initiallySet) {
+            this(change, geometry, dirtyBitmap, initiallySet, true);
+        }
     }
 
     /** kvm_pgtable_stage2_map() of [firstGfn, firstGfn+count) at PAGE_SIZE, R plus W and X as given. */
@@ -82,6 +88,13 @@ public sealed interface MemslotCommand extends EntityCommand {
         public ClearDirtyLog {
             pages = pages == null ? null : java.util.List.copyOf(pages);
         }
+    }
+
+    /**
+     * kvm_arch_mmu_enable_log_dirty_pt_masked() from kvm_reset_dirty_gfn(): write-protect the pages
+     * {@code offset + i} (slot-relative) for each bit i of {@code mask}.
+     */
+    record EnableLogDirtyPtMasked(long offset, long mask) implements MemslotCommand {
     }
 
     /** mark_page_dirty_in_slot(): KVM itself wrote the gfn (kvm_write_guest()); a no-op unless the slot logs. */

@@ -39,6 +39,7 @@ public final class MemslotDecider {
             case RemoveWriteAccess r -> X86Sptes.removeWriteAccess(s);
             case GetDirtyLog g -> X86Sptes.getDirtyLog(s, g);
             case ClearDirtyLog cl -> X86Sptes.clearDirtyLog(s, cl);
+            case EnableLogDirtyPtMasked m -> X86Sptes.enableLogDirtyPtMasked(s, m);
             case MarkPageDirty m -> s.dirtyTracked() ? Decision.accept(new PageMarkedDirty(m.gfn())) : Decision.ok();
         };
     }
@@ -101,13 +102,13 @@ public final class MemslotDecider {
     // kvm_prepare_memory_region() and kvm_commit_memory_region(), alike for CREATE, MOVE and
     // FLAGS_ONLY (a MOVE is decided by the gpa alone and may toggle logging too): a slot that logs
     // keeps the bitmap it had, bits and all, or gets a fresh one (every bit set under
-    // KVM_DIRTY_LOG_INITIALLY_SET); one that stops logging frees its bitmap
+    // KVM_DIRTY_LOG_INITIALLY_SET) if kvm_use_dirty_bitmap(); one that stops logging frees its bitmap
     private static void dirtyBitmap(boolean hadBitmap, CommitChange p, List<Event> events) {
         if (!p.dirtyBitmap()) {
             return;
         }
         boolean logs = p.geometry().logsDirtyPages();
-        if (logs && !hadBitmap) {
+        if (logs && !hadBitmap && p.useDirtyBitmap()) {
             events.add(new DirtyBitmapAllocated(p.initiallySet()));
         } else if (!logs && hadBitmap) {
             events.add(new DirtyBitmapFreed());
@@ -187,6 +188,7 @@ public final class MemslotDecider {
             case DirtyLogReported r -> X86Sptes.logReported(s, r);
             case DirtyLogCleared c -> X86Sptes.logCleared(s, c);
             case PageMarkedDirty m -> X86Sptes.markedDirty(s, m);
+            case GfnsWriteProtected w -> X86Sptes.writeProtected(s, w.changed(), s.dirtyBitmap());
         };
     }
 }

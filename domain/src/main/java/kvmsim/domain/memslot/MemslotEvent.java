@@ -90,6 +90,17 @@ public sealed interface MemslotEvent extends Event {
         }
     }
 
+    /**
+     * kvm_arch_mmu_enable_log_dirty_pt_masked() for a batch of a dirty-ring reset: {@code gfns} were
+     * to be write-protected, {@code changed} the ones whose SPTE lost W.
+     */
+    record GfnsWriteProtected(List<Long> gfns, List<Long> changed) implements MemslotEvent {
+        public GfnsWriteProtected {
+            gfns = List.copyOf(gfns);
+            changed = List.copyOf(changed);
+        }
+    }
+
     /** mark_page_dirty_in_slot() set the gfn's bit in the dirty bitmap. */
     record PageMarkedDirty(long gfn) implements MemslotEvent {
     }

@@ -103,6 +103,16 @@ final class X86Sptes {
         return Decision.accept(new DirtyLogCleared(cleared, writableAmong(s, gfnsOf(s, cleared))));
     }
 
+    // kvm_arch_mmu_enable_log_dirty_pt_masked() -> kvm_mmu_write_protect_pt_masked() (or the TDP MMU's
+    // clear_dirty_pt_masked() with write-protection, as without PML): 4K SPTEs only in kvmsim
+    static Decision enableLogDirtyPtMasked(MemslotState s, EnableLogDirtyPtMasked m) {
+        List<Long> gfns = new ArrayList<>();
+        for (long mask = m.mask(); mask != 0; mask &= mask - 1) {
+            gfns.add(s.geometry().baseGfn() + m.offset() + Long.numberOfTrailingZeros(mask));
+        }
+        return Decision.accept(new GfnsWriteProtected(gfns, writableAmong(s, gfns)));
+    }
+
     static MemslotState spteChanged(MemslotState s, SpteChanged c) {
         TreePMap<Long, Spte> sptes = s.spteMap().plus(c.gfn(), c.spte());
         DirtyBitmap bitmap = c.markedDirty() ? s.dirtyBitmap().set(c.gfn() - s.geometry().baseGfn()) : s.dirtyBitmap();

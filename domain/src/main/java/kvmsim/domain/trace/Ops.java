@@ -12,6 +12,7 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import kvmsim.domain.abi.Arch;
+import kvmsim.domain.abi.Cap;
 import kvmsim.domain.abi.ArmTarget;
 import kvmsim.domain.abi.ArmVcpuFeature;
 import kvmsim.domain.abi.Errno;
@@ -34,6 +35,7 @@ import kvmsim.domain.kernel.arm64.VcpuIoctls;
 import kvmsim.domain.kernel.gmem.GuestMemfd;
 import kvmsim.domain.kernel.host.VmmProcess;
 import kvmsim.domain.kernel.kvm.DirtyLogIoctls;
+import kvmsim.domain.kernel.kvm.DirtyRings;
 import kvmsim.domain.kernel.kvm.EnableCap;
 import kvmsim.domain.kernel.kvm.InstructionEmulator;
 import kvmsim.domain.kernel.kvm.KvmReadWriteGuest;
@@ -227,6 +229,14 @@ public final class Ops {
             .onVm((k, vm, s) -> Outcome.of(VmmProcess.userspaceWrite(k.gw(), vm, s.gpa(), s.length())))
             .done();
 
+    // the VMM reads its mmap of the vCPU's ring (KVM_DIRTY_LOG_PAGE_OFFSET), as QEMU's kvm_dirty_ring_reap_one()
+    public static final Op<Step.DirtyRingHarvest> DIRTY_RING_HARVEST = op("DIRTY_RING_HARVEST",
+            Step.DirtyRingHarvest.class)
+            .fields(VM, VCPU, opt("count", U64, null)).expect(Set.of("ret", "errno", "harvested"))
+            .parse(a -> new Step.DirtyRingHarvest(a.meta(), a.str("vm"), a.u64("vcpu"), a.optU64("count")))
+            .onVm((k, vm, s) -> DirtyRings.harvest(k.gw(), vm, s.vcpu(), s.count() == null ? -1L : s.count()))
+            .done();
+
     // ---- VM and vCPU ioctls ----
 
     public static final Op<Step.CreateVm> KVM_CREATE_VM = op("KVM_CREATE_VM", Step.CreateVm.class)
@@ -254,6 +264,9 @@ public final class Ops {
             .parse(a -> new Step.EnableCap(a.meta(), a.str("vm"), a.get("cap"), a.u64("flags"), a.list("args")))
             .onVm((k, vm, s) -> Outcome.of(EnableCap.kvmVmIoctlEnableCap(k.gw(), k.policies(), vm, s.cap(), s.flags(),
                     s.args())))
+            .coverage((s, t) -> s.cap() == Cap.KVM_CAP_DIRTY_LOG_RING_ACQ_REL && t.onArm64(s.vm())
+                    ? "KVM_CAP_DIRTY_LOG_RING_ACQ_REL on an arm64 VM is not modelled (kvmsim models the dirty ring on x86)"
+                    : null)
             .done();
 
     // target null, like an absent target, asks for KVM_ARM_PREFERRED_TARGET
@@ -269,7 +282,8 @@ public final class Ops {
     public static final Op<Step.Run> KVM_RUN = op("KVM_RUN", Step.Run.class)
             .fields(VM, VCPU)
             .parse(a -> new Step.Run(a.meta(), a.str("vm"), a.u64("vcpu")))
-            .onVm((k, vm, s) -> Outcome.of(VcpuIoctls.run(k.gw(), vm, s.vcpu())))
+            .expect(Set.of("ret", "errno", "exit"))
+            .onVm((k, vm, s) -> VcpuIoctls.run(k.gw(), vm, s.vcpu()))
             .done();
 
     private static final FieldType MEMSLOT_FLAGS = new FieldType.Flags(UapiValue.names(MemslotFlag.class), 32);
@@ -339,6 +353,13 @@ public final class Ops {
             .onVm((k, vm, s) -> Outcome.of(DirtyLogIoctls.clearDirtyLog(k.gw(), vm, s.slot(), s.firstPage(),
                     s.numPages(), s.pages())))
             .x86Only("arm64 dirty logging")
+            .done();
+
+    public static final Op<Step.ResetDirtyRings> KVM_RESET_DIRTY_RINGS = op("KVM_RESET_DIRTY_RINGS",
+            Step.ResetDirtyRings.class)
+            .fields(VM)
+            .parse(a -> new Step.ResetDirtyRings(a.meta(), a.str("vm")))
+            .onVm((k, vm, s) -> DirtyRings.kvmVmIoctlResetDirtyPages(k.gw(), vm))
             .done();
 
     // vm and vcpu are required by fd_kind; ret is optional (a recording may have lost it). A failed

@@ -94,6 +94,14 @@ public sealed interface Step {
             implements Step, OnVm {
     }
 
+    /** The VMM collects entries of a vCPU's dirty ring; {@code count} null: every dirty entry it can read. */
+    record DirtyRingHarvest(StepMeta meta, String vm, long vcpu, Long count) implements Step, OnVm {
+    }
+
+    /** KVM_RESET_DIRTY_RINGS on a VM fd. */
+    record ResetDirtyRings(StepMeta meta, String vm) implements Step, OnVm {
+    }
+
     /** KVM_READ_GUEST or KVM_WRITE_GUEST: KVM itself copies guest memory (kvm_read_guest()/kvm_write_guest()). */
     record KvmGuestCopy(StepMeta meta, String vm, long gpa, long length, boolean write) implements Step, OnVm {
     }

@@ -23,7 +23,18 @@ public final class VcpuDecider {
             return Decision.reject(Errno.EBADF);
         }
         return switch (c) {
-            case Create cr -> s.created() ? Decision.reject(Errno.EEXIST) : Decision.accept(new VcpuCreated());
+            case Create cr -> s.created() ? Decision.reject(Errno.EEXIST) : cr.dirtyRingSize() == 0
+                    ? Decision.accept(new VcpuCreated())
+                    // kvm_vm_ioctl_create_vcpu(): kvm_dirty_ring_alloc() after kvm_arch_vcpu_create()
+                    : Decision.accept(new VcpuCreated(), new DirtyRingAllocated(cr.dirtyRingSize()));
+            case DirtyRingPush p -> dirtyRingPush(s, p);
+            case DirtyRingCheckRequest r -> kvmDirtyRingCheckRequest(s) ? Decision.accept(new DirtyRingFullExit())
+                    : Decision.ok();
+            case HarvestDirtyRing h -> harvest(s, h);
+            case ResetDirtyRing r -> {
+                List<DirtyRing.DirtyGfn> reset = s.dirtyRing() == null ? List.of() : s.dirtyRing().resettable();
+                yield reset.isEmpty() ? Decision.ok() : Decision.accept(new DirtyRingReset(reset));
+            }
             case ArmInit i -> armInit(s, i);
             case EnterGuest g -> enterGuest(s, g);
             case RunFailed f -> s.inGuest() ? Decision.accept(new VcpuLeftGuest()) : Decision.ok();
@@ -59,11 +70,39 @@ public final class VcpuDecider {
         return Decision.accept(new TlbFlushDeferred(r.seq()));
     }
 
-    // vcpu_enter_guest(): kvm_check_request(KVM_REQ_TLB_FLUSH) -> kvm_vcpu_flush_tlb_all(), then entry
+    // kvm_dirty_ring_push(): KVM_REQ_DIRTY_RING_SOFT_FULL is made while the ring is soft-full
+    private static Decision dirtyRingPush(VcpuState s, DirtyRingPush p) {
+        if (s.dirtyRing() == null) {
+            throw new IllegalStateException("kvm_dirty_ring_push() on vCPU " + s.id() + " of a VM without a ring");
+        }
+        return Decision.accept(new DirtyRingPushed(p.slot(), p.offset()));
+    }
+
+    // kvm_dirty_ring_check_request(): KVM_REQ_DIRTY_RING_SOFT_FULL is only made by a push that leaves
+    // the ring soft-full and is re-armed while it stays so, so the request is pending exactly then
+    private static boolean kvmDirtyRingCheckRequest(VcpuState s) {
+        return s.dirtyRing() != null && s.dirtyRing().softFull();
+    }
+
+    // the VMM's harvest (Documentation/virt/kvm/api.rst, "dirty ring"): read from its index while entries
+    // are dirty; a vCPU without a ring has nothing mapped (kvmsim: EINVAL where the VMM would fault)
+    private static Decision harvest(VcpuState s, HarvestDirtyRing h) {
+        if (s.dirtyRing() == null) {
+            return Decision.reject(Errno.EINVAL);
+        }
+        List<DirtyRing.DirtyGfn> read = s.dirtyRing().harvestable(h.max());
+        return read.isEmpty() ? Decision.ok() : Decision.accept(new DirtyGfnsHarvested(read));
+    }
+
+    // vcpu_enter_guest(): kvm_check_request(KVM_REQ_TLB_FLUSH) -> kvm_vcpu_flush_tlb_all(), then entry;
+    // a soft-full dirty ring ends KVM_RUN first (kvm_dirty_ring_check_request()), the flush still pending
     private static Decision enterGuest(VcpuState s, EnterGuest g) {
         // kvm_arch_vcpu_ioctl_run(): !kvm_vcpu_initialized() is -ENOEXEC
         if (g.requireInit() && !s.initialised()) {
             return Decision.reject(Errno.ENOEXEC);
+        }
+        if (kvmDirtyRingCheckRequest(s)) {
+            return Decision.accept(new DirtyRingFullExit());
         }
         if (s.flushPending()) {
             return Decision.accept(new TlbFlushed(s.flushRequestsSeen(), s.tlb().size()), new VcpuEnteredGuest());
@@ -92,6 +131,12 @@ public final class VcpuDecider {
             case VcpuEnteredGuest g -> s.withRun(true, s.initialised(), s.target(), s.features(), true, true);
             case VcpuLeftGuest l -> s.withRun(true, s.initialised(), s.target(), s.features(), s.hasRunOnce(), false);
             case GuestAccessed a -> s;
+            case DirtyRingAllocated a -> s.withDirtyRing(DirtyRing.alloc(a.bytes()));
+            case DirtyRingPushed p -> s.withDirtyRing(s.dirtyRing().pushed(p.slot(), p.offset()));
+            case DirtyRingFullExit x -> s.withRun(true, s.initialised(), s.target(), s.features(), s.hasRunOnce(),
+                    false);
+            case DirtyGfnsHarvested h -> s.withDirtyRing(s.dirtyRing().harvested(h.gfns().size()));
+            case DirtyRingReset r -> s.withDirtyRing(s.dirtyRing().reset(r.gfns().size()));
             case TlbFilled f -> s.withFilled(f.gfn(), TlbEntry.of(f.writable()));
             case TlbFlushed f -> {
                 // a deferred flush serviced on entry: the request was answered "deferred", and stays so

@@ -7,6 +7,35 @@ public sealed interface VcpuEvent extends Event {
     record VcpuCreated() implements VcpuEvent {
     }
 
+    /** kvm_dirty_ring_alloc(): the new vCPU's ring of {@code bytes} bytes. */
+    record DirtyRingAllocated(long bytes) implements VcpuEvent {
+    }
+
+    /** kvm_dirty_ring_push() of (slot, offset) at dirty_index. */
+    record DirtyRingPushed(long slot, long offset) implements VcpuEvent {
+    }
+
+    /**
+     * kvm_dirty_ring_check_request(): the ring is soft-full, KVM_RUN returns 0 with
+     * KVM_EXIT_DIRTY_RING_FULL before entering the guest (the request stays set).
+     */
+    record DirtyRingFullExit() implements VcpuEvent {
+    }
+
+    /** The VMM collected these entries, in ring order, from its index on. */
+    record DirtyGfnsHarvested(java.util.List<DirtyRing.DirtyGfn> gfns) implements VcpuEvent {
+        public DirtyGfnsHarvested {
+            gfns = java.util.List.copyOf(gfns);
+        }
+    }
+
+    /** kvm_dirty_ring_reset(): these harvested entries, from reset_index on, were made invalid. */
+    record DirtyRingReset(java.util.List<DirtyRing.DirtyGfn> gfns) implements VcpuEvent {
+        public DirtyRingReset {
+            gfns = java.util.List.copyOf(gfns);
+        }
+    }
+
     /** @param reset the vCPU had run before: userspace reset it */
     record VcpuInitialised(long target, long features, boolean reset) implements VcpuEvent {
     }

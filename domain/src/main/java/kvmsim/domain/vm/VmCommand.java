@@ -19,6 +19,13 @@ public sealed interface VmCommand extends EntityCommand {
     record EnableMaxVcpuId(long maxVcpuIds) implements VmCommand {
     }
 
+    /**
+     * KVM_ENABLE_CAP(KVM_CAP_DIRTY_LOG_RING or _ACQ_REL): {@code size} is args[0] as the u32 parameter of
+     * kvm_vm_ioctl_enable_dirty_log_ring() receives it, in bytes; {@code acqRel}: the _ACQ_REL cap.
+     */
+    record EnableDirtyLogRing(long size, boolean acqRel) implements VmCommand {
+    }
+
     /** KVM_ENABLE_CAP(KVM_CAP_ARM_MTE). */
     record EnableMte(long flags) implements VmCommand {
     }

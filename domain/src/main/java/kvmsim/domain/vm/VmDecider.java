@@ -8,7 +8,9 @@ import java.util.Map;
 import java.util.Set;
 import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.DirtyRingAbi;
 import kvmsim.domain.abi.ManualDirtyLog;
+import kvmsim.domain.abi.Pages;
 import kvmsim.domain.entity.Decision;
 import kvmsim.domain.memslot.MemslotChange;
 import kvmsim.domain.memslot.SlotGeometry;
@@ -30,6 +32,7 @@ public final class VmDecider {
                     cr.type(), cr.host(), cr.hostFeatures().mte(), cr.hostFeatures().fwb(), cr.hostFeatures().smm(),
                     cr.hostFeatures().adBits(), cr.hostFeatures().maxVcpus(), cr.hostFeatures().maxVcpuIds()));
             case EnableMaxVcpuId m -> enableMaxVcpuId(s, m);
+            case EnableDirtyLogRing r -> enableDirtyLogRing(s, r);
             case CreateVcpu v -> createVcpu(s, v);
             case EnableMte m -> enableMte(s, m);
             case EnableManualDirtyLogProtect m -> enableManualDirtyLogProtect(m);
@@ -107,6 +110,28 @@ public final class VmDecider {
                 : Decision.reject(Errno.EINVAL);
     }
 
+    // kvm_vm_ioctl_enable_dirty_log_ring(): a power of two, at least a page and the reserved entries,
+    // at most KVM_DIRTY_RING_MAX_ENTRIES (E2BIG), once, and before any vCPU (kvm->created_vcpus)
+    private static Decision enableDirtyLogRing(VmState s, EnableDirtyLogRing r) {
+        long size = r.size();
+        if (size == 0 || (size & (size - 1)) != 0) {
+            return Decision.reject(Errno.EINVAL);
+        }
+        if (size < DirtyRingAbi.rsvdEntries() * DirtyRingAbi.KVM_DIRTY_GFN_SIZE || size < Pages.PAGE_SIZE) {
+            return Decision.reject(Errno.EINVAL);
+        }
+        if (size > DirtyRingAbi.KVM_DIRTY_RING_MAX_ENTRIES * DirtyRingAbi.KVM_DIRTY_GFN_SIZE) {
+            return Decision.reject(Errno.E2BIG);
+        }
+        if (s.dirtyRingSize() != 0) {
+            return Decision.reject(Errno.EINVAL); // only once, whichever of the two caps set it
+        }
+        if (!s.vcpus().isEmpty()) {
+            return Decision.reject(Errno.EINVAL);
+        }
+        return Decision.accept(new DirtyRingEnabled(size, r.acqRel()));
+    }
+
     // kvm_vm_ioctl_enable_cap(KVM_CAP_ARM_MTE): v5 06/38 dropped the "no locked memslot" condition
     private static Decision enableMte(VmState s, EnableMte m) {
         if (s.arch() != Arch.ARM64) {
@@ -138,7 +163,7 @@ public final class VmDecider {
         return switch (e) {
             case VmCreated c -> new VmState(s.id(), true, c.arch(), c.type(), c.host(), c.mteSupported(), c.fwb(),
                     c.smm(), c.adBits(), false, 0, List.of(), Map.of(), Set.of(), 0, null, 0, MemoryAttributes.NONE,
-                    Map.of(), new VmState.VcpuLimits(c.maxVcpus(), c.maxVcpuIds(), 0));
+                    Map.of(), new VmState.VcpuLimits(c.maxVcpus(), c.maxVcpuIds(), 0), 0, false);
             case MaxVcpuIdsSet m -> s.withVcpuLimits(s.vcpuLimits().withArchMaxVcpuIds(m.maxVcpuIds()));
             case VcpuAdded v -> {
                 List<Long> vcpus = new ArrayList<>(s.vcpus());
@@ -149,6 +174,7 @@ public final class VmDecider {
                         ? l.withArchMaxVcpuIds(l.maxVcpuIds()) : l);
             }
             case MteEnabled m -> s.withMte(true);
+            case DirtyRingEnabled r -> s.withDirtyRing(r.size(), r.acqRel());
             case ManualDirtyLogProtectSet m -> s.withManualDirtyLogProtect(m.options());
             case PendingOpsSet p -> {
                 Set<PendingOp> ops = EnumSet.noneOf(PendingOp.class);

@@ -23,6 +23,13 @@ public sealed interface VmEvent extends Event {
     record MteEnabled() implements VmEvent {
     }
 
+    /**
+     * kvm->dirty_ring_size = size (bytes): every vCPU created from now on gets a dirty ring;
+     * {@code acqRel}: through KVM_CAP_DIRTY_LOG_RING_ACQ_REL.
+     */
+    record DirtyRingEnabled(long size, boolean acqRel) implements VmEvent {
+    }
+
     record PendingOpsSet(Set<PendingOp> ops) implements VmEvent {
         public PendingOpsSet {
             ops = PendingOp.inBitOrder(ops);

@@ -30,12 +30,14 @@ import kvmsim.domain.memslot.SlotGeometry;
  * @param attributes the gfns set private with KVM_SET_MEMORY_ATTRIBUTES
  * @param gpcs the VM's gfn_to_pfn caches (kvm->gpc_list), by the trace's gpc id
  * @param vcpuLimits how many vCPUs and which ids the VM may have
+ * @param dirtyRingSize kvm->dirty_ring_size: each vCPU's dirty ring in bytes, 0 without a ring
+ * @param dirtyRingAcqRel the ring was enabled with KVM_CAP_DIRTY_LOG_RING_ACQ_REL (only CHECK caps tells)
  */
 public record VmState(String id, boolean created, Arch arch, String type, String host, boolean mteSupported,
         boolean fwb, boolean smm, boolean adBits, boolean mte, long manualDirtyLogProtect, List<Long> vcpus,
         Map<Long, SlotGeometry> slots, Set<PendingOp> pendingOps, long tlbFlushes, FlushInFlight flushInFlight,
-        long memslotGeneration, MemoryAttributes attributes, Map<String, Gpc> gpcs, VcpuLimits vcpuLimits)
-        implements EntityState {
+        long memslotGeneration, MemoryAttributes attributes, Map<String, Gpc> gpcs, VcpuLimits vcpuLimits,
+        long dirtyRingSize, boolean dirtyRingAcqRel) implements EntityState {
 
     @Override
     public EntityId.Kind kind() {
@@ -73,7 +75,7 @@ public record VmState(String id, boolean created, Arch arch, String type, String
 
     public static VmState initial(String id) {
         return new VmState(id, false, null, null, null, false, false, false, false, false, 0, List.of(), Map.of(),
-                Set.of(), 0, null, 0, MemoryAttributes.NONE, Map.of(), VcpuLimits.NONE);
+                Set.of(), 0, null, 0, MemoryAttributes.NONE, Map.of(), VcpuLimits.NONE, 0, false);
     }
 
     /** The capabilities enabled with KVM_ENABLE_CAP that stay enabled (CHECK caps). */
@@ -85,7 +87,21 @@ public record VmState(String id, boolean created, Arch arch, String type, String
         if (manualDirtyLogProtect != 0) {
             caps.add(Cap.KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2.name());
         }
+        if (dirtyRingSize != 0) {
+            caps.add((dirtyRingAcqRel ? Cap.KVM_CAP_DIRTY_LOG_RING_ACQ_REL : Cap.KVM_CAP_DIRTY_LOG_RING).name());
+        }
         return caps;
+    }
+
+    /** kvm_use_dirty_bitmap(): no ring, or a ring with a bitmap (arm64's WITH_BITMAP, which kvmsim does not model). */
+    public boolean useDirtyBitmap() {
+        return dirtyRingSize == 0;
+    }
+
+    VmState withDirtyRing(long size, boolean acqRel) {
+        return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
+                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits,
+                size, acqRel);
     }
 
     /** kvm_has_mte(). */
@@ -143,45 +159,45 @@ public record VmState(String id, boolean created, Arch arch, String type, String
 
     VmState withVcpuLimits(VcpuLimits l) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, l);
+                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, l, dirtyRingSize, dirtyRingAcqRel);
     }
 
     VmState withVcpus(List<Long> v) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                v, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits);
+                v, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits, dirtyRingSize, dirtyRingAcqRel);
     }
 
     VmState withMte(boolean m) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, m, manualDirtyLogProtect,
-                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits);
+                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits, dirtyRingSize, dirtyRingAcqRel);
     }
 
     VmState withManualDirtyLogProtect(long options) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, options, vcpus,
-                slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits);
+                slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits, dirtyRingSize, dirtyRingAcqRel);
     }
 
     VmState withPendingOps(Set<PendingOp> ops) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, slots, ops, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits);
+                vcpus, slots, ops, tlbFlushes, flushInFlight, memslotGeneration, attributes, gpcs, vcpuLimits, dirtyRingSize, dirtyRingAcqRel);
     }
 
     /** A committed memslot change: the table and its generation (kvm_swap_active_memslots()). */
     VmState withSlots(Map<Long, SlotGeometry> s) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, s, pendingOps, tlbFlushes, flushInFlight, memslotGeneration + 1, attributes, gpcs, vcpuLimits);
+                vcpus, s, pendingOps, tlbFlushes, flushInFlight, memslotGeneration + 1, attributes, gpcs, vcpuLimits, dirtyRingSize, dirtyRingAcqRel);
     }
 
     VmState withAttributes(MemoryAttributes a) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, a, gpcs, vcpuLimits);
+                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, a, gpcs, vcpuLimits, dirtyRingSize, dirtyRingAcqRel);
     }
 
     VmState withGpc(String gpcId, Gpc g) {
         Map<String, Gpc> m = new java.util.HashMap<>(gpcs);
         m.put(gpcId, g);
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, m, vcpuLimits);
+                vcpus, slots, pendingOps, tlbFlushes, flushInFlight, memslotGeneration, attributes, m, vcpuLimits, dirtyRingSize, dirtyRingAcqRel);
     }
 
     /** A gfn_to_pfn cache by id: one never activated is an initialised, inactive cache. */
@@ -206,6 +222,6 @@ public record VmState(String id, boolean created, Arch arch, String type, String
 
     VmState withFlush(long flushes, FlushInFlight inFlight) {
         return new VmState(id, created, arch, type, host, mteSupported, fwb, smm, adBits, mte, manualDirtyLogProtect,
-                vcpus, slots, pendingOps, flushes, inFlight, memslotGeneration, attributes, gpcs, vcpuLimits);
+                vcpus, slots, pendingOps, flushes, inFlight, memslotGeneration, attributes, gpcs, vcpuLimits, dirtyRingSize, dirtyRingAcqRel);
     }
 }

@@ -28,6 +28,7 @@ import kvmsim.domain.trace.Field;
 import kvmsim.domain.trace.FieldType;
 import kvmsim.domain.trace.Op;
 import kvmsim.domain.trace.StepMeta;
+import kvmsim.domain.vcpu.GuestExit;
 import kvmsim.domain.vcpu.GuestPte;
 
 /**
@@ -38,7 +39,8 @@ import kvmsim.domain.vcpu.GuestPte;
 final class StepReader {
 
     static final String DEFAULT_THREAD = "main";
-    private static final Set<String> EXPECT_KEYS = Set.of("ret", "errno", "exit", "tlb", "dirty_pages", "result");
+    private static final Set<String> EXPECT_KEYS = Set.of("ret", "errno", "exit", "tlb", "dirty_pages", "result",
+            "harvested");
 
     private StepReader() {
     }
@@ -268,12 +270,29 @@ final class StepReader {
             errno = v.textValue();
         }
         String exit = e.has("exit")
-                ? JsonValues.oneOf(e.get("exit"), "exit", List.of("NONE", "KVM_EXIT_MMIO", "KVM_EXIT_MEMORY_FAULT"))
+                ? JsonValues.oneOf(e.get("exit"), "exit", Arrays.stream(GuestExit.values()).map(Enum::name).toList())
                 : null;
         String tlb = e.has("tlb") ? JsonValues.oneOf(e.get("tlb"), "tlb", List.of("hit", "miss")) : null;
         List<Long> dirty = e.has("dirty_pages") ? JsonValues.u64List(e.get("dirty_pages"), "dirty_pages") : null;
         String result = e.has("result") ? JsonValues.oneOf(e.get("result"), "result", List.of("mapped", "denied"))
                 : null;
-        return new Expect(ret, errno, exit, tlb, dirty, result);
+        List<List<Long>> harvested = e.has("harvested") ? harvested(e.get("harvested")) : null;
+        return new Expect(ret, errno, exit, tlb, dirty, result, harvested);
+    }
+
+    // [[slot, offset], ...]: struct kvm_dirty_gfn's slot (as_id << 16 | id) and offset, in ring order
+    private static List<List<Long>> harvested(JsonNode h) {
+        if (!h.isArray()) {
+            throw BadStep.of("'harvested' must be a list of [slot, offset] pairs, not %s", h);
+        }
+        List<List<Long>> out = new ArrayList<>();
+        for (JsonNode pair : h) {
+            if (!pair.isArray() || pair.size() != 2) {
+                throw BadStep.of("'harvested' must be a list of [slot, offset] pairs, not %s", h);
+            }
+            out.add(List.of(JsonValues.unsigned(pair.get(0), "slot", U32_MAX),
+                    JsonValues.unsigned(pair.get(1), "offset", U64_MAX)));
+        }
+        return List.copyOf(out);
     }
 }

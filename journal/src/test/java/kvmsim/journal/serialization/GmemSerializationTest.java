@@ -62,7 +62,7 @@ class GmemSerializationTest {
                 false, 0, List.of(0L), Map.of(0L, new SlotGeometry(0, 0, 16, 0x7f0000000000L, 4, "g0", 0x1000)),
                 java.util.Set.of(), 0, null, 2, MemoryAttributes.NONE.with(0, 16, true),
                 Map.of("c", new Gpc(true, true, 0x5000, 32, 2, 0x7f0000005000L, 0x40000, true)),
-                new VmState.VcpuLimits(1024, 4096, 4096));
+                new VmState.VcpuLimits(1024, 4096, 4096), 16384, true);
         assertEquals(vm, roundTrip(vm, EntityState.class));
     }
 }

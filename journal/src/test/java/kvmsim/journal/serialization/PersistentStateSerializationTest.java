@@ -78,7 +78,7 @@ class PersistentStateSerializationTest {
                 Map.of(2L, new Stage2Pte(true, false)), Map.of(), DirtyBitmap.allocate(4, true));
         assertEquals(arm, roundTrip(arm));
         VcpuState vcpu = new VcpuState("vm0", 0, true, true, 0, 0, true, true, Map.of(0x100L, new TlbEntry(true),
-                0x101L, new TlbEntry(false)), 3, false, null);
+                0x101L, new TlbEntry(false)), 3, false, null, null);
         VcpuState vcpuBack = (VcpuState) roundTrip(vcpu);
         assertEquals(vcpu, vcpuBack);
         assertSame(vcpuBack.tlb(), StateMaps.sorted(vcpuBack.tlb()));

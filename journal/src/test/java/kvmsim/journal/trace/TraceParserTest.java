@@ -313,10 +313,21 @@ class TraceParserTest {
 
     @Test
     void expectKeyOfAnotherOp() {
-        assertEquals("t.jsonl:2: expect key 'exit' does not apply to KVM_RUN",
-                error(VM, "{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0,\"expect\":{\"exit\":\"NONE\"}}"));
+        assertEquals("t.jsonl:2: expect key 'exit' does not apply to KVM_CREATE_VCPU",
+                error(VM, "{\"op\":\"KVM_CREATE_VCPU\",\"vm\":\"vm0\",\"vcpu\":0,\"expect\":{\"exit\":\"NONE\"}}"));
+        assertEquals("t.jsonl:2: expect key 'harvested' does not apply to KVM_GET_DIRTY_LOG",
+                error(VM, "{\"op\":\"KVM_GET_DIRTY_LOG\",\"vm\":\"vm0\",\"slot\":0,\"expect\":{\"harvested\":[]}}"));
         assertEquals("t.jsonl:1: expect key 'dirty_pages' does not apply to MMAP",
                 error("{\"op\":\"MMAP\",\"hva\":0,\"length\":4096,\"expect\":{\"dirty_pages\":[]}}"));
+    }
+
+    @Test
+    void harvestedIsAListOfSlotOffsetPairs() {
+        String h = "{\"op\":\"DIRTY_RING_HARVEST\",\"vm\":\"vm0\",\"vcpu\":0,\"expect\":{\"harvested\":%s}}";
+        assertEquals("t.jsonl:2: 'harvested' must be a list of [slot, offset] pairs, not [[0]]",
+                error(VM, String.format(h, "[[0]]")));
+        assertEquals("t.jsonl:2: 'harvested' must be a list of [slot, offset] pairs, not {}",
+                error(VM, String.format(h, "{}")));
     }
 
     @Test

@@ -8,6 +8,8 @@ import kvmsim.domain.entity.Gateway;
 import kvmsim.domain.entity.Reply;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.kernel.Entity;
+import kvmsim.domain.kernel.Outcome;
+import kvmsim.domain.vcpu.GuestExit;
 import kvmsim.domain.vcpu.VcpuCommand;
 import kvmsim.domain.vcpu.VcpuEvent;
 import kvmsim.domain.vcpu.VcpuState;
@@ -43,23 +45,28 @@ public final class VcpuIoctls {
     }
 
     // kvm_arch_vcpu_ioctl_run() (arm64, v5 06/38) / kvm_arch_vcpu_ioctl_run() (x86: no init, no pending ops)
-    public static Errno run(Gateway gw, VmState vm, long vcpu) {
+    // x86 vcpu_enter_guest(): a soft-full dirty ring returns 0 with KVM_EXIT_DIRTY_RING_FULL, not entering
+    public static Outcome run(Gateway gw, VmState vm, long vcpu) {
         EntityId id = EntityId.vcpu(vm.id(), vcpu);
         VcpuState v = Entity.vcpu(gw, vm.id(), vcpu);
         if (!v.created()) {
-            return Errno.EBADF;
+            return Outcome.of(Errno.EBADF);
         }
         boolean arm64 = vm.arch() == Arch.ARM64;
         if (arm64 && !v.initialised()) {
-            return Errno.ENOEXEC;
+            return Outcome.of(Errno.ENOEXEC);
         }
         if (arm64 && vm.hasPendingOps()) {
             Errno e = MmuPendingOps.performPendingOps(gw, vm.id());
             if (e != null) {
                 gw.send(id, new VcpuCommand.RunFailed());
-                return e;
+                return Outcome.of(e);
             }
         }
-        return gw.send(id, new VcpuCommand.EnterGuest(arm64)).errno();
+        Reply r = gw.send(id, new VcpuCommand.EnterGuest(arm64));
+        if (r.events().stream().anyMatch(e -> e.event() instanceof VcpuEvent.DirtyRingFullExit)) {
+            return Outcome.guest(null, GuestExit.KVM_EXIT_DIRTY_RING_FULL);
+        }
+        return Outcome.of(r.errno());
     }
 }

@@ -22,6 +22,9 @@ public final class DirtyLogIoctls {
 
     // kvm_vm_ioctl_get_dirty_log() -> kvm_get_dirty_log_protect(); the flush comes before copy_to_user()
     public static Outcome getDirtyLog(Gateway gw, VmState vm, long slot) {
+        if (!vm.useDirtyBitmap()) {
+            return Outcome.of(Errno.ENXIO); // !kvm_use_dirty_bitmap(kvm): a ring, no bitmap
+        }
         Errno bad = checkSlotId(vm, slot);
         if (bad != null) {
             return Outcome.of(bad);
@@ -46,6 +49,9 @@ public final class DirtyLogIoctls {
     // kvm_vm_ioctl_clear_dirty_log() -> kvm_clear_dirty_log_protect(): manual protect is not required
     public static Errno clearDirtyLog(Gateway gw, VmState vm, long slot, long firstPage, long numPages,
             List<Long> pages) {
+        if (!vm.useDirtyBitmap()) {
+            return Errno.ENXIO; // !kvm_use_dirty_bitmap(kvm): a ring, no bitmap
+        }
         Errno bad = checkSlotId(vm, slot);
         if (bad != null) {
             return bad;

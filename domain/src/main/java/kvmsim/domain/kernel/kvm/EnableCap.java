@@ -35,6 +35,15 @@ public final class EnableCap {
                     args);
             case KVM_CAP_MAX_VCPU_ID -> gw.send(EntityId.vm(vm.id()), new VmCommand.EnableMaxVcpuId(args.get(0)))
                     .errno();
+            // kvm_vm_ioctl_enable_cap_generic() -> kvm_vm_ioctl_enable_dirty_log_ring(kvm, u32 size): args[0]
+            // truncated to its u32 parameter; cap->flags is not looked at
+            case KVM_CAP_DIRTY_LOG_RING, KVM_CAP_DIRTY_LOG_RING_ACQ_REL -> gw.send(EntityId.vm(vm.id()),
+                    new VmCommand.EnableDirtyLogRing(args.get(0) & 0xffffffffL,
+                    cap == Cap.KVM_CAP_DIRTY_LOG_RING_ACQ_REL)).errno();
+            // kvm_vm_ioctl_enable_cap_generic(KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP): EINVAL unless
+            // CONFIG_NEED_KVM_DIRTY_RING_WITH_BITMAP (arm64), and kvmsim models no ring on arm64, where
+            // !kvm->dirty_ring_size is EINVAL too
+            case KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP -> Errno.EINVAL;
         };
     }
 

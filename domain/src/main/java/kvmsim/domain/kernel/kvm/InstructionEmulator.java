@@ -35,12 +35,12 @@ public final class InstructionEmulator {
         long gfn = Pages.pageOf(gpa);
         SlotGeometry slot = vm.slotForGfn(gfn);
         // emulator_read_write_onepage(): read_write_emulate() first, then the MMIO path if it failed
-        Errno copied = KvmReadWriteGuest.copyPage(gw, vm, gpa, 1, write);
+        Errno copied = KvmReadWriteGuest.copyPage(gw, vm, vcpu, gpa, 1, write);
         GuestExit exit = copied == null ? GuestExit.NONE : GuestExit.KVM_EXIT_MMIO;
         long slotId = slot == null ? -1 : slot.slot();
         long hvaPage = slot == null ? -1 : Pages.pageOf(slot.gfnToHva(gfn));
         Reply r = gw.send(EntityId.vcpu(vm.id(), vcpu), new VcpuCommand.GuestAccess(kind, gpa, slotId, hvaPage, exit,
                 false, null, null));
-        return r.ok() ? Outcome.guest(null, exit) : Outcome.of(r.errno());
+        return r.ok() ? DirtyRings.reenterGuest(gw, vm, vcpu, Outcome.guest(null, exit)) : Outcome.of(r.errno());
     }
 }

@@ -31,7 +31,7 @@ public final class KvmReadWriteGuest {
             if (Long.compareUnsigned(seg, length - done) > 0) {
                 seg = length - done;
             }
-            Errno e = copyPage(gw, vm, at, seg, write);
+            Errno e = copyPage(gw, vm, null, at, seg, write);
             if (e != null) {
                 return e;
             }
@@ -40,8 +40,8 @@ public final class KvmReadWriteGuest {
         return null;
     }
 
-    // kvm_read_guest_page() / kvm_write_guest_page()
-    static Errno copyPage(Gateway gw, VmState vm, long gpa, long len, boolean write) {
+    // kvm_read_guest_page() / kvm_write_guest_page(); runningVcpu: kvm_get_running_vcpu(), null from a VM ioctl
+    static Errno copyPage(Gateway gw, VmState vm, Long runningVcpu, long gpa, long len, boolean write) {
         long gfn = Pages.pageOf(gpa);
         SlotGeometry slot = vm.slotForGfn(gfn);
         if (slot == null) {
@@ -73,7 +73,7 @@ public final class KvmReadWriteGuest {
         if (vm.arch() == Arch.X86_64) {
             X86Mmu.hostPagesReplaced(gw, vm, gpa, len);
         }
-        gw.send(EntityId.slot(vm.id(), slot.slot()), new MemslotCommand.MarkPageDirty(gfn));
+        DirtyRings.markPageDirtyInSlot(gw, vm, runningVcpu, slot, gfn);
         return null;
     }
 }

@@ -49,7 +49,7 @@ public final class VmIoctls {
         if (!r.ok()) {
             return r.errno();
         }
-        return gw.send(EntityId.vcpu(vm, vcpu), new VcpuCommand.Create()).errno();
+        return gw.send(EntityId.vcpu(vm, vcpu), new VcpuCommand.Create(Entity.vm(gw, vm).dirtyRingSize())).errno();
     }
 
     // kvm_vm_ioctl_set_memory_region() -> kvm_set_memory_region() -> kvm_set_memslot()
@@ -89,7 +89,9 @@ public final class VmIoctls {
             }
         }
         gw.send(EntityId.vm(vmId), new VmCommand.SetMemoryRegion(request));
-        gw.send(slotId, new MemslotCommand.CommitChange(v.change(), v.geometry(), x86, vm.manualProtectAndInitSet()));
+        // kvm_prepare_memory_region(): a new bitmap only if kvm_use_dirty_bitmap(kvm)
+        gw.send(slotId, new MemslotCommand.CommitChange(v.change(), v.geometry(), x86, vm.manualProtectAndInitSet(),
+                vm.useDirtyBitmap()));
         if (x86 && old != null) {
             X86Mmu.kvmMmuSlotApplyFlags(gw, policies, vm, old, v.geometry(), v.change());
         }

@@ -11,6 +11,7 @@ import kvmsim.domain.host.MmuMode;
 import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.kernel.Outcome;
 import kvmsim.domain.kernel.gmem.GuestMemfd;
+import kvmsim.domain.kernel.kvm.DirtyRings;
 import kvmsim.domain.memslot.MemslotCommand;
 import kvmsim.domain.memslot.MemslotState;
 import kvmsim.domain.memslot.SlotGeometry;
@@ -74,13 +75,14 @@ public final class PageFault {
                     null);
         }
         if (spte != null && spte.fastPageFault(write, vm.adBits()) != null) {
-            gw.send(slotId, new MemslotCommand.FastPageFault(gfn, write, vm.adBits()));
+            Reply fast = gw.send(slotId, new MemslotCommand.FastPageFault(gfn, write, vm.adBits()));
+            DirtyRings.spteMadeWritable(gw, vm, vcpu, g, fast);
             Spte fixed = Entity.slot(gw, vm.id(), g.slot()).spte(gfn);
-            return record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.NONE, true, false,
-                    TlbEntry.filled(fixed.writable(), write, vm.adBits()), null);
+            return DirtyRings.reenterGuest(gw, vm, vcpu, record(gw, vcpuId, kind, gpa, g.slot(), hvaPage,
+                    GuestExit.NONE, true, false, TlbEntry.filled(fixed.writable(), write, vm.adBits()), null));
         }
         if (vm.isPrivate(gfn)) {
-            return faultinPfnPrivate(gw, vm, vcpuId, kind, gpa, g, write);
+            return DirtyRings.reenterGuest(gw, vm, vcpu, faultinPfnPrivate(gw, vm, vcpu, kind, gpa, g, write));
         }
         // direct_page_fault() -> kvm_faultin_pfn() -> hva_to_pfn(), then make_spte() with map_writable
         Reply h = gw.send(EntityId.host(vm.host()), new HostCommand.HvaToPfn(g.gfnToHva(gfn), write));
@@ -93,10 +95,12 @@ public final class PageFault {
         }
         HostState host = Entity.host(gw, vm.host());
         boolean mapWritable = host.page(hvaPage).writable();
-        gw.send(slotId, new MemslotCommand.MakeSpte(gfn, mapWritable, accWrite(host.features().mmu(), gpte, write)));
+        Reply slow = gw.send(slotId, new MemslotCommand.MakeSpte(gfn, mapWritable,
+                accWrite(host.features().mmu(), gpte, write)));
+        DirtyRings.spteMadeWritable(gw, vm, vcpu, g, slow);
         Spte made = Entity.slot(gw, vm.id(), g.slot()).spte(gfn);
-        return record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.NONE, true, false,
-                TlbEntry.filled(made.writable(), write, vm.adBits()), null);
+        return DirtyRings.reenterGuest(gw, vm, vcpu, record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.NONE,
+                true, false, TlbEntry.filled(made.writable(), write, vm.adBits()), null));
     }
 
     /**
@@ -115,8 +119,9 @@ public final class PageFault {
 
     // kvm_mmu_faultin_pfn_private(): a private gfn is backed by guest_memfd or not at all; the new
     // folio may leave the host's direct map (KVM_GMEM_NO_DIRECT_MAP), the guest maps it all the same
-    private static Outcome faultinPfnPrivate(Gateway gw, VmState vm, EntityId vcpuId, GuestAccessKind kind,
+    private static Outcome faultinPfnPrivate(Gateway gw, VmState vm, long vcpu, GuestAccessKind kind,
             long gpa, SlotGeometry g, boolean write) {
+        EntityId vcpuId = EntityId.vcpu(vm.id(), vcpu);
         long gfn = Pages.pageOf(gpa);
         long pfn = GuestMemfd.kvmGmemGetPfn(gw, vm, g, gfn);
         if (pfn < 0) {
@@ -127,7 +132,8 @@ public final class PageFault {
             return out;
         }
         // the guest_memfd pfn is writable: make_spte() maps it writable unless the slot is read-only
-        gw.send(EntityId.slot(vm.id(), g.slot()), new MemslotCommand.MakeSpte(gfn, true));
+        Reply faulted = gw.send(EntityId.slot(vm.id(), g.slot()), new MemslotCommand.MakeSpte(gfn, true));
+        DirtyRings.spteMadeWritable(gw, vm, vcpu, g, faulted);
         Spte made = Entity.slot(gw, vm.id(), g.slot()).spte(gfn);
         return record(gw, vcpuId, kind, gpa, g.slot(), -1, GuestExit.NONE, true, false,
                 TlbEntry.filled(made.writable(), write, vm.adBits()), null);
