@@ -11,6 +11,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import kvmsim.domain.engine.ReferenceEngine;
 import kvmsim.domain.engine.Replay;
 import kvmsim.domain.entity.EntityId;
@@ -42,6 +43,9 @@ class OldSnapshotsTest {
             "x86/kernel-confirmed-memslots-dirty-log.trace", "x86/seed-004-if-modified-stale-tlb.trace",
             "x86/seed-001-kvmclock-gpc-refcounted.trace");
     static final String FIXTURE = "/old-snapshots/states-before-persistent-maps.tsv";
+    // traces changed since the fixture was written (this one's HOST line gained "mmu": "shadow" and a probe case):
+    // their old states cannot be compared with a rebuild, so they must load and survive the serializer again
+    static final Set<String> CHANGED_SINCE = Set.of("x86/kernel-confirmed-memslots-dirty-log.trace");
 
     static ActorTestKit kit;
     static Serialization serialization;
@@ -75,8 +79,15 @@ class OldSnapshotsTest {
                 String[] f = line.split("\t");
                 EntityState old = (EntityState) serialization.deserialize(Base64.getDecoder().decode(f[4]),
                         Integer.parseInt(f[2]), f[3]).get();
-                EntityState built = now.get(f[0]).state(EntityId.parse(f[1]));
-                assertEquals(built, old, f[0] + " " + f[1]);
+                if (CHANGED_SINCE.contains(f[0])) {
+                    org.apache.pekko.serialization.Serializer ser = serialization.findSerializerFor(old);
+                    byte[] again = ser.toBinary(old);
+                    assertEquals(old, serialization.deserialize(again, ser.identifier(),
+                            org.apache.pekko.serialization.Serializers.manifestFor(ser, old)).get(), f[0] + " " + f[1]);
+                } else {
+                    EntityState built = now.get(f[0]).state(EntityId.parse(f[1]));
+                    assertEquals(built, old, f[0] + " " + f[1]);
+                }
                 rows++;
                 if (old instanceof MemslotState m && !(m.sptes().isEmpty() && m.stage2().isEmpty())) {
                     slotsWithEntries++;
