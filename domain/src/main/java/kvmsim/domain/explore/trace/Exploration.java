@@ -2,9 +2,9 @@ package kvmsim.domain.explore.trace;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.OptionalLong;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import kvmsim.domain.audit.Violation;
 import kvmsim.domain.engine.Expectations;

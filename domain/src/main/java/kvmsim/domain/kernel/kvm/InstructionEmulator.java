@@ -7,6 +7,7 @@ import kvmsim.domain.entity.Gateway;
 import kvmsim.domain.entity.Reply;
 import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.kernel.Outcome;
+import kvmsim.domain.kernel.dirty.DirtyRings;
 import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.vcpu.GuestAccessKind;
 import kvmsim.domain.vcpu.GuestExit;

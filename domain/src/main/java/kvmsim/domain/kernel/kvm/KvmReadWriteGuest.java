@@ -7,9 +7,9 @@ import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Gateway;
 import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.kernel.Entity;
+import kvmsim.domain.kernel.dirty.DirtyRings;
 import kvmsim.domain.kernel.gmem.GuestMemfd;
 import kvmsim.domain.kernel.mmu.X86Mmu;
-import kvmsim.domain.memslot.MemslotCommand;
 import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.vm.VmState;
 

@@ -1,4 +1,4 @@
-package kvmsim.domain.kernel.kvm;
+package kvmsim.domain.kernel.dirty;
 
 import java.util.ArrayList;
 import java.util.List;
