@@ -103,8 +103,8 @@ public sealed interface MemslotEvent extends Event {
     }
 
     /**
-     * tdp_mmu_split_huge_page(): the huge SPTEs whose frames start at these gfns became 4K SPTEs
-     * with the same bits, one per gfn of the frame.
+     * tdp_mmu_split_huge_page(): the huge SPTEs whose frames start at these gfns were replaced by
+     * 512 children one level down (1G -> 2M, 2M -> 4K) with the same bits.
      */
     record HugeSptesSplit(List<Long> frames) implements MemslotEvent {
         public HugeSptesSplit {

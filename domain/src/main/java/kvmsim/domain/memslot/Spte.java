@@ -87,11 +87,15 @@ public record Spte(boolean writable, boolean mmuWritable, boolean hostWritable, 
     }
 
     /**
-     * make_small_spte() as tdp_mmu_split_huge_page() / the eager split uses it: the 4K child of a huge
-     * SPTE keeps its bits (W, MMU-writable, Host-writable, access tracking).
+     * make_small_spte() as tdp_mmu_split_huge_page() uses it: a child one level down (a 1G SPTE splits
+     * into 2M ones, a 2M one into 4K ones) keeps the huge SPTE's bits (W, MMU-writable, Host-writable,
+     * access tracking).
      */
     public Spte split() {
-        return of(writable, mmuWritable, hostWritable, accessTracked, PageLevel.PG_LEVEL_4K);
+        if (!huge()) {
+            throw new IllegalStateException("a 4K SPTE has no children");
+        }
+        return of(writable, mmuWritable, hostWritable, accessTracked, PageLevel.values()[level.ordinal() - 1]);
     }
 
     /** make_huge_spte(): the huge SPTE recovered from a 4K child, with the child's bits. */

@@ -31,16 +31,20 @@ final class X86Sptes {
     // one replaces the page table of its frame (tdp_mmu_map_handle_target_level())
     static Decision makeSpte(MemslotState s, MakeSpte m) {
         Spte spte = Spte.make(m.accWrite(), m.hostWritable() && !s.geometry().readonly(), m.level());
-        Spte old = s.spte(m.gfn());
-        if (!spte.huge() && old != null && old.huge()) {
-            long frame = old.level().alignDown(m.gfn());
-            MemslotState after = split(s, List.of(frame));
-            List<Event> events = new ArrayList<>();
-            events.add(new HugeSptesSplit(List.of(frame)));
-            events.addAll(setSpte(after, m.gfn(), spte).events());
-            return Decision.accept(events);
+        List<Event> events = new ArrayList<>();
+        MemslotState cur = s;
+        // kvm_tdp_mmu_map() walks down to the goal level, splitting each huge SPTE on the way one level
+        for (Spte old = cur.spte(m.gfn()); old != null && old.level().compareTo(spte.level()) > 0;
+                old = cur.spte(m.gfn())) {
+            List<Long> frame = List.of(old.level().alignDown(m.gfn()));
+            events.add(new HugeSptesSplit(frame));
+            cur = split(cur, frame);
         }
-        return setSpte(s, m.gfn(), spte);
+        if (events.isEmpty()) {
+            return setSpte(s, m.gfn(), spte);
+        }
+        events.addAll(setSpte(cur, m.gfn(), spte).events());
+        return Decision.accept(events);
     }
 
     // an SPTE that becomes writable in a logged slot marks its gfn dirty in the same step
@@ -86,10 +90,7 @@ final class X86Sptes {
     static Decision removeWriteAccess(MemslotState s, RemoveWriteAccess r) {
         List<Event> events = new ArrayList<>();
         if (r.eagerSplit()) {
-            List<Long> frames = hugeFrames(s, s.geometry().baseGfn(), s.npages());
-            if (!frames.isEmpty()) {
-                events.add(new HugeSptesSplit(frames));
-            }
+            splitDownTo4K(s, s.geometry().baseGfn(), s.npages(), events);
         }
         // splitting keeps W: the same gfns lose it either way
         events.add(new SlotWriteProtected(writableAmong(s, new ArrayList<>(s.sptes().keySet()), true)));
@@ -130,6 +131,21 @@ final class X86Sptes {
             frames.add(level.alignDown(g));
         }
         return new ArrayList<>(frames);
+    }
+
+    /**
+     * kvm_tdp_mmu_try_split_huge_pages(..., PG_LEVEL_4K) over [first, first + count): each huge SPTE that
+     * overlaps the range is split one level at a time until only 4K SPTEs overlap it (a 1G SPTE's 2M
+     * children outside the range stay 2M). Adds one HugeSptesSplit per level and returns the state after.
+     */
+    private static MemslotState splitDownTo4K(MemslotState s, long first, long count, List<Event> events) {
+        MemslotState cur = s;
+        for (List<Long> frames = hugeFrames(cur, first, count); !frames.isEmpty();
+                frames = hugeFrames(cur, first, count)) {
+            events.add(new HugeSptesSplit(frames));
+            cur = split(cur, frames);
+        }
+        return cur;
     }
 
     /** The first gfns of the huge SPTEs' frames that overlap [first, first + count), in order. */
@@ -217,16 +233,13 @@ final class X86Sptes {
         if (how == null || how == LazyHugeProtect.NONE) {
             return s;
         }
-        TreeSet<Long> split = new TreeSet<>();
         TreeSet<Long> protect = new TreeSet<>();
         MemslotState cur = s;
         for (List<Long> gfns : words) {
             long start = gfns.get(0);
             long end = gfns.get(gfns.size() - 1);
             if (how == LazyHugeProtect.SPLIT) {
-                List<Long> frames = hugeFrames(cur, start, end + 1 - start);
-                split.addAll(frames);
-                cur = split(cur, frames);
+                cur = splitDownTo4K(cur, start, end + 1 - start, events);
             }
             List<Long> at = new ArrayList<>(List.of(start));
             if (alignUp2M(start) != alignUp2M(end)) {
@@ -240,9 +253,6 @@ final class X86Sptes {
                     cur = ptProtected(cur, List.of(frame));
                 }
             }
-        }
-        if (!split.isEmpty()) {
-            events.add(new HugeSptesSplit(new ArrayList<>(split)));
         }
         if (!protect.isEmpty()) {
             events.add(new HugeSptesWriteProtected(new ArrayList<>(protect)));
