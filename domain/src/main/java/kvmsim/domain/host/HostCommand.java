@@ -13,7 +13,13 @@ public sealed interface HostCommand extends EntityCommand {
     record Declare(Arch arch, HostFeatures features, Integer pkvmOwnerBits) implements HostCommand {
     }
 
-    record Mmap(long hva, long length, boolean shared, boolean protMte) implements HostCommand {
+    /** @param pageSize the backing page size: 4K, or hugetlbfs / THP pages of 2M or 1G */
+    record Mmap(long hva, long length, boolean shared, boolean protMte, kvmsim.domain.abi.PageLevel pageSize)
+            implements HostCommand {
+
+        public Mmap(long hva, long length, boolean shared, boolean protMte) {
+            this(hva, length, shared, protMte, kvmsim.domain.abi.PageLevel.PG_LEVEL_4K);
+        }
     }
 
     record Munmap(long hva, long length) implements HostCommand {

@@ -21,7 +21,7 @@ public final class HostDecider {
             case Declare d -> s.declared() ? Decision.ok()
                     : Decision.accept(new HostDeclared(d.arch(), d.features(), d.pkvmOwnerBits()));
             case Mmap m -> mmap(s, m);
-            case Munmap m -> munmap(m);
+            case Munmap m -> munmap(s, m);
             case SetRlimitMemlock r -> Decision.accept(new RlimitMemlockSet(r.bytes()));
             case UserspaceWrite w -> userspaceWrite(s, w);
             case PinPages p -> Decision.accept(new PagesPinned(p.hva(), p.npages(), p.write()));
@@ -43,27 +43,47 @@ public final class HostDecider {
         };
     }
 
-    // do_mmap() as a VMM uses it: MAP_FIXED_NOREPLACE at a page-aligned address (EINVAL per trace-format.md)
+    // do_mmap() as a VMM uses it: MAP_FIXED_NOREPLACE at a page-aligned address (EINVAL per trace-format.md);
+    // huge pages: ksys_mmap_pgoff() rounds a MAP_HUGETLB length up to the huge page size, and
+    // hugetlb_get_unmapped_area() refuses a fixed address not aligned to it (EINVAL)
     private static Decision mmap(HostState s, Mmap m) {
+        long huge = m.pageSize().bytes();
         if (!Pages.aligned(m.hva()) || !Pages.aligned(m.length()) || m.length() == 0
-                || Pages.addOverflows(m.hva(), m.length())) {
+                || Pages.addOverflows(m.hva(), m.length()) || (m.hva() & (huge - 1)) != 0) {
+            return Decision.reject(Errno.EINVAL);
+        }
+        long length = (m.length() + huge - 1) & -huge;
+        if (length == 0 || Pages.addOverflows(m.hva(), length)) {
             return Decision.reject(Errno.EINVAL);
         }
         for (Vma v : s.vmas()) {
-            if (v.overlaps(m.hva(), m.length())) {
+            if (v.overlaps(m.hva(), length)) {
                 return Decision.reject(Errno.EINVAL);
             }
         }
-        return Decision.accept(new VmaMapped(m.hva(), m.length(), m.shared(), m.protMte()));
+        return Decision.accept(new VmaMapped(m.hva(), length, m.shared(), m.protMte(), m.pageSize()));
     }
 
-    // __vm_munmap(): unaligned start or zero length is EINVAL; unmapping a hole is fine
-    private static Decision munmap(Munmap m) {
+    // __vm_munmap(): unaligned start or zero length is EINVAL; unmapping a hole is fine; a cut inside a
+    // huge-page VMA off its page size is EINVAL (__split_vma() -> hugetlb_vm_op_split())
+    private static Decision munmap(HostState s, Munmap m) {
         if (!Pages.aligned(m.hva()) || m.length() == 0 || Pages.addOverflows(m.hva(), m.length())) {
             return Decision.reject(Errno.EINVAL);
         }
         long length = Pages.alignUp(m.length());
+        for (Vma v : s.vmas()) {
+            long mask = v.pageSize().bytes() - 1;
+            if (v.overlaps(m.hva(), length) && (cutsAt(v, m.hva()) && (m.hva() & mask) != 0
+                    || cutsAt(v, m.hva() + length) && ((m.hva() + length) & mask) != 0)) {
+                return Decision.reject(Errno.EINVAL);
+            }
+        }
         return Decision.accept(new VmaUnmapped(m.hva(), length));
+    }
+
+    // the address lies strictly inside the VMA: unmapping there splits it
+    private static boolean cutsAt(Vma v, long address) {
+        return Long.compareUnsigned(address, v.start()) > 0 && Long.compareUnsigned(address, v.end()) < 0;
     }
 
     private static Decision userspaceWrite(HostState s, UserspaceWrite w) {
@@ -167,7 +187,7 @@ public final class HostDecider {
             case HostDeclared d -> s.declaredAs(d.arch(), d.features(), d.pkvmOwnerBits());
             case VmaMapped m -> {
                 List<Vma> vmas = new ArrayList<>(s.vmas());
-                vmas.add(new Vma(m.hva(), m.length(), m.shared(), m.protMte()));
+                vmas.add(new Vma(m.hva(), m.length(), m.shared(), m.protMte(), m.pageSize()));
                 yield s.withVmas(vmas);
             }
             case VmaUnmapped u -> writable(s.withVmas(punch(s.vmas(), u.hva(), u.length())), u.hva(), u.length(), false);
@@ -194,10 +214,10 @@ public final class HostDecider {
                 continue;
             }
             if (Long.compareUnsigned(v.start(), start) < 0) {
-                out.add(new Vma(v.start(), start - v.start(), v.shared(), v.protMte()));
+                out.add(new Vma(v.start(), start - v.start(), v.shared(), v.protMte(), v.pageSize()));
             }
             if (Long.compareUnsigned(end, v.end()) < 0) {
-                out.add(new Vma(end, v.end() - end, v.shared(), v.protMte()));
+                out.add(new Vma(end, v.end() - end, v.shared(), v.protMte(), v.pageSize()));
             }
         }
         return out;

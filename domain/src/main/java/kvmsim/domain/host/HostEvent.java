@@ -11,7 +11,13 @@ public sealed interface HostEvent extends Event {
     record HostDeclared(Arch arch, HostFeatures features, Integer pkvmOwnerBits) implements HostEvent {
     }
 
-    record VmaMapped(long hva, long length, boolean shared, boolean protMte) implements HostEvent {
+    /** @param pageSize the backing page size; null in events recorded before it was modelled: 4K */
+    record VmaMapped(long hva, long length, boolean shared, boolean protMte, kvmsim.domain.abi.PageLevel pageSize)
+            implements HostEvent {
+
+        public VmaMapped(long hva, long length, boolean shared, boolean protMte) {
+            this(hva, length, shared, protMte, kvmsim.domain.abi.PageLevel.PG_LEVEL_4K);
+        }
     }
 
     record VmaUnmapped(long hva, long length) implements HostEvent {

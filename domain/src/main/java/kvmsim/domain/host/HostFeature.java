@@ -16,6 +16,8 @@ public enum HostFeature {
     MEMORY_ATTRIBUTES("memory_attributes", Kind.BOOL, Arch.X86_64),
     /** tdp_enabled of the host's KVM: EPT/NPT (the default) or shadow paging (host/MmuMode). */
     MMU("mmu", Kind.MMU_MODE, Arch.X86_64),
+    /** kvm.ko's eager_page_split module parameter (x86.c, default true): split huge SPTEs when logging starts. */
+    EAGER_PAGE_SPLIT("eager_page_split", Kind.BOOL, Arch.X86_64),
     VM_TYPES("vm_types", Kind.VM_TYPES, Arch.X86_64),
     GMEM_FLAGS("gmem_flags", Kind.GMEM_FLAGS, Arch.X86_64),
     MEMORY("memory", Kind.NUMBER, Arch.ARM64, Arch.X86_64),

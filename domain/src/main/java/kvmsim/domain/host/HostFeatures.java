@@ -16,7 +16,7 @@ import kvmsim.domain.abi.VmType;
  * the x86-only values at their x86 defaults; a trace cannot set them there.
  */
 public record HostFeatures(boolean mte, boolean fwb, boolean pkvm, boolean adBits, boolean smm,
-        boolean memoryAttributes, MmuMode mmu, List<String> vmTypes, List<String> gmemFlags, long memory, long maxVcpus,
+        boolean memoryAttributes, MmuMode mmu, Boolean eagerPageSplit, List<String> vmTypes, List<String> gmemFlags, long memory, long maxVcpus,
         long maxVcpuIds) {
 
     public static final long DEFAULT_MEMORY = 4L << 30;
@@ -24,13 +24,15 @@ public record HostFeatures(boolean mte, boolean fwb, boolean pkvm, boolean adBit
     public HostFeatures {
         // a host recorded before the mmu feature existed ran as kvm_intel and kvm_amd do by default
         mmu = mmu == null ? MmuMode.TDP : mmu;
+        // nor before eager_page_split did: the module parameter is on by default
+        eagerPageSplit = eagerPageSplit == null ? Boolean.TRUE : eagerPageSplit;
         vmTypes = List.copyOf(vmTypes);
         gmemFlags = List.copyOf(gmemFlags);
     }
 
     public static HostFeatures defaults(Arch arch) {
         return new HostFeatures(arch == Arch.ARM64, false, false, arch == Arch.X86_64, arch == Arch.X86_64,
-                arch == Arch.X86_64, MmuMode.TDP, List.of(VmType.KVM_X86_DEFAULT_VM.name(), VmType.KVM_X86_SW_PROTECTED_VM.name()),
+                arch == Arch.X86_64, MmuMode.TDP, true, List.of(VmType.KVM_X86_DEFAULT_VM.name(), VmType.KVM_X86_SW_PROTECTED_VM.name()),
                 List.copyOf(UapiValue.names(GmemFlag.class).keySet()), DEFAULT_MEMORY, KvmLimits.maxVcpus(arch),
                 KvmLimits.maxVcpuIds(arch));
     }
@@ -55,6 +57,7 @@ public record HostFeatures(boolean mte, boolean fwb, boolean pkvm, boolean adBit
             case SMM -> smm;
             case MEMORY_ATTRIBUTES -> memoryAttributes;
             case MMU -> mmu;
+            case EAGER_PAGE_SPLIT -> eagerPageSplit;
             case VM_TYPES -> vmTypes;
             case GMEM_FLAGS -> gmemFlags;
             case MEMORY -> memory;
@@ -77,7 +80,7 @@ public record HostFeatures(boolean mte, boolean fwb, boolean pkvm, boolean adBit
         return new HostFeatures((Boolean) v.get(HostFeature.MTE), (Boolean) v.get(HostFeature.FWB),
                 (Boolean) v.get(HostFeature.PKVM), (Boolean) v.get(HostFeature.AD_BITS),
                 (Boolean) v.get(HostFeature.SMM), (Boolean) v.get(HostFeature.MEMORY_ATTRIBUTES),
-                (MmuMode) v.get(HostFeature.MMU),
+                (MmuMode) v.get(HostFeature.MMU), (Boolean) v.get(HostFeature.EAGER_PAGE_SPLIT),
                 (List<String>) v.get(HostFeature.VM_TYPES), (List<String>) v.get(HostFeature.GMEM_FLAGS),
                 (Long) v.get(HostFeature.MEMORY), (Long) v.get(HostFeature.MAX_VCPUS),
                 (Long) v.get(HostFeature.MAX_VCPU_IDS));

@@ -64,6 +64,16 @@ public record HostState(String id, boolean declared, Arch arch, HostFeatures fea
         return null;
     }
 
+    /**
+     * host_pfn_mapping_level(): the level of the host mapping of {@code hva} (a PUD leaf is 1G, a PMD
+     * leaf 2M, else 4K). A huge-page VMA is aligned to its page size (MMAP), so every address of it
+     * sits in a whole huge page; unmapped memory is 4K.
+     */
+    public kvmsim.domain.abi.PageLevel hostPfnMappingLevel(long hva) {
+        Vma v = vmaAt(hva);
+        return v == null ? kvmsim.domain.abi.PageLevel.PG_LEVEL_4K : v.pageSize();
+    }
+
     /** The VMAs intersecting [start, start+length) in address order (find_vma_intersection walk). */
     public List<Vma> vmasIntersecting(long start, long length) {
         List<Vma> out = new ArrayList<>();

@@ -48,11 +48,17 @@ public sealed interface MemslotCommand extends EntityCommand {
      * ACC_WRITE_MASK ({@code accWrite}), the host page is writable (hva_to_pfn's map_writable) and the
      * slot is not read-only.
      */
-    record MakeSpte(long gfn, boolean hostWritable, boolean accWrite) implements MemslotCommand {
+    record MakeSpte(long gfn, boolean hostWritable, boolean accWrite, kvmsim.domain.abi.PageLevel level)
+            implements MemslotCommand {
 
         /** A TDP fault: pte_access is ACC_ALL. */
         public MakeSpte(long gfn, boolean hostWritable) {
             this(gfn, hostWritable, true);
+        }
+
+        /** A 4K SPTE. */
+        public MakeSpte(long gfn, boolean hostWritable, boolean accWrite) {
+            this(gfn, hostWritable, accWrite, kvmsim.domain.abi.PageLevel.PG_LEVEL_4K);
         }
     }
 
@@ -71,8 +77,26 @@ public sealed interface MemslotCommand extends EntityCommand {
     record ZapGfnRange(long firstGfn, long count) implements MemslotCommand {
     }
 
-    /** kvm_mmu_slot_remove_write_access(): every SPTE of the slot loses W. */
-    record RemoveWriteAccess() implements MemslotCommand {
+    /**
+     * kvm_mmu_slot_remove_write_access(): every SPTE of the slot loses W; with {@code eagerSplit}
+     * kvm_mmu_slot_try_split_huge_pages() first splits every huge SPTE down to 4K (the TDP MMU only).
+     */
+    record RemoveWriteAccess(boolean eagerSplit) implements MemslotCommand {
+
+        public RemoveWriteAccess() {
+            this(false);
+        }
+    }
+
+    /**
+     * kvm_mmu_recover_huge_pages() on the TDP MMU (6.12+): each 2M / 1G frame of the slot that is mapped
+     * by 4K (or smaller huge) SPTEs and may be mapped at its level ({@code maxLevels}: the slot-relative
+     * first gfn of each frame mapped to kvm_mmu_max_mapping_level()) becomes one huge SPTE.
+     */
+    record RecoverHugePages(java.util.Map<Long, kvmsim.domain.abi.PageLevel> maxLevels) implements MemslotCommand {
+        public RecoverHugePages {
+            maxLevels = java.util.Map.copyOf(maxLevels);
+        }
     }
 
     /** kvm_get_dirty_log_protect(): read the bitmap; unless manual protect, clear it and re-protect. */
@@ -84,9 +108,14 @@ public sealed interface MemslotCommand extends EntityCommand {
      *
      * @param pages the slot-relative pages whose bits userspace passed; null: every page of the range
      */
-    record ClearDirtyLog(long firstPage, long numPages, java.util.List<Long> pages) implements MemslotCommand {
+    record ClearDirtyLog(long firstPage, long numPages, java.util.List<Long> pages, LazyHugeProtect huge)
+            implements MemslotCommand {
         public ClearDirtyLog {
             pages = pages == null ? null : java.util.List.copyOf(pages);
+        }
+
+        public ClearDirtyLog(long firstPage, long numPages, java.util.List<Long> pages) {
+            this(firstPage, numPages, pages, LazyHugeProtect.NONE);
         }
     }
 
@@ -94,7 +123,11 @@ public sealed interface MemslotCommand extends EntityCommand {
      * kvm_arch_mmu_enable_log_dirty_pt_masked() from kvm_reset_dirty_gfn(): write-protect the pages
      * {@code offset + i} (slot-relative) for each bit i of {@code mask}.
      */
-    record EnableLogDirtyPtMasked(long offset, long mask) implements MemslotCommand {
+    record EnableLogDirtyPtMasked(long offset, long mask, LazyHugeProtect huge) implements MemslotCommand {
+
+        public EnableLogDirtyPtMasked(long offset, long mask) {
+            this(offset, mask, LazyHugeProtect.NONE);
+        }
     }
 
     /** mark_page_dirty_in_slot(): KVM itself wrote the gfn (kvm_write_guest()); a no-op unless the slot logs. */

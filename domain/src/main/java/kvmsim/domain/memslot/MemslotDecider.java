@@ -36,7 +36,8 @@ public final class MemslotDecider {
             case Stage2Fault f -> stage2Fault(s, f);
             case AccessTrackGfnRange a -> X86Sptes.accessTrack(s, a);
             case ZapGfnRange z -> X86Sptes.zap(s, z);
-            case RemoveWriteAccess r -> X86Sptes.removeWriteAccess(s);
+            case RemoveWriteAccess r -> X86Sptes.removeWriteAccess(s, r);
+            case RecoverHugePages r -> X86Sptes.recoverHugePages(s, r);
             case GetDirtyLog g -> X86Sptes.getDirtyLog(s, g);
             case ClearDirtyLog cl -> X86Sptes.clearDirtyLog(s, cl);
             case EnableLogDirtyPtMasked m -> X86Sptes.enableLogDirtyPtMasked(s, m);
@@ -189,6 +190,8 @@ public final class MemslotDecider {
             case DirtyLogCleared c -> X86Sptes.logCleared(s, c);
             case PageMarkedDirty m -> X86Sptes.markedDirty(s, m);
             case GfnsWriteProtected w -> X86Sptes.writeProtected(s, w.changed(), s.dirtyBitmap());
+            case HugeSptesSplit h -> X86Sptes.split(s, h.frames());
+            case HugeSptesWriteProtected h -> X86Sptes.ptProtected(s, h.frames());
         };
     }
 }

@@ -44,6 +44,7 @@ public sealed interface MemslotEvent extends Event {
     /**
      * The SPTE of gfn changed from old (null: not present) to spte. markedDirty: it became writable
      * in a slot that logs dirty pages, so mark_page_dirty_in_slot() set the gfn's bit in the same step.
+     * A huge spte names the first gfn of its frame and replaces every SPTE of the frame.
      */
     record SpteChanged(long gfn, Spte old, Spte spte, boolean markedDirty) implements MemslotEvent {
     }
@@ -98,6 +99,26 @@ public sealed interface MemslotEvent extends Event {
         public GfnsWriteProtected {
             gfns = List.copyOf(gfns);
             changed = List.copyOf(changed);
+        }
+    }
+
+    /**
+     * tdp_mmu_split_huge_page(): the huge SPTEs whose frames start at these gfns were replaced by
+     * 512 children one level down (1G -> 2M, 2M -> 4K) with the same bits.
+     */
+    record HugeSptesSplit(List<Long> frames) implements MemslotEvent {
+        public HugeSptesSplit {
+            frames = List.copyOf(frames);
+        }
+    }
+
+    /**
+     * kvm_mmu_slot_gfn_write_protect(..., PG_LEVEL_2M): the huge SPTEs whose frames start at these
+     * gfns lost W and MMU-writable (pt_protect), so a write to them faults and maps 4K.
+     */
+    record HugeSptesWriteProtected(List<Long> frames) implements MemslotEvent {
+        public HugeSptesWriteProtected {
+            frames = List.copyOf(frames);
         }
     }
 

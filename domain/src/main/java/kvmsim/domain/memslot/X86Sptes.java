@@ -3,8 +3,12 @@ package kvmsim.domain.memslot;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.PageLevel;
 import kvmsim.domain.entity.Decision;
+import kvmsim.domain.entity.Event;
 import kvmsim.domain.memslot.MemslotCommand.*;
 import kvmsim.domain.memslot.MemslotEvent.*;
 import org.pcollections.TreePMap;
@@ -18,13 +22,29 @@ final class X86Sptes {
     // fast_page_fault(): fast_pf_fix_direct_spte() installs the fixed SPTE with a cmpxchg
     static Decision fastPageFault(MemslotState s, FastPageFault f) {
         Spte old = s.spte(f.gfn());
-        Spte fixed = old == null ? null : old.fastPageFault(f.write(), f.adBits());
+        Spte fixed = old == null ? null : old.fastPageFault(f.write(), f.adBits(), s.geometry().logsDirtyPages());
         return fixed == null ? Decision.ok() : setSpte(s, f.gfn(), fixed);
     }
 
-    // make_spte(): W (and MMU-writable) only with ACC_WRITE_MASK in pte_access and a writable pfn
+    // make_spte(): W (and MMU-writable) only with ACC_WRITE_MASK in pte_access and a writable pfn; a 4K
+    // SPTE under a huge one first splits it (kvm_tdp_mmu_map() -> tdp_mmu_split_huge_page()), and a huge
+    // one replaces the page table of its frame (tdp_mmu_map_handle_target_level())
     static Decision makeSpte(MemslotState s, MakeSpte m) {
-        return setSpte(s, m.gfn(), Spte.make(m.accWrite(), m.hostWritable() && !s.geometry().readonly()));
+        Spte spte = Spte.make(m.accWrite(), m.hostWritable() && !s.geometry().readonly(), m.level());
+        List<Event> events = new ArrayList<>();
+        MemslotState cur = s;
+        // kvm_tdp_mmu_map() walks down to the goal level, splitting each huge SPTE on the way one level
+        for (Spte old = cur.spte(m.gfn()); old != null && old.level().compareTo(spte.level()) > 0;
+                old = cur.spte(m.gfn())) {
+            List<Long> frame = List.of(old.level().alignDown(m.gfn()));
+            events.add(new HugeSptesSplit(frame));
+            cur = split(cur, frame);
+        }
+        if (events.isEmpty()) {
+            return setSpte(s, m.gfn(), spte);
+        }
+        events.addAll(setSpte(cur, m.gfn(), spte).events());
+        return Decision.accept(events);
     }
 
     // an SPTE that becomes writable in a logged slot marks its gfn dirty in the same step
@@ -33,12 +53,19 @@ final class X86Sptes {
         if (!s.present() || !s.geometry().containsGfn(gfn)) {
             throw new IllegalArgumentException("gfn " + gfn + " is not in slot " + s.slot());
         }
+        if (spte.huge()) {
+            // make_spte(): WARN_ON(level > PG_LEVEL_4K && (pte_access & ACC_WRITE_MASK) && slot logs)
+            if (spte.writable() && s.geometry().logsDirtyPages()) {
+                throw new IllegalStateException("a writable huge SPTE in slot " + s.slot() + ", which logs");
+            }
+            gfn = spte.level().alignDown(gfn);
+        }
         Spte old = s.spte(gfn);
         if (spte.equals(old)) {
             return Decision.ok();
         }
         boolean grant = spte.writable() && (old == null || !old.writable());
-        return Decision.accept(new SpteChanged(gfn, old, spte, grant && s.dirtyTracked()));
+        return Decision.accept(new SpteChanged(gfn, old, spte, grant && s.dirtyTracked() && !spte.huge()));
     }
 
     // kvm_age_gfn() -> mark_spte_for_access_track() on every present, not yet tracked SPTE; no flush
@@ -57,9 +84,79 @@ final class X86Sptes {
         return gfns.isEmpty() ? Decision.ok() : Decision.accept(new SptesZapped(gfns));
     }
 
-    // kvm_mmu_slot_remove_write_access(): recorded even when no SPTE had W, which is the case b64d740 is about
-    static Decision removeWriteAccess(MemslotState s) {
-        return Decision.accept(new SlotWriteProtected(writableAmong(s, new ArrayList<>(s.sptes().keySet()))));
+    // kvm_mmu_slot_remove_write_access(): recorded even when no SPTE had W, which is the case b64d740 is about;
+    // PG_LEVEL_4K as min_level write-protects huge SPTEs too, so a write to one faults and maps 4K.
+    // kvm_mmu_slot_try_split_huge_pages() runs first when eager_page_split is on (the caller says)
+    static Decision removeWriteAccess(MemslotState s, RemoveWriteAccess r) {
+        List<Event> events = new ArrayList<>();
+        if (r.eagerSplit()) {
+            splitDownTo4K(s, s.geometry().baseGfn(), s.npages(), events);
+        }
+        // splitting keeps W: the same gfns lose it either way
+        events.add(new SlotWriteProtected(writableAmong(s, new ArrayList<>(s.sptes().keySet()), true)));
+        return Decision.accept(events);
+    }
+
+    // kvm_tdp_mmu_recover_huge_pages() -> recover_huge_pages_range(): a frame mapped through a page table
+    // (not by a huge leaf) that may be mapped at its level gets make_huge_spte() of its first present leaf;
+    // 1G frames are visited before the 2M frames inside them
+    static Decision recoverHugePages(MemslotState s, RecoverHugePages r) {
+        List<Event> events = new ArrayList<>();
+        MemslotState cur = s;
+        for (PageLevel level : List.of(PageLevel.PG_LEVEL_1G, PageLevel.PG_LEVEL_2M)) {
+            long base = s.geometry().baseGfn();
+            long end = base + s.npages();
+            for (long frame : framesWithSptes(cur, level)) {
+                if (frame < base || frame + level.pages() > end) {
+                    continue; // "the page for the current level overlaps but is not contained by the slot"
+                }
+                PageLevel max = r.maxLevels().get(frame);
+                Map<Long, Spte> inFrame = cur.sptesIn(frame, level.pages());
+                Spte first = inFrame.values().iterator().next();
+                if (max == null || max.compareTo(level) < 0 || first.level().compareTo(level) >= 0) {
+                    continue; // no huge page allowed here, or already a leaf of this level
+                }
+                SpteChanged c = new SpteChanged(frame, cur.spte(frame), first.huge(level), false);
+                events.add(c);
+                cur = spteChanged(cur, c);
+            }
+        }
+        return events.isEmpty() ? Decision.ok() : Decision.accept(events);
+    }
+
+    /** The first gfns of the frames of {@code level} that hold an SPTE, in order. */
+    private static List<Long> framesWithSptes(MemslotState s, PageLevel level) {
+        TreeSet<Long> frames = new TreeSet<>();
+        for (long g : s.sptes().keySet()) {
+            frames.add(level.alignDown(g));
+        }
+        return new ArrayList<>(frames);
+    }
+
+    /**
+     * kvm_tdp_mmu_try_split_huge_pages(..., PG_LEVEL_4K) over [first, first + count): each huge SPTE that
+     * overlaps the range is split one level at a time until only 4K SPTEs overlap it (a 1G SPTE's 2M
+     * children outside the range stay 2M). Adds one HugeSptesSplit per level and returns the state after.
+     */
+    private static MemslotState splitDownTo4K(MemslotState s, long first, long count, List<Event> events) {
+        MemslotState cur = s;
+        for (List<Long> frames = hugeFrames(cur, first, count); !frames.isEmpty();
+                frames = hugeFrames(cur, first, count)) {
+            events.add(new HugeSptesSplit(frames));
+            cur = split(cur, frames);
+        }
+        return cur;
+    }
+
+    /** The first gfns of the huge SPTEs' frames that overlap [first, first + count), in order. */
+    private static List<Long> hugeFrames(MemslotState s, long first, long count) {
+        TreeSet<Long> frames = new TreeSet<>();
+        for (Map.Entry<Long, Spte> e : inRange(s, first, count).entrySet()) {
+            if (e.getValue().huge()) {
+                frames.add(e.getValue().level().alignDown(e.getKey()));
+            }
+        }
+        return new ArrayList<>(frames);
     }
 
     // kvm_get_dirty_log_protect(): ENOENT without a bitmap; manual protect only copies it
@@ -100,21 +197,87 @@ final class X86Sptes {
         if (cleared.isEmpty()) {
             return Decision.ok();
         }
-        return Decision.accept(new DirtyLogCleared(cleared, writableAmong(s, gfnsOf(s, cleared))));
+        // one kvm_arch_mmu_enable_log_dirty_pt_masked() per 64-page word that had bits cleared
+        TreeMap<Long, List<Long>> words = new TreeMap<>();
+        for (long p : cleared) {
+            words.computeIfAbsent(p >>> 6, w -> new ArrayList<>()).add(s.geometry().baseGfn() + p);
+        }
+        List<Event> events = new ArrayList<>();
+        MemslotState cur = lazyHugeProtect(s, c.huge(), words.values(), events);
+        events.add(new DirtyLogCleared(cleared, writableAmong(cur, gfnsOf(s, cleared))));
+        return Decision.accept(events);
     }
 
     // kvm_arch_mmu_enable_log_dirty_pt_masked() -> kvm_mmu_write_protect_pt_masked() (or the TDP MMU's
-    // clear_dirty_pt_masked() with write-protection, as without PML): 4K SPTEs only in kvmsim
+    // clear_dirty_pt_masked() with write-protection, as without PML), after the INITIALLY_SET huge-page step
     static Decision enableLogDirtyPtMasked(MemslotState s, EnableLogDirtyPtMasked m) {
         List<Long> gfns = new ArrayList<>();
         for (long mask = m.mask(); mask != 0; mask &= mask - 1) {
             gfns.add(s.geometry().baseGfn() + m.offset() + Long.numberOfTrailingZeros(mask));
         }
-        return Decision.accept(new GfnsWriteProtected(gfns, writableAmong(s, gfns)));
+        List<Event> events = new ArrayList<>();
+        MemslotState cur = lazyHugeProtect(s, m.huge(), List.of(gfns), events);
+        events.add(new GfnsWriteProtected(gfns, writableAmong(cur, gfns)));
+        return Decision.accept(events);
+    }
+
+    /**
+     * The kvm_dirty_log_manual_protect_and_init_set() branch of kvm_arch_mmu_enable_log_dirty_pt_masked()
+     * for each word's gfns (ascending): with eager_page_split kvm_mmu_try_split_huge_pages(start, end + 1);
+     * then kvm_mmu_slot_gfn_write_protect(start, PG_LEVEL_2M), and at end too when
+     * ALIGN(start << PAGE_SHIFT, PMD_SIZE) != ALIGN(end << PAGE_SHIFT, PMD_SIZE). Adds the events and
+     * returns the state they leave.
+     */
+    private static MemslotState lazyHugeProtect(MemslotState s, LazyHugeProtect how, java.util.Collection<List<Long>> words,
+            List<Event> events) {
+        if (how == null || how == LazyHugeProtect.NONE) {
+            return s;
+        }
+        TreeSet<Long> protect = new TreeSet<>();
+        MemslotState cur = s;
+        for (List<Long> gfns : words) {
+            long start = gfns.get(0);
+            long end = gfns.get(gfns.size() - 1);
+            if (how == LazyHugeProtect.SPLIT) {
+                cur = splitDownTo4K(cur, start, end + 1 - start, events);
+            }
+            List<Long> at = new ArrayList<>(List.of(start));
+            if (alignUp2M(start) != alignUp2M(end)) {
+                at.add(end);
+            }
+            for (long g : at) {
+                Spte spte = cur.spte(g);
+                if (spte != null && spte.huge() && !spte.equals(spte.ptProtected())) {
+                    long frame = spte.level().alignDown(g);
+                    protect.add(frame);
+                    cur = ptProtected(cur, List.of(frame));
+                }
+            }
+        }
+        if (!protect.isEmpty()) {
+            events.add(new HugeSptesWriteProtected(new ArrayList<>(protect)));
+        }
+        return cur;
+    }
+
+    // ALIGN(gfn << PAGE_SHIFT, PMD_SIZE), in pages
+    private static long alignUp2M(long gfn) {
+        long pages = PageLevel.PG_LEVEL_2M.pages();
+        return (gfn + pages - 1) & -pages;
     }
 
     static MemslotState spteChanged(MemslotState s, SpteChanged c) {
-        TreePMap<Long, Spte> sptes = s.spteMap().plus(c.gfn(), c.spte());
+        TreePMap<Long, Spte> sptes = s.spteMap();
+        if (c.spte().huge()) {
+            // one huge SPTE: every 4K gfn of its frame finds it
+            long frame = c.spte().level().alignDown(c.gfn());
+            Map<Long, Spte> whole = new java.util.HashMap<>();
+            for (long g = frame; g < frame + c.spte().level().pages(); g++) {
+                whole.put(g, c.spte());
+            }
+            return s.withSptes(sptes.plusAll(whole), s.dirtyBitmap());
+        }
+        sptes = sptes.plus(c.gfn(), c.spte());
         DirtyBitmap bitmap = c.markedDirty() ? s.dirtyBitmap().set(c.gfn() - s.geometry().baseGfn()) : s.dirtyBitmap();
         return s.withSptes(sptes, bitmap);
     }
@@ -125,6 +288,27 @@ final class X86Sptes {
             sptes = sptes.plus(g, sptes.get(g).markForAccessTrack());
         }
         return s.withSptes(sptes, s.dirtyBitmap());
+    }
+
+    static MemslotState split(MemslotState s, List<Long> frames) {
+        return overFrames(s, frames, Spte::split);
+    }
+
+    static MemslotState ptProtected(MemslotState s, List<Long> frames) {
+        return overFrames(s, frames, Spte::ptProtected);
+    }
+
+    // the huge SPTE of each frame, changed as given, under every gfn of the frame
+    private static MemslotState overFrames(MemslotState s, List<Long> frames, java.util.function.UnaryOperator<Spte> f) {
+        Map<Long, Spte> changed = new java.util.HashMap<>();
+        for (long frame : frames) {
+            Spte huge = s.spte(frame);
+            Spte to = f.apply(huge);
+            for (long g = frame; g < frame + huge.level().pages(); g++) {
+                changed.put(g, to);
+            }
+        }
+        return s.withSptes(s.spteMap().plusAll(changed), s.dirtyBitmap());
     }
 
     static MemslotState zapped(MemslotState s, SptesZapped z) {
@@ -151,8 +335,22 @@ final class X86Sptes {
         return s.withSptes(s.sptes(), s.dirtyBitmap().set(m.gfn() - s.geometry().baseGfn()));
     }
 
+    // a huge SPTE that overlaps the range is aged or zapped whole (tdp_mmu_zap_leafs(), kvm_age_gfn())
     private static Map<Long, Spte> inRange(MemslotState s, long first, long count) {
-        return s.sptesIn(first, count);
+        if (count == 0) {
+            return s.sptesIn(first, 0);
+        }
+        long from = first;
+        long to = first + count;
+        Spte head = s.spte(first);
+        if (head != null && head.huge()) {
+            from = head.level().alignDown(first);
+        }
+        Spte tail = s.spte(to - 1);
+        if (tail != null && tail.huge()) {
+            to = tail.level().alignDown(to - 1) + tail.level().pages();
+        }
+        return s.sptesIn(from, to - from);
     }
 
     private static List<Long> gfnsOf(MemslotState s, List<Long> pages) {
@@ -163,12 +361,21 @@ final class X86Sptes {
         return gfns;
     }
 
-    /** Of these gfns, those whose SPTE has W: what a write-protect actually changes. */
+    /**
+     * Of these gfns, those whose SPTE has W: what a write-protect actually changes. The 4K write-protect
+     * of a dirty-log word (kvm_mmu_write_protect_pt_masked() walks 4K rmaps; the TDP MMU's
+     * clear_dirty_pt_masked() skips iter.level > PG_LEVEL_4K) leaves huge SPTEs alone; the whole-slot one
+     * (SlotWriteProtected) takes every level.
+     */
     private static List<Long> writableAmong(MemslotState s, List<Long> gfns) {
+        return writableAmong(s, gfns, false);
+    }
+
+    private static List<Long> writableAmong(MemslotState s, List<Long> gfns, boolean hugeToo) {
         List<Long> out = new ArrayList<>();
         for (long g : new java.util.TreeSet<>(gfns)) {
             Spte spte = s.spte(g);
-            if (spte != null && spte.writable()) {
+            if (spte != null && spte.writable() && (hugeToo || !spte.huge())) {
                 out.add(g);
             }
         }

@@ -1,5 +1,7 @@
 package kvmsim.domain.trace;
 
+import kvmsim.domain.abi.PageLevel;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -20,7 +22,7 @@ public enum CheckKey {
     DIRTY_PAGES("dirty_pages", Set.of("vm", "slot"), new Value.Pages(), true),
     PAGE("page", Set.of("vm", "gpa"), new Value.Props(List.of("mte_tagged", "pinned", "direct_map")), false),
     SPTE("spte", Set.of("vm", "gpa"), new Value.Props(List.of("present", "writable", "mmu_writable",
-            "host_writable", "access_tracked")), true),
+            "host_writable", "access_tracked", "level"), java.util.Map.of("level", PageLevel.traceNames())), true),
     TLB("tlb", Set.of("vm", "vcpu", "gpa"), new Value.Tlb(), true),
     CACHE("cache", Set.of("vm", "gpc"), new Value.Props(List.of("active", "valid")), true),
     OWNER("owner", Set.of("host", "pfn"), new Value.OneOf(List.of("host", "hyp", "guest")), false),
@@ -57,8 +59,20 @@ public enum CheckKey {
         record Pages() implements Value {
         }
 
-        /** An object of some of these properties, each true or false [Map of String to Boolean]. */
-        record Props(List<String> props) implements Value {
+        /**
+         * An object of some of these properties, each true or false, except those {@code choices} names,
+         * which are null or one of their strings [Map of String to Boolean or String].
+         */
+        record Props(List<String> props, java.util.Map<String, List<String>> choices) implements Value {
+
+            public Props(List<String> props) {
+                this(props, java.util.Map.of());
+            }
+
+            public Props {
+                props = List.copyOf(props);
+                choices = java.util.Map.copyOf(choices);
+            }
         }
 
         /** null, or {"writable": bool} [Map or null]. */

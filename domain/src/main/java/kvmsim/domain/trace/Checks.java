@@ -107,12 +107,13 @@ public final class Checks {
                     yield NOT_IN_A_MEMSLOT;
                 }
                 Spte spte = Entity.slot(gw, c.vm(), g.slot()).spte(gfn);
-                Map<String, Boolean> m = new LinkedHashMap<>();
+                Map<String, Object> m = new LinkedHashMap<>();
                 m.put("present", spte != null);
                 m.put("writable", spte != null && spte.writable());
                 m.put("mmu_writable", spte != null && spte.mmuWritable());
                 m.put("host_writable", spte != null && spte.hostWritable());
                 m.put("access_tracked", spte != null && spte.accessTracked());
+                m.put("level", spte == null ? null : spte.level().traceName);
                 yield m;
             }
             case TLB -> {

@@ -19,6 +19,7 @@ import kvmsim.domain.abi.Errno;
 import kvmsim.domain.abi.GmemFlag;
 import kvmsim.domain.abi.MemoryAttribute;
 import kvmsim.domain.abi.MemslotFlag;
+import kvmsim.domain.abi.PageLevel;
 import kvmsim.domain.abi.UapiValue;
 import kvmsim.domain.abi.VmType;
 import kvmsim.domain.entity.EntityId;
@@ -201,11 +202,12 @@ public final class Ops {
 
     // shared defaults to false: a private anonymous mapping, as most VMMs use for guest RAM
     public static final Op<Step.Mmap> MMAP = op("MMAP", Step.Mmap.class)
-            .fields(HOST, req("hva", U64), req("length", U64), opt("shared", BOOL, false), opt("prot_mte", BOOL, false))
+            .fields(HOST, req("hva", U64), req("length", U64), opt("shared", BOOL, false), opt("prot_mte", BOOL, false),
+                    opt("page_size", new FieldType.OneOf(PageLevel.traceNames()), "4K"))
             .parse(a -> new Step.Mmap(a.meta(), a.str("host"), a.u64("hva"), a.u64("length"), a.bool("shared"),
-                    a.bool("prot_mte")))
+                    a.bool("prot_mte"), PageLevel.ofTraceName(a.str("page_size"))))
             .apply((k, s) -> Outcome.of(k.gw().send(EntityId.host(s.host()),
-                    new HostCommand.Mmap(s.hva(), s.length(), s.shared(), s.protMte())).errno()))
+                    new HostCommand.Mmap(s.hva(), s.length(), s.shared(), s.protMte(), s.pageSize())).errno()))
             .done();
 
     public static final Op<Step.Munmap> MUNMAP = op("MUNMAP", Step.Munmap.class)

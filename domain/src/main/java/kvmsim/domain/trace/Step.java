@@ -47,7 +47,13 @@ public sealed interface Step {
     record HostDecl(StepMeta meta, String host, Arch arch, HostFeatures features, boolean implicit) implements Step {
     }
 
-    record Mmap(StepMeta meta, String host, long hva, long length, boolean shared, boolean protMte) implements Step, OnHost {
+    /** @param pageSize page_size: the pages backing the mapping (4K, or 2M / 1G hugetlbfs or THP) */
+    record Mmap(StepMeta meta, String host, long hva, long length, boolean shared, boolean protMte,
+            kvmsim.domain.abi.PageLevel pageSize) implements Step, OnHost {
+
+        public Mmap(StepMeta meta, String host, long hva, long length, boolean shared, boolean protMte) {
+            this(meta, host, hva, length, shared, protMte, kvmsim.domain.abi.PageLevel.PG_LEVEL_4K);
+        }
     }
 
     record Munmap(StepMeta meta, String host, long hva, long length) implements Step, OnHost {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.PageLevel;
 import kvmsim.domain.abi.Pages;
 import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Event;
@@ -100,6 +101,33 @@ class HostRulesTest {
     void mmap_rightAfterAVmaIsFine() {
         mapped(4).when(new Mmap(HVA + 4 * PAGE, PAGE, false, false))
                 .thenEvents(new VmaMapped(HVA + 4 * PAGE, PAGE, false, false));
+    }
+
+    // ---- huge-page backing (MMAP page_size) ----
+
+    private static final long M2 = PageLevel.PG_LEVEL_2M.bytes();
+
+    @Test
+    void mmap_hugePagesRoundTheLengthUpAndBackEveryAddressAtTheirLevel() {
+        HostState s = (HostState) host().when(new Mmap(HVA, M2 + PAGE, false, false, PageLevel.PG_LEVEL_2M))
+                .thenEvents(new VmaMapped(HVA, 2 * M2, false, false, PageLevel.PG_LEVEL_2M));
+        assertEquals(PageLevel.PG_LEVEL_2M, s.hostPfnMappingLevel(HVA + 2 * M2 - PAGE));
+        assertEquals(PageLevel.PG_LEVEL_4K, s.hostPfnMappingLevel(HVA + 2 * M2), "unmapped memory is 4K");
+    }
+
+    @Test
+    void mmap_aHugePageVmaOffItsPageSizeIsEinval() {
+        host().when(new Mmap(HVA + PAGE, M2, false, false, PageLevel.PG_LEVEL_2M)).thenErrno(Errno.EINVAL);
+        host().when(new Mmap(HVA + M2, M2, false, false, PageLevel.PG_LEVEL_1G)).thenErrno(Errno.EINVAL);
+    }
+
+    @Test
+    void munmap_cuttingAHugePageVmaOffItsPageSizeIsEinvalAndOnItIsFine() {
+        DeciderSpec huge = host(new VmaMapped(HVA, 2 * M2, false, false, PageLevel.PG_LEVEL_2M));
+        huge.when(new Munmap(HVA + PAGE, M2)).thenErrno(Errno.EINVAL);
+        huge.when(new Munmap(HVA, PAGE)).thenErrno(Errno.EINVAL);
+        HostState s = (HostState) huge.when(new Munmap(HVA, M2)).thenEvents(new VmaUnmapped(HVA, M2));
+        assertEquals(List.of(new Vma(HVA + M2, M2, false, false, PageLevel.PG_LEVEL_2M)), s.vmas());
     }
 
     // ---- __vm_munmap() ----

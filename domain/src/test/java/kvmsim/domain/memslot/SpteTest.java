@@ -74,4 +74,24 @@ class SpteTest {
         assertTrue(TlbEntry.filled(Spte.make(true).writable(), false, false).writable());
         assertFalse(TlbEntry.filled(Spte.make(false).writable(), true, false).writable());
     }
+
+    // fast_page_fault(): "Do not fix write-permission on the large spte when dirty logging is enabled"
+    @Test
+    void theFastPathLeavesAWriteToAHugeSpteInALoggingSlotToTheSlowPath() {
+        Spte huge = Spte.make(true, true, kvmsim.domain.abi.PageLevel.PG_LEVEL_2M).writeProtected();
+        org.junit.jupiter.api.Assertions.assertNull(huge.fastPageFault(true, true, true));
+        org.junit.jupiter.api.Assertions.assertEquals(huge.madeWritable(), huge.fastPageFault(true, true, false));
+        Spte tracked = Spte.make(true, true, kvmsim.domain.abi.PageLevel.PG_LEVEL_2M).markForAccessTrack();
+        org.junit.jupiter.api.Assertions.assertEquals(tracked.restoreAccTrack(), tracked.fastPageFault(false, false, true),
+                "a read still restores an access-tracked huge SPTE");
+    }
+
+    @Test
+    void splittingKeepsTheBitsOneLevelDownAndPtProtectClearsMmuWritable() {
+        Spte g1 = Spte.make(true, true, kvmsim.domain.abi.PageLevel.PG_LEVEL_1G);
+        org.junit.jupiter.api.Assertions.assertEquals(Spte.make(true, true, kvmsim.domain.abi.PageLevel.PG_LEVEL_2M), g1.split());
+        org.junit.jupiter.api.Assertions.assertEquals(Spte.make(true), g1.split().split());
+        org.junit.jupiter.api.Assertions.assertFalse(g1.ptProtected().mmuWritable());
+        org.junit.jupiter.api.Assertions.assertTrue(g1.ptProtected().hostWritable());
+    }
 }

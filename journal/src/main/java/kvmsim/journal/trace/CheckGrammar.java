@@ -101,7 +101,7 @@ final class CheckGrammar {
                 yield v.booleanValue();
             }
             case CheckKey.Value.Pages p -> JsonValues.u64List(v, f);
-            case CheckKey.Value.Props p -> JsonValues.boolObject(v, f, p.props());
+            case CheckKey.Value.Props p -> JsonValues.propsObject(v, f, p.props(), p.choices());
             case CheckKey.Value.Tlb t -> {
                 if (v.isNull()) {
                     yield null;

@@ -1,6 +1,7 @@
 package kvmsim.journal.trace;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -176,6 +177,36 @@ final class JsonValues {
             out.add(e.textValue());
         }
         return Collections.unmodifiableSet(out);
+    }
+
+    /** As boolObject(), except that each property {@code choices} names is null or one of its strings. */
+    static Map<String, Object> propsObject(JsonNode v, String f, List<String> props, Map<String, List<String>> choices) {
+        if (!v.isObject()) {
+            throw BadStep.of("'%s' must be an object, not %s", f, v);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        ObjectNode rest = v.deepCopy();
+        for (Map.Entry<String, List<String>> c : choices.entrySet()) {
+            JsonNode e = rest.remove(c.getKey());
+            if (e == null) {
+                continue;
+            }
+            if (!e.isNull() && (!e.isTextual() || !c.getValue().contains(e.textValue()))) {
+                throw BadStep.of("'%s.%s' must be null or one of %s, not %s", f, c.getKey(),
+                        String.join(", ", c.getValue()), e);
+            }
+            out.put(c.getKey(), e.isNull() ? null : e.textValue());
+        }
+        if (rest.size() > 0 || out.isEmpty()) {
+            out.putAll(boolObject(rest, f, props));
+        }
+        Map<String, Object> ordered = new LinkedHashMap<>();
+        for (String p : props) {
+            if (out.containsKey(p)) {
+                ordered.put(p, out.get(p));
+            }
+        }
+        return Collections.unmodifiableMap(ordered);
     }
 
     static Map<String, Boolean> boolObject(JsonNode v, String f, List<String> props) {

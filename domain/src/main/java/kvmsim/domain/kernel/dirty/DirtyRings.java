@@ -155,6 +155,7 @@ public final class DirtyRings {
         if (memslot == null || Long.compareUnsigned(offset + fls, memslot.npages()) >= 0) {
             return;
         }
-        gw.send(EntityId.slot(vm.id(), slot), new MemslotCommand.EnableLogDirtyPtMasked(offset, mask));
+        gw.send(EntityId.slot(vm.id(), slot), new MemslotCommand.EnableLogDirtyPtMasked(offset, mask,
+                kvmsim.domain.kernel.mmu.HugePages.lazyHugeProtect(gw, vm)));
     }
 }

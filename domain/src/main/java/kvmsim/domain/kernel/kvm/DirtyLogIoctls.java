@@ -59,7 +59,8 @@ public final class DirtyLogIoctls {
         if ((firstPage & 63) != 0) {
             return Errno.EINVAL;
         }
-        Reply r = gw.send(EntityId.slot(vm.id(), slot), new MemslotCommand.ClearDirtyLog(firstPage, numPages, pages));
+        Reply r = gw.send(EntityId.slot(vm.id(), slot), new MemslotCommand.ClearDirtyLog(firstPage, numPages, pages,
+                kvmsim.domain.kernel.mmu.HugePages.lazyHugeProtect(gw, vm)));
         if (!r.ok()) {
             return r.errno();
         }

@@ -1,6 +1,7 @@
 package kvmsim.domain.kernel.mmu;
 
 import kvmsim.domain.abi.Errno;
+import kvmsim.domain.abi.PageLevel;
 import kvmsim.domain.abi.Pages;
 import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Gateway;
@@ -22,6 +23,7 @@ import kvmsim.domain.vcpu.GuestPte;
 import kvmsim.domain.vcpu.TlbEntry;
 import kvmsim.domain.vcpu.VcpuCommand;
 import kvmsim.domain.vcpu.VcpuState;
+import kvmsim.domain.vm.RemoteTlbFlush;
 import kvmsim.domain.vm.VmState;
 
 /**
@@ -74,7 +76,7 @@ public final class PageFault {
             return record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.KVM_EXIT_MMIO, false, false, null,
                     null);
         }
-        if (spte != null && spte.fastPageFault(write, vm.adBits()) != null) {
+        if (spte != null && spte.fastPageFault(write, vm.adBits(), g.logsDirtyPages()) != null) {
             Reply fast = gw.send(slotId, new MemslotCommand.FastPageFault(gfn, write, vm.adBits()));
             DirtyRings.spteMadeWritable(gw, vm, vcpu, g, fast);
             Spte fixed = Entity.slot(gw, vm.id(), g.slot()).spte(gfn);
@@ -95,8 +97,15 @@ public final class PageFault {
         }
         HostState host = Entity.host(gw, vm.host());
         boolean mapWritable = host.page(hvaPage).writable();
+        PageLevel level = HugePages.kvmMmuHugepageAdjust(vm, host, g, gfn);
+        // a huge SPTE that replaces a page table: kvm_flush_remote_tlbs_gfn() in tdp_mmu_map_handle_target_level()
+        boolean replacesTable = level != PageLevel.PG_LEVEL_4K
+                && slot.sptesIn(level.alignDown(gfn), level.pages()).values().stream().anyMatch(x -> x.level() != level);
         Reply slow = gw.send(slotId, new MemslotCommand.MakeSpte(gfn, mapWritable,
-                accWrite(host.features().mmu(), gpte, write)));
+                accWrite(host.features().mmu(), gpte, write), level));
+        if (replacesTable) {
+            RemoteTlbFlush.kvmFlushRemoteTlbs(gw, vm.id(), "huge-page-replaces-table");
+        }
         DirtyRings.spteMadeWritable(gw, vm, vcpu, g, slow);
         Spte made = Entity.slot(gw, vm.id(), g.slot()).spte(gfn);
         return DirtyRings.reenterGuest(gw, vm, vcpu, record(gw, vcpuId, kind, gpa, g.slot(), hvaPage, GuestExit.NONE,

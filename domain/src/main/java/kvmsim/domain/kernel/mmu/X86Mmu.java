@@ -7,6 +7,8 @@ import kvmsim.domain.abi.Pages;
 import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Gateway;
 import kvmsim.domain.entity.Reply;
+import kvmsim.domain.host.HostState;
+import kvmsim.domain.host.MmuMode;
 import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.memslot.MemslotChange;
 import kvmsim.domain.memslot.MemslotCommand;
@@ -43,13 +45,27 @@ public final class X86Mmu {
         if (old.logsDirtyPages() == updated.logsDirtyPages()) {
             return;
         }
+        HostState host = Entity.host(gw, vm.host());
+        boolean tdpMmu = host.features().mmu() == MmuMode.TDP;
         if (!updated.logsDirtyPages()) {
-            return; // kvm_mmu_zap_collapsible_sptes(): kvmsim maps 4K only, so nothing is collapsible
+            // kvm_mmu_recover_huge_pages() (6.12+): the TDP MMU makes frames huge again in place; under
+            // shadow paging kvmsim maps 4K only, so the rmap's zap of collapsible SPTEs finds nothing
+            if (tdpMmu) {
+                MemslotState slot = Entity.slot(gw, vm.id(), updated.slot());
+                Reply rec = gw.send(EntityId.slot(vm.id(), updated.slot()), new MemslotCommand.RecoverHugePages(
+                        HugePages.maxLevelsOfMappedFrames(vm, host, updated, slot)));
+                if (!rec.events().isEmpty()) {
+                    RemoteTlbFlush.kvmFlushRemoteTlbs(gw, vm.id(), "recover-huge-pages");
+                }
+            }
+            return;
         }
         if (vm.manualProtectAndInitSet()) {
-            return; // every page counts as dirty: nothing to write-protect, no flush
+            return; // every page counts as dirty: nothing to write-protect or split, no flush
         }
-        Reply r = gw.send(EntityId.slot(vm.id(), updated.slot()), new MemslotCommand.RemoveWriteAccess());
+        // eager_page_split: kvm_mmu_slot_try_split_huge_pages() returns at once unless the TDP MMU is on
+        Reply r = gw.send(EntityId.slot(vm.id(), updated.slot()),
+                new MemslotCommand.RemoveWriteAccess(tdpMmu && host.features().eagerPageSplit()));
         boolean modified = r.events().stream().anyMatch(
                 e -> e.event() instanceof MemslotEvent.SlotWriteProtected w && !w.changed().isEmpty());
         // b64d740: flush unconditionally; before it, only if an SPTE lost W, which misses access-tracked
