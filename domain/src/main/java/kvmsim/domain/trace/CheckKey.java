@@ -1,11 +1,10 @@
 package kvmsim.domain.trace;
 
-import kvmsim.domain.abi.PageLevel;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import kvmsim.domain.abi.Cap;
+import kvmsim.domain.abi.PageLevel;
 import kvmsim.domain.host.PageState;
 import kvmsim.domain.vm.PendingOp;
 

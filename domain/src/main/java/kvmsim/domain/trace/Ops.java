@@ -37,6 +37,7 @@ import kvmsim.domain.kernel.dirty.DirtyRings;
 import kvmsim.domain.kernel.gmem.GuestMemfd;
 import kvmsim.domain.kernel.host.VmmProcess;
 import kvmsim.domain.kernel.kvm.DirtyLogIoctls;
+import kvmsim.domain.kernel.kvm.DirtyRingReset;
 import kvmsim.domain.kernel.kvm.EnableCap;
 import kvmsim.domain.kernel.kvm.InstructionEmulator;
 import kvmsim.domain.kernel.kvm.KvmReadWriteGuest;
@@ -361,7 +362,7 @@ public final class Ops {
             Step.ResetDirtyRings.class)
             .fields(VM)
             .parse(a -> new Step.ResetDirtyRings(a.meta(), a.str("vm")))
-            .onVm((k, vm, s) -> DirtyRings.kvmVmIoctlResetDirtyPages(k.gw(), vm))
+            .onVm((k, vm, s) -> DirtyRingReset.kvmVmIoctlResetDirtyPages(k.gw(), vm))
             .done();
 
     // vm and vcpu are required by fd_kind; ret is optional (a recording may have lost it). A failed
