@@ -203,18 +203,7 @@ final class DirtyLogAudit {
             long gfn = Pages.pageOf(a.gpa());
             long page = gfn - f.geometry.baseGfn();
             if (!f.unreported.containsKey(page)) {
-                List<ChainLink> chain = new ArrayList<>();
-                chain.add(f.loggingOn);
-                ChainLink lost = f.lostWrite.get(gfn);
-                ChainLink fill = v.writable.get(gfn);
-                if (Boolean.TRUE.equals(a.tlbHit()) && fill != null) {
-                    chain.add(fill); // the stale translation the write went through
-                    if (lost != null) {
-                        chain.add(lost);
-                    }
-                }
-                chain.add(link);
-                f.unreported.put(page, chain);
+                f.unreported.put(page, writeChain(f.loggingOn, f, v, gfn, a, link));
             }
         }
     }
@@ -232,18 +221,25 @@ final class DirtyLogAudit {
         if (r.outstanding.containsKey(page) || r.unaccounted.containsKey(page)) {
             return;
         }
+        r.unaccounted.put(page, writeChain(r.allocated.get(vcpu), f, v, gfn, a, link));
+    }
+
+    // the chain behind a logged write: what started the logging, the stale translation a TLB hit went
+    // through and what took its SPTE's W away, then the write
+    private static List<ChainLink> writeChain(ChainLink loggingStarted, SlotFacts f, VcpuFacts v, long gfn,
+            VcpuEvent.GuestAccessed a, ChainLink write) {
         List<ChainLink> chain = new ArrayList<>();
-        chain.add(r.allocated.get(vcpu));
+        chain.add(loggingStarted);
         ChainLink fill = v.writable.get(gfn);
         ChainLink lost = f.lostWrite.get(gfn);
         if (Boolean.TRUE.equals(a.tlbHit()) && fill != null) {
-            chain.add(fill); // the stale translation the write went through
+            chain.add(fill);
             if (lost != null) {
                 chain.add(lost);
             }
         }
-        chain.add(link);
-        r.unaccounted.put(page, chain);
+        chain.add(write);
+        return chain;
     }
 
     // a reset re-protects what was harvested: a write no entry holds is never harvested now
