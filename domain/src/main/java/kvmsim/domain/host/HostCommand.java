@@ -22,6 +22,10 @@ public sealed interface HostCommand extends EntityCommand {
         }
     }
 
+    /** kvm_create_vm() -> kvm_init_mmu_notifier() -> mmu_notifier_register(): the VM's notifier joins the mm. */
+    record RegisterMmuNotifier(String vm) implements HostCommand {
+    }
+
     record Munmap(long hva, long length) implements HostCommand {
     }
 

@@ -22,6 +22,8 @@ public final class HostDecider {
                     : Decision.accept(new HostDeclared(d.arch(), d.features(), d.pkvmOwnerBits()));
             case Mmap m -> mmap(s, m);
             case Munmap m -> munmap(s, m);
+            case RegisterMmuNotifier r -> s.mmuNotifiers().contains(r.vm()) ? Decision.ok()
+                    : Decision.accept(new MmuNotifierRegistered(r.vm()));
             case SetRlimitMemlock r -> Decision.accept(new RlimitMemlockSet(r.bytes()));
             case UserspaceWrite w -> userspaceWrite(s, w);
             case PinPages p -> Decision.accept(new PagesPinned(p.hva(), p.npages(), p.write()));
@@ -190,6 +192,7 @@ public final class HostDecider {
                 vmas.add(new Vma(m.hva(), m.length(), m.shared(), m.protMte(), m.pageSize()));
                 yield s.withVmas(vmas);
             }
+            case MmuNotifierRegistered r -> s.withMmuNotifier(r.vm());
             case VmaUnmapped u -> writable(s.withVmas(punch(s.vmas(), u.hva(), u.length())), u.hva(), u.length(), false);
             case RlimitMemlockSet r -> s.withRlimitMemlock(r.bytes());
             case UserspaceWrote w -> writable(tag(s, w.tagsInitialised()), w.hva(), w.length(), true);

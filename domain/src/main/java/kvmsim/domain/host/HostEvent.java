@@ -20,6 +20,9 @@ public sealed interface HostEvent extends Event {
         }
     }
 
+    record MmuNotifierRegistered(String vm) implements HostEvent {
+    }
+
     record VmaUnmapped(long hva, long length) implements HostEvent {
     }
 

@@ -21,10 +21,12 @@ import org.pcollections.TreePMap;
  * @param gmem the guest_memfd inodes, by the trace's gmem id (persistent)
  * @param folios the guest_memfd folios, by pfn (persistent)
  * @param pkvm the pKVM hypervisor's view of memory, on a host with pkvm; else null
+ * @param mmuNotifiers the VMs whose MMU notifier the VMM's mm holds (kvm_create_vm() registers one), in
+ *     registration order: what a munmap() invalidates
  */
 public record HostState(String id, boolean declared, Arch arch, HostFeatures features, List<Vma> vmas,
         boolean mmapSeen, long rlimitMemlock, long lockedVm, Map<Long, HostPage> pages, Map<String, GmemInode> gmem,
-        Map<Long, Folio> folios, PkvmState pkvm) implements EntityState {
+        Map<Long, Folio> folios, PkvmState pkvm, List<String> mmuNotifiers) implements EntityState {
 
     @Override
     public EntityId.Kind kind() {
@@ -38,13 +40,15 @@ public record HostState(String id, boolean declared, Arch arch, HostFeatures fea
         pages = StateMaps.sorted(pages);
         gmem = StateMaps.sorted(gmem);
         folios = StateMaps.sorted(folios);
+        // a host recorded before the notifiers were kept had none registered as far as it knew
+        mmuNotifiers = mmuNotifiers == null ? List.of() : List.copyOf(mmuNotifiers);
     }
 
     /** The first pfn kvmsim hands out for guest_memfd folios (1 GiB): pfns count up from it. */
     public static final long FIRST_GMEM_PFN = 0x40000;
 
     public static HostState initial(String id) {
-        return new HostState(id, false, null, null, List.of(), false, RLIM_INFINITY, 0, Map.of(), Map.of(), Map.of(), null);
+        return new HostState(id, false, null, null, List.of(), false, RLIM_INFINITY, 0, Map.of(), Map.of(), Map.of(), null, List.of());
     }
 
     public HostPage page(long hvaPage) {
@@ -95,37 +99,44 @@ public record HostState(String id, boolean declared, Arch arch, HostFeatures fea
         List<Vma> sorted = new ArrayList<>(newVmas);
         sorted.sort((a, b) -> Long.compareUnsigned(a.start(), b.start()));
         return new HostState(id, declared, arch, features, sorted, true, rlimitMemlock, lockedVm, pages, gmem,
-                folios, pkvm);
+                folios, pkvm, mmuNotifiers);
     }
 
     HostState withPages(Map<Long, HostPage> newPages) {
         return new HostState(id, declared, arch, features, vmas, mmapSeen, rlimitMemlock, lockedVm, newPages, gmem,
-                folios, pkvm);
+                folios, pkvm, mmuNotifiers);
     }
 
     HostState declaredAs(Arch a, HostFeatures f, Integer pkvmOwnerBits) {
         PkvmState p = f.pkvm() ? PkvmState.initial(OwnerEncoding.ofBits(pkvmOwnerBits == null ? 8 : pkvmOwnerBits))
                 : null;
-        return new HostState(id, true, a, f, vmas, mmapSeen, rlimitMemlock, lockedVm, pages, gmem, folios, p);
+        return new HostState(id, true, a, f, vmas, mmapSeen, rlimitMemlock, lockedVm, pages, gmem, folios, p, mmuNotifiers);
     }
 
     HostState withPkvm(PkvmState p) {
         return new HostState(id, declared, arch, features, vmas, mmapSeen, rlimitMemlock, lockedVm, pages, gmem,
-                folios, p);
+                folios, p, mmuNotifiers);
+    }
+
+    HostState withMmuNotifier(String vm) {
+        List<String> n = new ArrayList<>(mmuNotifiers);
+        n.add(vm);
+        return new HostState(id, declared, arch, features, vmas, mmapSeen, rlimitMemlock, lockedVm, pages, gmem,
+                folios, pkvm, n);
     }
 
     HostState withRlimitMemlock(long bytes) {
-        return new HostState(id, declared, arch, features, vmas, mmapSeen, bytes, lockedVm, pages, gmem, folios, pkvm);
+        return new HostState(id, declared, arch, features, vmas, mmapSeen, bytes, lockedVm, pages, gmem, folios, pkvm, mmuNotifiers);
     }
 
     HostState withLockedVm(long pagesLocked) {
         return new HostState(id, declared, arch, features, vmas, mmapSeen, rlimitMemlock, pagesLocked, pages, gmem,
-                folios, pkvm);
+                folios, pkvm, mmuNotifiers);
     }
 
     HostState withGmem(Map<String, GmemInode> newGmem, Map<Long, Folio> newFolios) {
         return new HostState(id, declared, arch, features, vmas, mmapSeen, rlimitMemlock, lockedVm, pages, newGmem,
-                newFolios, pkvm);
+                newFolios, pkvm, mmuNotifiers);
     }
 
     /** The folio of a guest_memfd page, or null if it was never allocated. */

@@ -214,8 +214,7 @@ public final class Ops {
     public static final Op<Step.Munmap> MUNMAP = op("MUNMAP", Step.Munmap.class)
             .fields(HOST, req("hva", U64), req("length", U64))
             .parse(a -> new Step.Munmap(a.meta(), a.str("host"), a.u64("hva"), a.u64("length")))
-            .apply((k, s) -> Outcome.of(k.gw().send(EntityId.host(s.host()),
-                    new HostCommand.Munmap(s.hva(), s.length())).errno()))
+            .apply((k, s) -> Outcome.of(VmmProcess.munmap(k.gw(), s.host(), s.hva(), s.length())))
             .done();
 
     public static final Op<Step.SetRlimitMemlock> SET_RLIMIT_MEMLOCK = op("SET_RLIMIT_MEMLOCK",

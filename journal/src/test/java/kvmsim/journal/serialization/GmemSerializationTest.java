@@ -55,7 +55,7 @@ class GmemSerializationTest {
         HostState h = HostState.initial("host0");
         HostState host = new HostState("host0", true, Arch.X86_64, HostFeatures.defaults(Arch.X86_64), List.of(), false,
                 -1, 0, Map.of(), Map.of("g0", new GmemInode("vm0", 0x10000, 4, Map.of(2L, 0x40000L))),
-                Map.of(0x40000L, new Folio("g0", 2, false, false, true, 0)), null);
+                Map.of(0x40000L, new Folio("g0", 2, false, false, true, 0)), null, List.of("vm0"));
         assertEquals(host, roundTrip(host, EntityState.class));
         assertEquals(h, roundTrip(h, EntityState.class));
         VmState vm = new VmState("vm0", true, Arch.X86_64, "KVM_X86_SW_PROTECTED_VM", "host0", false, false, true, true,

@@ -65,7 +65,7 @@ class PersistentStateSerializationTest {
         PkvmState p = PkvmState.initial(OwnerEncoding.ofBits(8)).evolve(new HypPageStateSet(10, 2, PageState.OWNED))
                 .evolve(new GuestPageShared("vm0", 0x40, 11, 1)).evolve(new HostFfaShareChanged(20, 2, true));
         return new HostState("host0", true, null, null, List.of(), false, -1, 0,
-                Map.of(0x7f0000000L, new HostPage(false, 1, true)), Map.of(), Map.of(), p);
+                Map.of(0x7f0000000L, new HostPage(false, 1, true)), Map.of(), Map.of(), p, List.of("vm0"));
     }
 
     @Test

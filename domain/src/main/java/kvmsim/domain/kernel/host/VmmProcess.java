@@ -1,11 +1,13 @@
 package kvmsim.domain.kernel.host;
 
+import java.util.List;
 import kvmsim.domain.abi.Arch;
 import kvmsim.domain.abi.Errno;
 import kvmsim.domain.abi.Pages;
 import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Gateway;
 import kvmsim.domain.host.HostCommand;
+import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.kernel.mmu.X86Mmu;
 import kvmsim.domain.memslot.SlotGeometry;
 import kvmsim.domain.vm.VmState;
@@ -32,5 +34,22 @@ public final class VmmProcess {
             X86Mmu.hostPagesReplaced(gw, vm, gpa, length);
         }
         return e;
+    }
+
+    // __vm_munmap(): the VMAs go, and the mm's MMU notifiers run for the range: every VM the VMM created
+    // gets kvm_mmu_notifier_invalidate_range_start() (zap, pfn caches, flush). kvmsim: x86 VMs only
+    public static Errno munmap(Gateway gw, String host, long hva, long length) {
+        Errno e = gw.send(EntityId.host(host), new HostCommand.Munmap(hva, length)).errno();
+        if (e != null) {
+            return e;
+        }
+        List<X86Mmu.HvaRange> range = List.of(new X86Mmu.HvaRange(hva, hva + Pages.alignUp(length)));
+        for (String id : Entity.host(gw, host).mmuNotifiers()) {
+            VmState vm = Entity.vm(gw, id);
+            if (vm.created() && vm.arch() == Arch.X86_64) {
+                X86Mmu.invalidateHvaRanges(gw, vm, range);
+            }
+        }
+        return null;
     }
 }

@@ -6,6 +6,7 @@ import kvmsim.domain.abi.VmType;
 import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.Gateway;
 import kvmsim.domain.entity.Reply;
+import kvmsim.domain.host.HostCommand;
 import kvmsim.domain.host.HostState;
 import kvmsim.domain.kernel.Entity;
 import kvmsim.domain.kernel.gmem.GuestMemfd;
@@ -40,7 +41,12 @@ public final class VmIoctls {
         } else if (type != null && !type.equals("0")) {
             return Errno.EINVAL; // arm64: only the default IPA size (type 0) is modelled
         }
-        return gw.send(EntityId.vm(vm), new VmCommand.Create(arch, vmType, host, hs.features())).errno();
+        Errno e = gw.send(EntityId.vm(vm), new VmCommand.Create(arch, vmType, host, hs.features())).errno();
+        if (e == null) {
+            // kvm_init_mmu_notifier() -> mmu_notifier_register(): the VMM's munmap()s reach this VM from now on
+            gw.send(EntityId.host(host), new HostCommand.RegisterMmuNotifier(vm));
+        }
+        return e;
     }
 
     // kvm_vm_ioctl_create_vcpu()

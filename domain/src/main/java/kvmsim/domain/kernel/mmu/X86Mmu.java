@@ -136,9 +136,14 @@ public final class X86Mmu {
     // kvm_mmu_notifier_invalidate_range_start(): the pfn caches first (before mmu_lock), then
     // kvm_unmap_gfn_range() with flush_on_ret: flush if anything was zapped
     public static Errno invalidateRange(Gateway gw, VmState vm, long gpa, long length) {
-        PfnCache.invalidateStart(gw, vm, hvaRangesOf(vm, gpa, length));
-        unmapAndFlush(gw, vm, rangesOf(vm, gpa, length), "mmu-notifier-invalidate");
+        invalidateHvaRanges(gw, vm, hvaRangesOf(vm, gpa, length));
         return null;
+    }
+
+    /** The same for ranges of the VMM's address space, as a munmap() of them reaches the VM's notifier. */
+    public static void invalidateHvaRanges(Gateway gw, VmState vm, List<HvaRange> hvaRanges) {
+        PfnCache.invalidateStart(gw, vm, hvaRanges);
+        unmapAndFlush(gw, vm, gfnRangesOf(vm, hvaRanges), "mmu-notifier-invalidate");
     }
 
     // kvm_unmap_gfn_range() over each range, then one kvm_flush_remote_tlbs() if anything was zapped
@@ -196,8 +201,12 @@ public final class X86Mmu {
      * address space 0 they back. Every memslot (in any address space) over those hvas is affected.
      */
     static List<GfnRange> rangesOf(VmState vm, long gpa, long length) {
+        return gfnRangesOf(vm, hvaRangesOf(vm, gpa, length));
+    }
+
+    // kvm_handle_hva_range(): the gfns of every memslot, in any address space, that maps one of the hvas
+    static List<GfnRange> gfnRangesOf(VmState vm, List<HvaRange> hvaRanges) {
         List<GfnRange> out = new ArrayList<>();
-        List<HvaRange> hvaRanges = hvaRangesOf(vm, gpa, length);
         List<SlotGeometry> slots = new ArrayList<>(vm.slots().values());
         slots.sort((a, b) -> Long.compare(a.slot(), b.slot()));
         for (SlotGeometry g : slots) {
