@@ -74,7 +74,7 @@ class HistoryCommandsTest {
         Result text = kvmsim("runs", "--journal", journal);
         assertEquals(0, text.status(), text.err());
         assertTrue(text.out().lines().anyMatch(l -> l.startsWith("hc-a-1  ") && l.contains("  " + LEAK + "  ")
-                && l.contains("sanitise-tags=on-lock") && l.contains("steps=15 events=22 violations=1 mismatches=0 exit=0")),
+                && l.contains("sanitise-tags=on-lock") && l.contains("steps=15 events=23 violations=1 mismatches=0 exit=0")),
                 text.out());
         JsonNode b1 = Cli.jsonLines(kvmsim("runs", "--json", "--journal", journal).out()).stream()
                 .filter(n -> n.get("run").asText().equals("hc-b-1")).findFirst().orElseThrow();
@@ -98,7 +98,7 @@ class HistoryCommandsTest {
         assertEquals("vm/vm0", events.get(0).get("entity").asText());
         assertEquals(10, events.get(0).get("line").asInt());
         Result all = kvmsim("history", "--journal", journal, "--run", "hc-a-1");
-        assertTrue(all.out().endsWith("22 events of run hc-a-1\n"), all.out());
+        assertTrue(all.out().endsWith("23 events of run hc-a-1\n"), all.out());
     }
 
     @ParameterizedTest
@@ -110,7 +110,7 @@ class HistoryCommandsTest {
         assertTrue(leak.out().contains("violation pending-op-leak at vcpu/vm0/0, " + LEAK + ":14 (expected by the trace)\n    " + LEAK
                 + ":10  vm/vm0  PendingOpsSet[ops=[FLUSH_DCACHE, SANITISE_TAGS]]\n    " + LEAK
                 + ":14  vcpu/vm0/0  VcpuEnteredGuest[]"), leak.out());
-        assertTrue(leak.out().contains("22 events audited offline, 1 violations (0 unexpected); the same as the replay's "
+        assertTrue(leak.out().contains("23 events audited offline, 1 violations (0 unexpected); the same as the replay's "
                 + "online check"), leak.out());
         Result unexpected = kvmsim("audit", "--journal", journal, "--run", "hc-c-1", "--json");
         assertEquals(1, unexpected.status(), "a violation the trace does not expect fails the audit: " + unexpected.out());
@@ -183,7 +183,7 @@ class HistoryCommandsTest {
         Path html = Files.createTempDirectory("kvmsim-report").resolve("run.html");
         Result r = kvmsim("report", "--journal", journal, "--run", "hc-a-2", "--html", html.toString());
         assertEquals(0, r.status(), r.err());
-        assertEquals("wrote " + html + ": run hc-a-2, 5 lanes, 21 steps, 42 events, 3 broadcasts, 0 violations\n",
+        assertEquals("wrote " + html + ": run hc-a-2, 5 lanes, 21 steps, 43 events, 3 broadcasts, 0 violations\n",
                 r.out());
         String page = Files.readString(html);
         assertFalse(page.contains("src=") || page.contains("href=") || page.contains("@import") || page.contains("url("),

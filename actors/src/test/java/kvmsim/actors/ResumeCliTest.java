@@ -74,13 +74,13 @@ class ResumeCliTest {
 
         Result resumed = kvmsim("replay", "--resume", "cut", "--journal", journal, FLUSH);
         assertEquals(0, resumed.status(), resumed.err() + resumed.out());
-        assertTrue(resumed.out().contains("21 steps") && resumed.out().contains("42 events"), resumed.out());
+        assertTrue(resumed.out().contains("21 steps") && resumed.out().contains("43 events"), resumed.out());
 
         Path fresh = Files.createTempDirectory("kvmsim-fresh");
         assertEquals(0, kvmsim("replay", "-q", "--run", "cut", "--journal", "h2:" + fresh, FLUSH).status());
         assertEquals(events("h2:" + fresh, "cut"), events(journal, "cut"), "each entity's events, once, in order");
         Result after = kvmsim("runs", "--journal", journal);
-        assertTrue(after.out().contains("finished (resumed 1 time) steps=21 events=42"), after.out());
+        assertTrue(after.out().contains("finished (resumed 1 time) steps=21 events=43"), after.out());
         Result audit = kvmsim("audit", "--run", "cut", "--journal", journal);
         assertEquals(0, audit.status(), audit.out());
         assertTrue(audit.out().contains("the same as the replay's online check"), audit.out());

@@ -130,7 +130,7 @@ class TraceEventExportTest {
         Cli.Result alone = kvmsim("report", "--journal", journal, "--run", "te-1", "--trace-event",
                 dir.resolve("alone.json").toString());
         assertEquals(0, alone.status(), alone.err());
-        assertEquals("wrote " + dir.resolve("alone.json") + ": run te-1, 5 lanes, 21 steps, 42 events, 3 broadcasts, "
+        assertEquals("wrote " + dir.resolve("alone.json") + ": run te-1, 5 lanes, 21 steps, 43 events, 3 broadcasts, "
                 + "0 violations\n", alone.out());
     }
 

@@ -85,7 +85,7 @@ class OldSnapshotsTest {
                     assertEquals(old, serialization.deserialize(again, ser.identifier(),
                             org.apache.pekko.serialization.Serializers.manifestFor(ser, old)).get(), f[0] + " " + f[1]);
                 } else {
-                    EntityState built = now.get(f[0]).state(EntityId.parse(f[1]));
+                    EntityState built = withoutFieldsNewerThanTheFixture(now.get(f[0]).state(EntityId.parse(f[1])));
                     assertEquals(built, old, f[0] + " " + f[1]);
                 }
                 rows++;
@@ -104,6 +104,15 @@ class OldSnapshotsTest {
         assertTrue(slotsWithEntries > 0 && hostsWithPkvm > 0 && vcpusWithTlb > 0,
                 "the fixture has maps to read: slots " + slotsWithEntries + ", pkvm hosts " + hostsWithPkvm
                         + ", vcpus with TLB entries " + vcpusWithTlb);
+    }
+
+    // the host's registered MMU notifiers came after the fixture: an old host record loads with none
+    private static EntityState withoutFieldsNewerThanTheFixture(EntityState s) {
+        if (s instanceof HostState h) {
+            return new HostState(h.id(), h.declared(), h.arch(), h.features(), h.vmas(), h.mmapSeen(),
+                    h.rlimitMemlock(), h.lockedVm(), h.pages(), h.gmem(), h.folios(), h.pkvm(), List.of());
+        }
+        return s;
     }
 
     @Test
