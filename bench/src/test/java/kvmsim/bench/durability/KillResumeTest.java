@@ -127,10 +127,11 @@ class KillResumeTest {
                 failures.add(name + " (" + phase + "): entity event streams differ: " + differences(expected, got));
             }
             Cli.Result audit = Cli.kvmsim("audit", "--json", "--run", RUN, "--journal", "h2:" + journal);
+            long expectedEvents = expected.events().values().stream().mapToLong(List::size).sum();
             List<JsonNode> lines = Cli.jsonLines(audit.out());
             JsonNode summary = lines.isEmpty() ? null : lines.get(lines.size() - 1);
             if (audit.status() != 0 || summary == null || !summary.path("agrees").asBoolean()
-                    || summary.path("events").asLong() != expected.events().values().stream().mapToLong(List::size).sum()) {
+                    || summary.path("events").asLong() != expectedEvents) {
                 failures.add(name + " (" + phase + "): audit exit " + audit.status() + ": " + audit.out() + audit.err());
             }
         }
