@@ -2,8 +2,6 @@ package kvmsim.journal.serialization;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import java.util.List;
 import java.util.Map;
 import kvmsim.domain.entity.EntityCommand;
@@ -20,6 +18,7 @@ import kvmsim.domain.vcpu.VcpuEvent;
 import kvmsim.domain.vcpu.VcpuState;
 import kvmsim.domain.vm.VmCommand;
 import kvmsim.domain.vm.VmEvent;
+import kvmsim.journal.testing.CborRoundTrip;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,12 +27,8 @@ import org.junit.jupiter.api.Test;
  */
 class DirtyRingSerializationTest {
 
-    private final ObjectMapper cbor = new ObjectMapper(new CBORFactory()).registerModule(new KvmsimJacksonModule());
-
-    private <T> T roundTrip(T value, Class<? super T> as) throws Exception {
-        @SuppressWarnings("unchecked")
-        T back = (T) cbor.readValue(cbor.writerFor(as).writeValueAsBytes(value), as);
-        return back;
+    private static <T> T roundTrip(T value, Class<? super T> as) throws Exception {
+        return CborRoundTrip.of(value, as);
     }
 
     @Test

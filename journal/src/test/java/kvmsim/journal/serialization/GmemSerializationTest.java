@@ -2,8 +2,6 @@ package kvmsim.journal.serialization;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import java.util.List;
 import java.util.Map;
 import kvmsim.domain.abi.Arch;
@@ -21,17 +19,14 @@ import kvmsim.domain.vm.Gpc;
 import kvmsim.domain.vm.MemoryAttributes;
 import kvmsim.domain.vm.VmEvent;
 import kvmsim.domain.vm.VmState;
+import kvmsim.journal.testing.CborRoundTrip;
 import org.junit.jupiter.api.Test;
 
 /** The guest_memfd and gfn_to_pfn cache state and events survive Jackson CBOR as the journal writes them. */
 class GmemSerializationTest {
 
-    private final ObjectMapper cbor = new ObjectMapper(new CBORFactory()).registerModule(new KvmsimJacksonModule());
-
-    private <T> T roundTrip(T value, Class<? super T> as) throws Exception {
-        @SuppressWarnings("unchecked")
-        T back = (T) cbor.readValue(cbor.writerFor(as).writeValueAsBytes(value), as);
-        return back;
+    private static <T> T roundTrip(T value, Class<? super T> as) throws Exception {
+        return CborRoundTrip.of(value, as);
     }
 
     @Test
