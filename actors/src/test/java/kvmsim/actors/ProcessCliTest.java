@@ -8,10 +8,10 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import kvmsim.actors.testing.Cli;
+import kvmsim.actors.testing.LongTrace;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,17 +31,7 @@ class ProcessCliTest {
     @BeforeAll
     void longTrace() throws Exception {
         dir = Files.createTempDirectory("kvmsim-proc");
-        trace = dir.resolve("long.trace");
-        List<String> lines = new ArrayList<>(List.of(
-                "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"vm0\",\"arch\":\"x86_64\"}",
-                "{\"op\":\"KVM_CREATE_VCPU\",\"vm\":\"vm0\",\"vcpu\":0}",
-                "{\"op\":\"KVM_SET_USER_MEMORY_REGION\",\"vm\":\"vm0\",\"slot\":0,\"guest_phys_addr\":0,"
-                        + "\"memory_size\":\"0x1000000\",\"userspace_addr\":\"0x7f0000000000\"}",
-                "{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0}"));
-        for (int i = 0; i < 80_000; i++) {
-            lines.add("{\"op\":\"GUEST_WRITE\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":" + (i % 4096) * 4096 + "}");
-        }
-        Files.write(trace, lines);
+        trace = LongTrace.write(dir.resolve("long.trace"), 80_000);
     }
 
     private static List<String> java(String... args) {

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import kvmsim.actors.testing.Cli;
+import kvmsim.actors.testing.LongTrace;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,17 +24,7 @@ class TwoProcessesOneJournalTest {
     @Test
     void aSecondProcessIsRefusedAndTheFirstRunStaysIntact() throws Exception {
         Path dir = Files.createTempDirectory("kvmsim-two");
-        Path trace = dir.resolve("long.trace");
-        List<String> lines = new ArrayList<>(List.of(
-                "{\"op\":\"KVM_CREATE_VM\",\"vm\":\"vm0\",\"arch\":\"x86_64\"}",
-                "{\"op\":\"KVM_CREATE_VCPU\",\"vm\":\"vm0\",\"vcpu\":0}",
-                "{\"op\":\"KVM_SET_USER_MEMORY_REGION\",\"vm\":\"vm0\",\"slot\":0,\"guest_phys_addr\":0,"
-                        + "\"memory_size\":\"0x1000000\",\"userspace_addr\":\"0x7f0000000000\"}",
-                "{\"op\":\"KVM_RUN\",\"vm\":\"vm0\",\"vcpu\":0}"));
-        for (int i = 0; i < 80_000; i++) {
-            lines.add("{\"op\":\"GUEST_WRITE\",\"vm\":\"vm0\",\"vcpu\":0,\"gpa\":" + (i % 4096) * 4096 + "}");
-        }
-        Files.write(trace, lines);
+        Path trace = LongTrace.write(dir.resolve("long.trace"), 80_000);
         String journal = "h2:" + dir.resolve("j");
         Path out = dir.resolve("first.out");
         Process first = new ProcessBuilder(Cli.javaCommand(List.of(), "replay", "--run", "first", "--journal", journal,
