@@ -248,19 +248,20 @@ final class CompactStateMaps {
             return null; // natural order, as StateMaps builds its maps
         }
 
+        // the views: correct but copying; fromSortedMap only iterates the entries
         @Override
         public SortedMap<Long, Object> subMap(Long fromKey, Long toKey) {
-            throw new UnsupportedOperationException();
+            return new java.util.TreeMap<>(this).subMap(fromKey, toKey);
         }
 
         @Override
         public SortedMap<Long, Object> headMap(Long toKey) {
-            throw new UnsupportedOperationException();
+            return new java.util.TreeMap<>(this).headMap(toKey);
         }
 
         @Override
         public SortedMap<Long, Object> tailMap(Long fromKey) {
-            throw new UnsupportedOperationException();
+            return new java.util.TreeMap<>(this).tailMap(fromKey);
         }
 
         @Override
