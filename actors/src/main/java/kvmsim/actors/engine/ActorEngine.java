@@ -31,13 +31,16 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * The engine of persistent actors: each command is an ask to the entity, which replies once
  * its events are in the journal. A broadcast asks every entity first and then waits for all
  * acknowledgements. The replay driver calls this from its own threads, never from an actor: one
- * per step in flight, and never two steps on one entity at once (ConcurrentReplay).
+ * per step in flight; several commands to one entity may be in flight at once, in trace order
+ * (ConcurrentReplay, PlannedStep).
  *
- * <p>On a cluster a node may die with a command in flight. The driver counts the events each
- * entity persisted (every reply lists them), so when an answer does not come it asks the entity,
- * wherever it was recovered, how far its journal goes: at the count, the command never arrived and
- * is sent again; past it, the command was applied and its reply is rebuilt from the journal. A
- * command is never applied twice. The one reply that cannot be rebuilt exactly is that of a
+ * <p>On a cluster a node may die with commands in flight. Each command carries the number of
+ * events its entity persisted before it (the reference engine's plan knows it), and an entity
+ * drops a copy that finds its journal elsewhere, so a command is never applied twice nor out of
+ * order. When an answer does not come, the driver asks the entity, wherever it was recovered, how
+ * far its journal goes: short of the count, commands before it are lost too and are settled first;
+ * at the count, the command never arrived and is sent again; past it, the command was applied and
+ * its reply is rebuilt from the journal. The one reply that cannot be rebuilt exactly is that of a
  * command that started a broadcast (the receivers' answers are part of it): the run then stops
  * with an error, its events intact.
  */
@@ -109,13 +112,34 @@ public final class ActorEngine implements Engine {
     }
 
     /**
+     * What the driver knows of a command sent while others to its entity may be in flight before it
+     * (ConcurrentReplay): the reference engine's reply to it, and how to wait until the commands its
+     * entity gets before it were answered.
+     */
+    record Expected(Reply reply, Runnable earlierAnswered) {
+    }
+
+    /** As below, for a command sent alone to its entity: nothing to it is in flight before it. */
+    Reply settle(int line, EntityId to, EntityCommand command, CompletableFuture<Reply> first, long expected) {
+        return settle(line, to, command, first, expected, null);
+    }
+
+    /**
      * Waits for the reply. Each time {@code timeout} passes without one, asks the entity how far its
      * journal goes: at the driver's count the command never arrived (its node died with it) and is
      * sent again; past it, the command was applied, and the reply is awaited one more period and
      * then rebuilt from the journal. No answer to that question either means the entity is busy
      * (a broadcast in flight) or still moving to another node: keep waiting.
+     *
+     * <p>With commands to the same entity in flight before it ({@code plan} not null), the journal
+     * may also be short of the count: those were lost with the node too, and their own senders send
+     * them again; this one waits until they are answered and looks again. And past the count, later
+     * commands may have been applied after this one (or, if this one persists nothing, instead of
+     * it: a copy that arrives late is dropped): its reply is the reference engine's, once the
+     * journal is checked to hold the events that reply says it persisted.
      */
-    Reply settle(int line, EntityId to, EntityCommand command, CompletableFuture<Reply> first, long expected) {
+    Reply settle(int line, EntityId to, EntityCommand command, CompletableFuture<Reply> first, long expected,
+            Expected plan) {
         long giveUp = System.nanoTime() + deadline.toNanos();
         List<CompletableFuture<Reply>> copies = new ArrayList<>(List.of(first));
         while (true) {
@@ -128,7 +152,11 @@ public final class ActorEngine implements Engine {
                         + " s (kvmsim.retry-deadline)");
             }
             KvmEntity.EntityStatus status = status(to);
-            if (status == null) {
+            if (status != null && plan != null && status.lastSequenceNr() < expected) {
+                plan.earlierAnswered().run();
+                status = status(to);
+            }
+            if (status == null || (plan != null && status.lastSequenceNr() < expected)) {
                 continue;
             }
             if (status.lastSequenceNr() == expected) {
@@ -145,7 +173,7 @@ public final class ActorEngine implements Engine {
             r = await(copies, to);
             if (r == null) {
                 LOG.warn("{}: the command was applied but its reply was lost: rebuilding it from the journal", to.path());
-                r = rebuild(to, expected, status);
+                r = plan != null ? plannedFromJournal(line, to, expected, plan.reply()) : rebuild(to, expected, status);
                 rebuilt.incrementAndGet();
             }
             return r;
@@ -187,7 +215,12 @@ public final class ActorEngine implements Engine {
         }
     }
 
-    // the command was applied and its reply lost: the events it persisted are in the journal
+    private static final String LOST_BROADCAST_REPLY = " applied a command that started a broadcast, and its node died"
+            + " before the reply came back; that reply holds the receivers' answers and cannot be rebuilt exactly, so the"
+            + " run stops here (its events are all in the journal)";
+
+    // the command was applied and its reply lost, with nothing else in flight to the entity: the
+    // events it persisted are the journal's after the driver's count
     private Reply rebuild(EntityId to, long expected, KvmEntity.EntityStatus status) {
         List<Recorded> events = new ArrayList<>();
         EntityState state = Entities.initial(to);
@@ -199,15 +232,38 @@ public final class ActorEngine implements Engine {
             }
             events.add(r);
             if (state.awaiting() != null) {
-                throw new IllegalStateException(to.path() + " applied a command that started a broadcast, and its "
-                        + "node died before the reply came back; that reply holds the receivers' answers and cannot "
-                        + "be rebuilt exactly, so the run stops here (its events are all in the journal)");
+                throw new IllegalStateException(to.path() + LOST_BROADCAST_REPLY);
             }
         }
         if (!state.equals(status.state()) || events.size() != status.lastSequenceNr() - expected) {
             throw new IllegalStateException(to.path() + ": the journal and the entity disagree after a lost reply");
         }
         return new Reply(null, events);
+    }
+
+    // the command was applied (or overtaken, if it persists nothing) and its reply lost, with other
+    // commands to the entity in flight: the reference engine's reply, once the journal holds the
+    // events it says the entity persisted, right after the driver's count
+    private Reply plannedFromJournal(int line, EntityId to, long expected, Reply planned) {
+        List<Recorded> own = new ArrayList<>();
+        for (Emitted e : planned.emitted(to)) {
+            if (!e.entity().equals(to)) {
+                throw new IllegalStateException(to.path() + LOST_BROADCAST_REPLY);
+            }
+            own.add(e.recorded());
+        }
+        List<Recorded> held = new ArrayList<>();
+        if (!own.isEmpty()) {
+            for (JournalReader.Stored s : new JournalReader(sys.system()).events(runId + "/" + to.path(), expected + 1,
+                    expected + own.size())) {
+                held.add((Recorded) s.event());
+            }
+        }
+        if (!held.equals(own)) {
+            throw new IllegalStateException("line " + line + ": " + to.path() + " holds " + held + " from sequence "
+                    + "number " + (expected + 1) + " after a lost reply, where the reference engine has " + own);
+        }
+        return planned;
     }
 
     /**
@@ -259,15 +315,6 @@ public final class ActorEngine implements Engine {
                         + "number " + from + ", where this trace's plan has " + events);
             }
         });
-    }
-
-    /**
-     * Whether every entity lives in this process ({@link Peers#inProcess()}). If not, the driver
-     * settles lost commands one at a time per entity (the count of events it expects to find tells
-     * a command that never arrived from one applied), so it sends an entity one at a time.
-     */
-    boolean entitiesInProcess() {
-        return entities.inProcess();
     }
 
     /** How long one command may take, across node failures ({@code kvmsim.retry-deadline}). */

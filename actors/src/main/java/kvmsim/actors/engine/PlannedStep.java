@@ -57,7 +57,6 @@ final class PlannedStep {
     List<Emitted> run() {
         int line = planned.step().line();
         List<Emitted> events = new ArrayList<>();
-        boolean pipelined = engine.entitiesInProcess();
         for (Send s : planned.sends()) {
             if (applied != null && applied[answered] != null) {
                 // applied before the run was interrupted: not sent again; the journal holds its events
@@ -67,20 +66,17 @@ final class PlannedStep {
                 answered++;
                 continue;
             }
-            // in this process a command may follow the ones before it into the mailbox; on a cluster it
-            // waits for their answers, so that a node's death leaves at most one command per entity
-            // unsettled (ActorEngine.settle)
-            if (pipelined) {
-                lanes.awaitIssued(s.to(), s.at().ordinal());
-            } else {
-                lanes.awaitAnswered(s.to(), s.at().ordinal());
-            }
+            // a command follows the ones before it into the mailbox, without waiting for their answers;
+            // on a cluster a node that dies may take several with it, which the driver settles in their
+            // order (ActorEngine.settle)
+            lanes.awaitIssued(s.to(), s.at().ordinal());
             // a broadcast's receivers get the request from the broadcaster, by another path than the
             // driver's commands (on a cluster, from another node): theirs must be answered first
             s.receivers().forEach((r, at) -> lanes.awaitAnswered(r, at.ordinal()));
             CompletableFuture<Reply> asked = engine.ask(line, s.to(), s.command(), s.persistedBefore());
             lanes.issued(s.to(), s.at().ordinal());
-            Reply reply = engine.settle(line, s.to(), s.command(), asked, s.persistedBefore());
+            Reply reply = engine.settle(line, s.to(), s.command(), asked, s.persistedBefore(), new ActorEngine.Expected(
+                    s.reply(), () -> lanes.awaitAnswered(s.to(), s.at().ordinal())));
             if (!reply.equals(s.reply())) {
                 throw new IllegalStateException("line " + line + " " + planned.step().op() + ": the actor engine and the "
                         + "reference engine disagree (a bug in kvmsim): " + s.to().path() + " answered " + s.command()

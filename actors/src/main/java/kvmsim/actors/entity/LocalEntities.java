@@ -33,11 +33,6 @@ public final class LocalEntities implements Peers {
                 KvmEntity.create(persistenceId, this), actorName(persistenceId), Props.empty()));
     }
 
-    @Override
-    public boolean inProcess() {
-        return true;
-    }
-
     // an actor name may not hold '/': the persistence id, escaped
     private static String actorName(String persistenceId) {
         return "entity-" + URLEncoder.encode(persistenceId, StandardCharsets.UTF_8);

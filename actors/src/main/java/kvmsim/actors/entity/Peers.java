@@ -11,13 +11,4 @@ import org.apache.pekko.actor.typed.RecipientRef;
 public interface Peers {
 
     RecipientRef<KvmEntity.Msg> ref(String runId, EntityId id);
-
-    /**
-     * Whether every entity lives in this process: then a command is in its entity's mailbox once
-     * sent, and nothing between them can be lost. On a cluster a node can die with commands in its
-     * mailbox.
-     */
-    default boolean inProcess() {
-        return false;
-    }
 }
