@@ -123,6 +123,13 @@ class CliTest {
         Result help = kvmsim("help", "replay");
         assertEquals(0, help.status());
         assertEquals(kvmsim("replay", "--help").out(), help.out());
+        // "help X" runs in the whole command tree, "X --help" in a tree of X alone (Main.commandLineFor):
+        // both must describe X alike, for every command
+        for (String name : Main.commandLine().getSubcommands().keySet()) {
+            if (!name.equals("help") && !name.equals("generate-completion")) {
+                assertEquals(kvmsim("help", name).out(), kvmsim(name, "--help").out(), name);
+            }
+        }
         Result bare = kvmsim();
         assertEquals(2, bare.status());
         assertEquals(1, bare.err().split("Usage: kvmsim", -1).length - 1, "the usage once: " + bare.err());

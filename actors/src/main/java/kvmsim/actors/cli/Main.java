@@ -1,6 +1,8 @@
 package kvmsim.actors.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.ServiceLoader;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -26,11 +28,14 @@ import picocli.CommandLine.ScopeType;
                 "1:an expectation failed or an invariant broke unexpectedly",
                 "2:bad input or usage (FILE:LINE: what is wrong)",
                 "3:an internal error of kvmsim (--debug shows the stack trace)",
-                "130:interrupted (SIGINT or SIGTERM)"},
-        subcommands = {ReplayCommand.class, ExploreCommand.class, ImportStraceCommand.class, RunsCommand.class, HistoryCommand.class,
-                AuditCommand.class, StateCommand.class, DiffCommand.class, ReportCommand.class, NodeCommand.class,
-                JournalCommand.class, CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
+                "130:interrupted (SIGINT or SIGTERM)"})
 public final class Main implements Runnable {
+
+    // the commands, in the order the usage lists them (the bench module's follow, MoreCommands)
+    private static final List<Class<?>> COMMANDS = List.of(ReplayCommand.class, ExploreCommand.class,
+            ImportStraceCommand.class, RunsCommand.class, HistoryCommand.class, AuditCommand.class, StateCommand.class,
+            DiffCommand.class, ReportCommand.class, NodeCommand.class, JournalCommand.class,
+            CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class);
 
     public static final int OK = 0;
     public static final int FAILED = 1;
@@ -64,14 +69,41 @@ public final class Main implements Runnable {
     /** The command line, with the commands of other modules found on the class path (MoreCommands). */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
-        for (MoreCommands more : ServiceLoader.load(MoreCommands.class)) {
-            more.commands().forEach(cli::addSubcommand);
-        }
+        allCommands().forEach(cli::addSubcommand);
         return cli;
     }
 
+    /**
+     * The command line for {@code args}: when they start with a command's name, with that command
+     * alone (picocli builds the model of every command it is given, which took about a quarter of a
+     * second of each start), else the whole tree (no command, an option first, help, a name that
+     * is none: the usage and picocli's suggestions need every command).
+     */
+    static CommandLine commandLineFor(String... args) {
+        if (args.length > 0) {
+            for (Class<?> c : allCommands()) {
+                Command named = c.getAnnotation(Command.class);
+                if (named != null && named.name().equals(args[0]) && c != CommandLine.HelpCommand.class
+                        && c != AutoComplete.GenerateCompletion.class) {
+                    CommandLine cli = new CommandLine(new Main());
+                    cli.addSubcommand(c);
+                    return cli;
+                }
+            }
+        }
+        return commandLine();
+    }
+
+    private static List<Class<?>> allCommands() {
+        List<Class<?>> all = new ArrayList<>(COMMANDS);
+        for (MoreCommands more : ServiceLoader.load(MoreCommands.class)) {
+            all.addAll(more.commands());
+        }
+        return all;
+    }
+
     public static int execute(String... args) {
-        return execute(commandLine(), args);
+        return execute(commandLineFor(args), args);
     }
 
     /** Runs {@code args} on {@code cli} with kvmsim's exit statuses and error reporting. */
