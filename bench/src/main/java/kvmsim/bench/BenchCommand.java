@@ -102,9 +102,9 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (rounds < 1 || warmup < 0 || window < 1 || window > 4096 || steps < 1 || vms < 1 || nodes.stream().anyMatch(n -> n < 1)) {
+        if (rounds < 1 || warmup < 0 || window < 1 || window > ConcurrentReplay.MAX_WINDOW || steps < 1 || vms < 1 || nodes.stream().anyMatch(n -> n < 1)) {
             throw new BadInput("bench: --rounds, --steps, --vms and --nodes take 1 or more, --warmup 0 or more, --window 1 "
-                    + "to 4096");
+                    + "to " + ConcurrentReplay.MAX_WINDOW);
         }
         JournalLocation location = location();
         if (!nodes.isEmpty() && !location.shareable()) {

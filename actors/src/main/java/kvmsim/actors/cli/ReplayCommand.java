@@ -120,8 +120,8 @@ final class ReplayCommand implements Callable<Integer> {
         if (!engine.equals("actors") && !engine.equals("reference")) {
             throw new BadInput("--engine takes actors or reference, not '" + engine + "'");
         }
-        if (window < 1 || window > 4096) {
-            throw new BadInput("--window takes 1 to 4096 steps, not " + window);
+        if (window < 1 || window > ConcurrentReplay.MAX_WINDOW) {
+            throw new BadInput("--window takes 1 to " + ConcurrentReplay.MAX_WINDOW + " steps, not " + window);
         }
         RunId.check(runId, "--run");
         if (runId != null && traces.size() > 1) {

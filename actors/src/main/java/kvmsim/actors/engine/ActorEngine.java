@@ -172,7 +172,9 @@ public final class ActorEngine implements Engine {
             }
             r = await(copies, to);
             if (r == null) {
-                LOG.warn("{}: the command was applied but its reply was lost: rebuilding it from the journal", to.path());
+                LOG.warn("{}: the command was applied but its reply was lost: {}", to.path(), plan != null
+                        ? "taking the reference engine's reply once the journal holds its events"
+                        : "rebuilding it from the journal");
                 r = plan != null ? plannedFromJournal(line, to, expected, plan.reply()) : rebuild(to, expected, status);
                 rebuilt.incrementAndGet();
             }
@@ -220,7 +222,8 @@ public final class ActorEngine implements Engine {
             + " run stops here (its events are all in the journal)";
 
     // the command was applied and its reply lost, with nothing else in flight to the entity: the
-    // events it persisted are the journal's after the driver's count
+    // events it persisted are the journal's after the driver's count (the whole journal is folded,
+    // to check the entity's state against the one it reported)
     private Reply rebuild(EntityId to, long expected, KvmEntity.EntityStatus status) {
         List<Recorded> events = new ArrayList<>();
         EntityState state = Entities.initial(to);
@@ -252,18 +255,24 @@ public final class ActorEngine implements Engine {
             }
             own.add(e.recorded());
         }
+        checkHolds(new JournalReader(sys.system()), line, to, expected + 1, own,
+                "the reference engine's reply to the command whose reply was lost");
+        return planned;
+    }
+
+    // the journal of {@code id} holds {@code events} from sequence number {@code from} on; else the run stops
+    private void checkHolds(JournalReader reader, int line, EntityId id, long from, List<Recorded> events,
+            String whose) {
         List<Recorded> held = new ArrayList<>();
-        if (!own.isEmpty()) {
-            for (JournalReader.Stored s : new JournalReader(sys.system()).events(runId + "/" + to.path(), expected + 1,
-                    expected + own.size())) {
+        if (!events.isEmpty()) {
+            for (JournalReader.Stored s : reader.events(runId + "/" + id.path(), from, from + events.size() - 1)) {
                 held.add((Recorded) s.event());
             }
         }
-        if (!held.equals(own)) {
-            throw new IllegalStateException("line " + line + ": " + to.path() + " holds " + held + " from sequence "
-                    + "number " + (expected + 1) + " after a lost reply, where the reference engine has " + own);
+        if (!held.equals(events)) {
+            throw new IllegalStateException("line " + line + ": " + id.path() + " holds " + held + " from sequence "
+                    + "number " + from + ", where " + whose + " has " + events);
         }
-        return planned;
     }
 
     /**
@@ -304,17 +313,7 @@ public final class ActorEngine implements Engine {
             want.computeIfAbsent(e.entity(), k -> new ArrayList<>()).add(e.recorded());
         }
         JournalReader reader = new JournalReader(sys.system());
-        want.forEach((id, events) -> {
-            long from = before.get(id) + 1;
-            List<Recorded> held = new ArrayList<>();
-            for (JournalReader.Stored s : reader.events(runId + "/" + id.path(), from, from + events.size() - 1)) {
-                held.add((Recorded) s.event());
-            }
-            if (!held.equals(events)) {
-                throw new IllegalStateException("line " + line + ": " + id.path() + " holds " + held + " from sequence "
-                        + "number " + from + ", where this trace's plan has " + events);
-            }
-        });
+        want.forEach((id, events) -> checkHolds(reader, line, id, before.get(id) + 1, events, "this trace's plan"));
     }
 
     /** How long one command may take, across node failures ({@code kvmsim.retry-deadline}). */

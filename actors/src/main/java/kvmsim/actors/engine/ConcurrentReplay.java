@@ -35,13 +35,16 @@ import kvmsim.domain.trace.TraceSource;
 public final class ConcurrentReplay {
 
     /**
-     * Steps in flight by default, the most --window takes. A trace written VM after VM gives each VM
+     * Steps in flight by default: as many as --window takes. A trace written VM after VM gives each VM
      * a chain of dependent steps: the window must span many VMs for their chains to run side by side
      * (the fleet bench trace, 100 VMs of 23 steps, runs about half of them at once at 1024, every
      * one at 4096: on H2 0.58x of the bare behaviour's pipelined rate at 1024, 0.63x at 4096; on
      * PostgreSQL 0.22x and 0.29x). Steps waiting their turn cost a parked virtual thread each.
      */
     public static final int DEFAULT_WINDOW = 4096;
+
+    /** The most steps --window takes. */
+    public static final int MAX_WINDOW = 4096;
 
     private ConcurrentReplay() {
     }
