@@ -23,15 +23,6 @@ public final class InterleavingCount {
         return count;
     }
 
-    /** The count for a model's threads. */
-    public static BigInteger of(Interleaving<?> model) {
-        int[] lengths = new int[model.threads()];
-        for (int t = 0; t < lengths.length; t++) {
-            lengths[t] = model.length(t);
-        }
-        return of(lengths);
-    }
-
     private static BigInteger binomial(int n, int k) {
         BigInteger r = BigInteger.ONE;
         for (int i = 1; i <= k; i++) {

@@ -6,15 +6,13 @@ import java.util.Arrays;
 final class Positions {
 
     private final int[] done;
-    private final int depth;
 
-    private Positions(int[] done, int depth) {
+    private Positions(int[] done) {
         this.done = done;
-        this.depth = depth;
     }
 
     static Positions start(int threads) {
-        return new Positions(new int[threads], 0);
+        return new Positions(new int[threads]);
     }
 
     /** The next step index of {@code thread}. */
@@ -22,15 +20,10 @@ final class Positions {
         return done[thread];
     }
 
-    /** Steps made in all: every prefix reaching these positions has exactly this length. */
-    int depth() {
-        return depth;
-    }
-
     Positions advance(int thread) {
         int[] copy = done.clone();
         copy[thread]++;
-        return new Positions(copy, depth + 1);
+        return new Positions(copy);
     }
 
     @Override

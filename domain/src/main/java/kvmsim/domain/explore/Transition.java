@@ -15,9 +15,4 @@ public record Transition<S>(S next, Footprint footprint, List<String> findings) 
         Objects.requireNonNull(footprint, "footprint");
         findings = List.copyOf(findings);
     }
-
-    /** A step that revealed nothing. */
-    public static <S> Transition<S> of(S next, Footprint footprint) {
-        return new Transition<>(next, footprint, List.of());
-    }
 }

@@ -3,8 +3,8 @@ package kvmsim.domain.vcpu;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import kvmsim.domain.abi.DirtyRingAbi;
+import kvmsim.domain.entity.StateMaps;
 
 /**
  * struct kvm_dirty_ring (virt/kvm/dirty_ring.c) of one vCPU, and the VMM's read position in it.
@@ -33,7 +33,8 @@ public record DirtyRing(long size, long softLimit, long dirtyIndex, long resetIn
     }
 
     public DirtyRing {
-        gfns = Map.copyOf(gfns);
+        // a persistent map: a push, harvest or reset changes its entries, not a copy of the ring
+        gfns = StateMaps.sorted(gfns);
     }
 
     // kvm_dirty_ring_alloc(): size / sizeof(struct kvm_dirty_gfn) entries, zeroed
@@ -58,8 +59,8 @@ public record DirtyRing(long size, long softLimit, long dirtyIndex, long resetIn
 
     // kvm_dirty_ring_push(): when full (only a WARN) the entry overwrites the oldest
     DirtyRing pushed(long slot, long offset) {
-        TreeMap<Long, DirtyGfn> g = new TreeMap<>(gfns);
-        g.put(dirtyIndex & (size - 1), new DirtyGfn(DirtyRingAbi.KVM_DIRTY_GFN_F_DIRTY, slot, offset));
+        Map<Long, DirtyGfn> g = StateMaps.with(gfns, dirtyIndex & (size - 1),
+                new DirtyGfn(DirtyRingAbi.KVM_DIRTY_GFN_F_DIRTY, slot, offset));
         return new DirtyRing(size, softLimit, dirtyIndex + 1, resetIndex, fetchIndex, g);
     }
 
@@ -78,10 +79,11 @@ public record DirtyRing(long size, long softLimit, long dirtyIndex, long resetIn
 
     /** The VMM set KVM_DIRTY_GFN_F_RESET on the next {@code n} entries it read. */
     DirtyRing harvested(int n) {
-        TreeMap<Long, DirtyGfn> g = new TreeMap<>(gfns);
+        Map<Long, DirtyGfn> g = gfns;
         for (long i = fetchIndex; i < fetchIndex + n; i++) {
             DirtyGfn e = at(i);
-            g.put(i & (size - 1), new DirtyGfn(e.flags() | DirtyRingAbi.KVM_DIRTY_GFN_F_RESET, e.slot(), e.offset()));
+            g = StateMaps.with(g, i & (size - 1), new DirtyGfn(e.flags() | DirtyRingAbi.KVM_DIRTY_GFN_F_RESET, e.slot(),
+                    e.offset()));
         }
         return new DirtyRing(size, softLimit, dirtyIndex, resetIndex, fetchIndex + n, g);
     }
@@ -101,9 +103,9 @@ public record DirtyRing(long size, long softLimit, long dirtyIndex, long resetIn
 
     /** kvm_dirty_gfn_set_invalid() on the next {@code n} entries, reset_index moved past them. */
     DirtyRing reset(int n) {
-        TreeMap<Long, DirtyGfn> g = new TreeMap<>(gfns);
+        Map<Long, DirtyGfn> g = gfns;
         for (long i = resetIndex; i < resetIndex + n; i++) {
-            g.remove(i & (size - 1));
+            g = StateMaps.without(g, i & (size - 1));
         }
         return new DirtyRing(size, softLimit, dirtyIndex, resetIndex + n, fetchIndex, g);
     }

@@ -43,7 +43,7 @@ public record Exploration(ThreadSplit split, Policies policies, List<Found> pref
         public Found {
             steps = List.copyOf(steps);
             threads = List.copyOf(threads);
-            brokenOnTheWay = Set.copyOf(new LinkedHashSet<>(brokenOnTheWay));
+            brokenOnTheWay = Set.copyOf(brokenOnTheWay);
             mismatches = mismatches.stream().map(List::copyOf).toList();
             if (mismatches.size() != steps.size()) {
                 throw new IllegalArgumentException("one list of mismatches per step");
@@ -82,7 +82,8 @@ public record Exploration(ThreadSplit split, Policies policies, List<Found> pref
         ExploreResult search;
         if (split.threads().isEmpty()) {
             // every step is in the prefix: one order, already run and audited
-            search = new ExploreResult(List.of(), 0, 0, OptionalLong.of(1), 1, BigInteger.ONE, true);
+            search = new ExploreResult(List.of(), 0, 0, options.stateCaching() ? OptionalLong.of(1) : OptionalLong.empty(),
+                    1, BigInteger.ONE, true);
         } else {
             search = Explorer.explore(new TraceInterleaving(s, split.threads(), policies), options);
         }

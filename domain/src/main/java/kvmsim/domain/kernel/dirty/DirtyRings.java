@@ -58,7 +58,7 @@ public final class DirtyRings {
 
     /**
      * After an exit KVM handled (a fault, an emulated access) vcpu_run() enters the guest again, and
-     * kvm_dirty_ring_check_request() may end KVM_RUN there: the step's exit, or {@code exit} unchanged.
+     * kvm_dirty_ring_check_request() may end KVM_RUN there: the step's exit, or {@code out} unchanged.
      */
     public static Outcome reenterGuest(Gateway gw, VmState vm, long vcpu, Outcome out) {
         if (vm.dirtyRingSize() == 0 || out.errno() != null || out.exit() != GuestExit.NONE) {
