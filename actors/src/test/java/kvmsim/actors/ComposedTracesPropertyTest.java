@@ -37,6 +37,10 @@ class ComposedTracesPropertyTest {
 
     private KvmsimSystem sys;
     private Path dir;
+    // how many seeds kept some part's expectations, and ran under the default policies: the checks
+    // of those cases must have run at least once
+    private int keptExpectations;
+    private int underDefaults;
 
     @BeforeAll
     void start() throws Exception {
@@ -49,6 +53,8 @@ class ComposedTracesPropertyTest {
     @AfterAll
     void stop() {
         sys.close();
+        assertTrue(keptExpectations > 0, "no seed kept a part's expectations: nothing checked they hold");
+        assertTrue(underDefaults > 0, "no seed ran under the default policies");
     }
 
     LongStream seeds() {
@@ -59,6 +65,7 @@ class ComposedTracesPropertyTest {
     @MethodSource("seeds")
     void bothEnginesAgreeAndThePartsDoNotInterfere(long seed) throws Exception {
         ComposedTraces.Composed c = ComposedTraces.generate(seed, dir);
+        keptExpectations += c.expectsKept() ? 1 : 0;
         Trace trace = TraceParser.parse(c.file());
         RunReport r = EnginesAgree.check(sys, "composed-" + seed, trace, c.policies(), 64).report();
         assertEquals(0, r.mismatchCount(), c.parts() + " under " + c.policies().values());
@@ -72,6 +79,7 @@ class ComposedTracesPropertyTest {
         }
         assertEquals(alone, broken, c.parts() + " under " + c.policies().values());
         if (c.policies().equals(Policies.defaults())) {
+            underDefaults++;
             // under the defaults, nothing but what the parts' own violations CHECKs declare
             assertTrue(c.expectedViolations().containsAll(broken), c.parts() + ": broke " + broken
                     + " under the default policies, the parts expected " + c.expectedViolations());

@@ -36,6 +36,7 @@ class TwoProcessesOneJournalTest {
                 Thread.sleep(100);
             }
             assertTrue(first.isAlive(), "the first replay is still writing");
+            assertTrue(Files.readAllLines(out, StandardCharsets.UTF_8).size() >= 50, "the first replay got going within 60 s");
             String refused = "--journal " + journal + ": in use by another kvmsim process (an embedded H2 journal serves "
                     + "one process at a time: wait until it ends, or share a PostgreSQL journal)\n";
             Cli.Result runs = Cli.kvmsim("runs", "--journal", journal);
@@ -47,7 +48,11 @@ class TwoProcessesOneJournalTest {
             assertTrue(first.isAlive(), "the first replay was not disturbed");
         } finally {
             new ProcessBuilder("kill", "-INT", Long.toString(first.pid())).start().waitFor();
-            assertTrue(first.waitFor(60, TimeUnit.SECONDS), "stopped");
+            if (!first.waitFor(60, TimeUnit.SECONDS)) {
+                first.destroyForcibly(); // not left running with the journal open
+                first.waitFor(60, TimeUnit.SECONDS);
+                throw new AssertionError("the first replay did not stop on SIGINT within 60 s");
+            }
         }
         assertEquals(130, first.exitValue(), Files.readString(dir.resolve("first.err")));
         Cli.Result runs = Cli.kvmsim("runs", "--journal", journal);

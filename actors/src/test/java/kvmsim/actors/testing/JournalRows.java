@@ -59,37 +59,24 @@ public final class JournalRows implements AutoCloseable {
     }
 
     public void delete(String persistenceId, long sequenceNr) throws SQLException {
-        update("delete from \"event_journal\" where \"persistence_id\" = ? and \"sequence_number\" = ?", persistenceId,
-                sequenceNr);
+        updateRow("delete from \"event_journal\" where \"persistence_id\" = ? and \"sequence_number\" = ?",
+                persistenceId, sequenceNr, persistenceId, sequenceNr);
     }
 
     /** A copy of row {@code from} written as row {@code to} of the same persistence id: a forged event. */
     public void copy(String persistenceId, long from, long to) throws SQLException {
-        try (PreparedStatement st = c.prepareStatement("insert into \"event_journal\" (\"deleted\", \"persistence_id\", "
+        updateRow("insert into \"event_journal\" (\"deleted\", \"persistence_id\", "
                 + "\"sequence_number\", \"writer\", \"write_timestamp\", \"adapter_manifest\", \"event_payload\", "
                 + "\"event_ser_id\", \"event_ser_manifest\") select \"deleted\", \"persistence_id\", ?, \"writer\", "
                 + "\"write_timestamp\", \"adapter_manifest\", \"event_payload\", \"event_ser_id\", \"event_ser_manifest\" "
-                + "from \"event_journal\" where \"persistence_id\" = ? and \"sequence_number\" = ?")) {
-            st.setLong(1, to);
-            st.setString(2, persistenceId);
-            st.setLong(3, from);
-            if (st.executeUpdate() != 1) {
-                throw new IllegalStateException("no row " + persistenceId + " " + from);
-            }
-        }
+                + "from \"event_journal\" where \"persistence_id\" = ? and \"sequence_number\" = ?", persistenceId, from,
+                to, persistenceId, from);
     }
 
     /** Overwrites a row's payload. */
     public void payload(String persistenceId, long sequenceNr, byte[] bytes) throws SQLException {
-        try (PreparedStatement st = c.prepareStatement("update \"event_journal\" set \"event_payload\" = ? where "
-                + "\"persistence_id\" = ? and \"sequence_number\" = ?")) {
-            st.setBytes(1, bytes);
-            st.setString(2, persistenceId);
-            st.setLong(3, sequenceNr);
-            if (st.executeUpdate() != 1) {
-                throw new IllegalStateException("no row " + persistenceId + " " + sequenceNr);
-            }
-        }
+        updateRow("update \"event_journal\" set \"event_payload\" = ? where \"persistence_id\" = ? and "
+                + "\"sequence_number\" = ?", persistenceId, sequenceNr, bytes, persistenceId, sequenceNr);
     }
 
     /** A row's payload. */
@@ -117,14 +104,16 @@ public final class JournalRows implements AutoCloseable {
 
     /** Overwrites a row's serializer manifest (the class it names). */
     public void manifest(String persistenceId, long sequenceNr, String manifest) throws SQLException {
-        update("update \"event_journal\" set \"event_ser_manifest\" = '" + manifest.replace("'", "''")
-                + "' where \"persistence_id\" = ? and \"sequence_number\" = ?", persistenceId, sequenceNr);
+        updateRow("update \"event_journal\" set \"event_ser_manifest\" = ? where \"persistence_id\" = ? and "
+                + "\"sequence_number\" = ?", persistenceId, sequenceNr, manifest, persistenceId, sequenceNr);
     }
 
-    private void update(String sql, String persistenceId, long sequenceNr) throws SQLException {
+    // runs a statement that must change exactly one row, the row of {@code persistenceId} and {@code sequenceNr}
+    private void updateRow(String sql, String persistenceId, long sequenceNr, Object... params) throws SQLException {
         try (PreparedStatement st = c.prepareStatement(sql)) {
-            st.setString(1, persistenceId);
-            st.setLong(2, sequenceNr);
+            for (int i = 0; i < params.length; i++) {
+                st.setObject(i + 1, params[i]);
+            }
             if (st.executeUpdate() != 1) {
                 throw new IllegalStateException("no row " + persistenceId + " " + sequenceNr);
             }

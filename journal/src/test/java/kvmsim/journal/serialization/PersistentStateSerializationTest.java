@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import java.util.List;
 import java.util.Map;
 import kvmsim.domain.entity.EntityState;
@@ -47,8 +45,7 @@ import org.junit.jupiter.api.Test;
 class PersistentStateSerializationTest {
 
     // as Pekko's jackson-cbor serializer configures it, for the tests that look at the bytes
-    private final ObjectMapper cbor = new ObjectMapper(new CBORFactory()).registerModule(new KvmsimJacksonModule())
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private final ObjectMapper cbor = CborRoundTrip.mapper();
 
     private static EntityState roundTrip(EntityState s) throws Exception {
         return CborRoundTrip.of(s, EntityState.class);

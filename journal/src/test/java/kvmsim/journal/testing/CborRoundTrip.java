@@ -19,6 +19,11 @@ public final class CborRoundTrip {
     private CborRoundTrip() {
     }
 
+    /** The mapper itself, for a test that looks at the bytes. */
+    public static ObjectMapper mapper() {
+        return CBOR;
+    }
+
     /** {@code value} written as {@code as} (so with its type id) and read back. */
     public static <T> T of(T value, Class<? super T> as) throws Exception {
         @SuppressWarnings("unchecked")
