@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import kvmsim.actors.cli.BadInput;
 import kvmsim.bench.traces.ThreadedTraceGenerator;
+import kvmsim.domain.engine.Replay;
 import kvmsim.domain.explore.ExploreOptions;
 import kvmsim.domain.explore.ExploreResult;
 import kvmsim.domain.explore.InterleavingCount;
@@ -143,7 +144,7 @@ final class ExploreBenchCommand implements Callable<Integer> {
             TraceFile t = TraceParser.open(p);
             List<Step> all = new ArrayList<>();
             t.steps().forEach(all::add);
-            return new Workload(all, Policies.defaults().with(t.policy()).with(policies));
+            return new Workload(all, Replay.policiesFor(t, policies));
         } catch (TraceFormatException e) {
             throw new BadInput(e.getMessage());
         }

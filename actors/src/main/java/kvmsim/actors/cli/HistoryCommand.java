@@ -2,7 +2,6 @@ package kvmsim.actors.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
-import kvmsim.actors.history.JournalFormat;
 import kvmsim.actors.history.JournalReader;
 import kvmsim.actors.history.StoredRun;
 import kvmsim.actors.history.UnreadableRow;
@@ -40,8 +39,6 @@ final class HistoryCommand extends ReadCommand {
         try (Progress p = progress("reading " + id, stored.finished() == null || entity != null ? 0
                 : stored.finished().events())) {
             events = session.reader.runEvents(id, entity, p);
-        } catch (JournalFormat.TooNew e) {
-            throw new BadInput(session.location + ": " + e.getMessage());
         } catch (UnreadableRow e) {
             throw session.unreadable(e);
         }

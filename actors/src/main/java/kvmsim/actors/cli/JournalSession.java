@@ -48,11 +48,6 @@ final class JournalSession implements AutoCloseable {
         return sys;
     }
 
-    /** The run ids, oldest first. */
-    List<String> runIds() {
-        return reader.runs();
-    }
-
     /** The runs, with those whose log cannot be read set aside. */
     JournalReader.RunList runList() {
         return reader.runList();
@@ -104,8 +99,6 @@ final class JournalSession implements AutoCloseable {
     List<JournalReader.Stored> rows(StoredRun run, Progress progress) {
         try {
             return reader.runEvents(run.id(), null, progress);
-        } catch (JournalFormat.TooNew e) {
-            throw new BadInput(location + ": " + e.getMessage());
         } catch (UnreadableRow e) {
             throw unreadable(e);
         } finally {

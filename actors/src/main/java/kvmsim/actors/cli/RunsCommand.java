@@ -94,13 +94,9 @@ final class RunsCommand extends ReadCommand {
 
     /** The policies a run changed from today's defaults: the ones worth a glance. */
     static String nonDefault(Map<String, String> policies) {
-        Map<String, String> defaults = Policies.defaults().values();
         StringBuilder b = new StringBuilder();
-        new TreeMap<>(policies).forEach((k, v) -> {
-            if (!v.equals(defaults.get(k))) {
-                b.append(b.length() == 0 ? "" : ",").append(k).append('=').append(v);
-            }
-        });
+        Policies.changedFromDefaults(policies).forEach((k, v) -> b.append(b.length() == 0 ? "" : ",").append(k)
+                .append('=').append(v));
         return b.length() == 0 ? "default-policies" : b.toString();
     }
 }

@@ -107,12 +107,10 @@ public final class JournalReader {
     public record RunList(List<String> ids, List<UnreadableRow> unreadable) {
     }
 
-    /** The run ids that have a run log, oldest first by their first event. */
-    public List<String> runs() {
-        return runList().ids();
-    }
-
-    /** As {@link #runs()}, with the runs whose log's first row cannot be read set aside. */
+    /**
+     * The run ids that have a run log, oldest first by their first event, with the runs whose log's
+     * first row cannot be read set aside.
+     */
     public RunList runList() {
         List<Stored> starts = new ArrayList<>();
         List<UnreadableRow> unreadable = new ArrayList<>();

@@ -3,6 +3,7 @@ package kvmsim.domain.policy;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -59,6 +60,18 @@ public record Policies(Map<String, String> values) {
 
     public String get(String key) {
         return values.get(key);
+    }
+
+    /** Of {@code values} (a run's policies, by key), those that differ from the defaults, sorted by key. */
+    public static SortedMap<String, String> changedFromDefaults(Map<String, String> values) {
+        Map<String, String> defaults = defaults().values();
+        SortedMap<String, String> changed = new TreeMap<>();
+        values.forEach((k, v) -> {
+            if (!v.equals(defaults.get(k))) {
+                changed.put(k, v);
+            }
+        });
+        return changed;
     }
 
     /** sanitise-tags=on-lock: v5 06/38 as posted, SANITISE_TAGS on every lock. */

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import kvmsim.domain.engine.Mismatch;
 import kvmsim.domain.explore.trace.Exploration;
 import kvmsim.domain.policy.Policies;
@@ -35,12 +34,7 @@ public final class CounterexampleTrace {
         out.add("# kvmsim explore: " + found.violation().invariant() + " at " + found.violation().entity() + ", in "
                 + found.depth() + " steps after the set-up prefix of " + explored.file());
         out.add("# each step cites its line in " + explored.file() + "; replay this file to see the violation's chain");
-        Map<String, String> changed = new TreeMap<>();
-        policies.values().forEach((k, v) -> {
-            if (!v.equals(Policies.defaults().get(k))) {
-                changed.put(k, v);
-            }
-        });
+        Map<String, String> changed = Policies.changedFromDefaults(policies.values());
         if (!changed.isEmpty()) {
             ObjectNode policy = JSON.createObjectNode().put("op", "POLICY");
             changed.forEach(policy::put);
