@@ -203,8 +203,8 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
                     KvmsimSystem.broadcastTimeout(ctx.getSystem()), ctx.getSystem().scheduler())
                     .toCompletableFuture());
         }
-        // handle() runs where the last ask completes, then pipeToSelf hands the result to the actor:
-        // no thread of its own
+        // the answers are gathered on the actor's own dispatcher (handleAsync names it), then
+        // pipeToSelf hands them to the actor: no thread of its own, nothing on the common pool
         CompletableFuture<AcksReceived> all = CompletableFuture.allOf(asks.toArray(new CompletableFuture<?>[0]))
                 .handleAsync((x, error) -> {
                     Map<Integer, Reply> answered = new HashMap<>();
