@@ -40,9 +40,11 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * order. When an answer does not come, the driver asks the entity, wherever it was recovered, how
  * far its journal goes: short of the count, commands before it are lost too and are settled first;
  * at the count, the command never arrived and is sent again; past it, the command was applied and
- * its reply is rebuilt from the journal. The one reply that cannot be rebuilt exactly is that of a
- * command that started a broadcast (the receivers' answers are part of it): the run then stops
- * with an error, its events intact.
+ * its reply is the reference engine's once the journal is checked to hold the events that reply
+ * says every entity persisted (the broadcast's receivers included: an entity recovered in the
+ * middle of a broadcast finishes it before it answers). Without a plan ({@link #send}, used by
+ * benchmarks in one process), a reply is rebuilt from the entity's own journal, which cannot hold a
+ * broadcast's receivers' answers: losing such a reply stops the run with an error, its events intact.
  */
 public final class ActorEngine implements Engine {
 
@@ -116,7 +118,7 @@ public final class ActorEngine implements Engine {
      * (ConcurrentReplay): the reference engine's reply to it, and how to wait until the commands its
      * entity gets before it were answered.
      */
-    record Expected(Reply reply, Runnable earlierAnswered) {
+    record Expected(Reply reply, Map<EntityId, Long> eventsBefore, Runnable earlierAnswered) {
     }
 
     /** As below, for a command sent alone to its entity: nothing to it is in flight before it. */
@@ -136,7 +138,8 @@ public final class ActorEngine implements Engine {
      * them again; this one waits until they are answered and looks again. And past the count, later
      * commands may have been applied after this one (or, if this one persists nothing, instead of
      * it: a copy that arrives late is dropped): its reply is the reference engine's, once the
-     * journal is checked to hold the events that reply says it persisted.
+     * journals are checked to hold the events that reply says each entity persisted (a broadcast's
+     * receivers included).
      */
     Reply settle(int line, EntityId to, EntityCommand command, CompletableFuture<Reply> first, long expected,
             Expected plan) {
@@ -175,7 +178,7 @@ public final class ActorEngine implements Engine {
                 LOG.warn("{}: the command was applied but its reply was lost: {}", to.path(), plan != null
                         ? "taking the reference engine's reply once the journal holds its events"
                         : "rebuilding it from the journal");
-                r = plan != null ? plannedFromJournal(line, to, expected, plan.reply()) : rebuild(to, expected, status);
+                r = plan != null ? plannedFromJournal(line, to, plan) : rebuild(to, expected, status);
                 rebuilt.incrementAndGet();
             }
             return r;
@@ -218,8 +221,8 @@ public final class ActorEngine implements Engine {
     }
 
     private static final String LOST_BROADCAST_REPLY = " applied a command that started a broadcast, and its node died"
-            + " before the reply came back; that reply holds the receivers' answers and cannot be rebuilt exactly, so the"
-            + " run stops here (its events are all in the journal)";
+            + " before the reply came back; without the reference engine's plan that reply (it holds the receivers'"
+            + " answers) cannot be rebuilt from the journal, so the run stops here (its events are all in the journal)";
 
     // the command was applied and its reply lost, with nothing else in flight to the entity: the
     // events it persisted are the journal's after the driver's count (the whole journal is folded,
@@ -245,19 +248,13 @@ public final class ActorEngine implements Engine {
     }
 
     // the command was applied (or overtaken, if it persists nothing) and its reply lost, with other
-    // commands to the entity in flight: the reference engine's reply, once the journal holds the
-    // events it says the entity persisted, right after the driver's count
-    private Reply plannedFromJournal(int line, EntityId to, long expected, Reply planned) {
-        List<Recorded> own = new ArrayList<>();
-        for (Emitted e : planned.emitted(to)) {
-            if (!e.entity().equals(to)) {
-                throw new IllegalStateException(to.path() + LOST_BROADCAST_REPLY);
-            }
-            own.add(e.recorded());
-        }
-        checkHolds(new JournalReader(sys.system()), line, to, expected + 1, own,
+    // commands to the entity in flight, or a broadcast's receivers' answers in it: the reference
+    // engine's reply, once every journal holds the events it says its entity persisted, right after
+    // the plan's count for that entity
+    private Reply plannedFromJournal(int line, EntityId to, Expected plan) {
+        checkApplied(line, to, plan.reply(), plan.eventsBefore(),
                 "the reference engine's reply to the command whose reply was lost");
-        return planned;
+        return plan.reply();
     }
 
     // the journal of {@code id} holds {@code events} from sequence number {@code from} on; else the run stops
@@ -308,12 +305,16 @@ public final class ActorEngine implements Engine {
      * after {@code before} events.
      */
     void checkApplied(int line, EntityId to, Reply planned, Map<EntityId, Long> before) {
+        checkApplied(line, to, planned, before, "this trace's plan");
+    }
+
+    private void checkApplied(int line, EntityId to, Reply planned, Map<EntityId, Long> before, String whose) {
         Map<EntityId, List<Recorded>> want = new LinkedHashMap<>();
         for (Emitted e : planned.emitted(to)) {
             want.computeIfAbsent(e.entity(), k -> new ArrayList<>()).add(e.recorded());
         }
         JournalReader reader = new JournalReader(sys.system());
-        want.forEach((id, events) -> checkHolds(reader, line, id, before.get(id) + 1, events, "this trace's plan"));
+        want.forEach((id, events) -> checkHolds(reader, line, id, before.get(id) + 1, events, whose));
     }
 
     /** How long one command may take, across node failures ({@code kvmsim.retry-deadline}). */

@@ -76,7 +76,7 @@ final class PlannedStep {
             CompletableFuture<Reply> asked = engine.ask(line, s.to(), s.command(), s.persistedBefore());
             lanes.issued(s.to(), s.at().ordinal());
             Reply reply = engine.settle(line, s.to(), s.command(), asked, s.persistedBefore(), new ActorEngine.Expected(
-                    s.reply(), () -> lanes.awaitAnswered(s.to(), s.at().ordinal())));
+                    s.reply(), s.eventsBefore(), () -> lanes.awaitAnswered(s.to(), s.at().ordinal())));
             if (!reply.equals(s.reply())) {
                 throw new IllegalStateException("line " + line + " " + planned.step().op() + ": the actor engine and the "
                         + "reference engine disagree (a bug in kvmsim): " + s.to().path() + " answered " + s.command()

@@ -36,13 +36,23 @@ public final class Lookahead {
 
     /**
      * One command of a step: its entity and place there, the broadcast receivers it reaches with
-     * their places, how many events its entity had persisted before it, and the reply.
+     * their places, how many events each entity it persisted events at (its own entity always
+     * included) had persisted before it, and the reply.
      */
     public record Send(EntityId to, EntityCommand command, Write at, Map<EntityId, Write> receivers,
-            long persistedBefore, Reply reply) {
+            Map<EntityId, Long> eventsBefore, Reply reply) {
 
         public Send {
             receivers = Map.copyOf(receivers);
+            eventsBefore = Map.copyOf(eventsBefore);
+            if (!eventsBefore.containsKey(to)) {
+                throw new IllegalArgumentException("no count of the events before the command for " + to.path());
+            }
+        }
+
+        /** How many events the command's own entity had persisted before it. */
+        public long persistedBefore() {
+            return eventsBefore.get(to);
         }
     }
 
@@ -85,7 +95,6 @@ public final class Lookahead {
             @Override
             public Reply send(EntityId to, EntityCommand command) {
                 Write at = write(to);
-                long before = persisted.getOrDefault(to, 0L);
                 reference.takeDelivered();
                 Reply reply = reference.send(step.line(), to, command);
                 Map<EntityId, Write> receivers = new HashMap<>();
@@ -93,6 +102,11 @@ public final class Lookahead {
                     if (!r.equals(to)) {
                         receivers.put(r, write(r));
                     }
+                }
+                Map<EntityId, Long> before = new HashMap<>();
+                before.put(to, persisted.getOrDefault(to, 0L));
+                for (Emitted e : reply.emitted(to)) {
+                    before.putIfAbsent(e.entity(), persisted.getOrDefault(e.entity(), 0L));
                 }
                 for (Emitted e : reply.emitted(to)) {
                     persisted.merge(e.entity(), 1L, Long::sum);
