@@ -15,7 +15,8 @@ import kvmsim.domain.policy.Policies;
 import picocli.CommandLine.Command;
 
 @Command(name = "runs", description = "List the runs in the journal, oldest first: trace, policies, counts, verdict. "
-        + "A run whose log cannot be read is reported (entity, sequence number, reason) and skipped; exit 1 then.")
+        + "A run whose log cannot be read (damaged, or written by a newer kvmsim) is reported (entity, sequence number, "
+        + "reason) and skipped; exit 1 then.")
 final class RunsCommand extends ReadCommand {
 
     @Override
@@ -36,7 +37,9 @@ final class RunsCommand extends ReadCommand {
                 unreadable.add(e);
                 continue;
             } catch (JournalFormat.TooNew e) {
-                throw new BadInput(session.location + ": " + e.getMessage());
+                // listed with the unreadable ones: the other runs are still this kvmsim's to list
+                unreadable.add(new UnreadableRow(id + RunLog.SUFFIX, 1, e.getMessage()));
+                continue;
             }
             listed++;
             RunLog.RunFinished f = run.finished();
