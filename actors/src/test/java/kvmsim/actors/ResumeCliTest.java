@@ -2,6 +2,7 @@ package kvmsim.actors;
 
 import static kvmsim.actors.testing.Cli.kvmsim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.actors.history.RunLog;
 import kvmsim.actors.history.RunLogWriter;
 import kvmsim.actors.testing.Cli.Result;
+import kvmsim.actors.testing.JournalRows;
 import kvmsim.domain.engine.Replay;
 import kvmsim.domain.engine.ReplayListener;
 import kvmsim.domain.engine.StepResult;
@@ -127,8 +129,16 @@ class ResumeCliTest {
             new RunLogWriter(sys.system(), "old", "log-old").started(new RunLog.RunStarted(LEAK, "actors",
                     Replay.policiesFor(t, Map.of()).values(), 0, 2, List.of()));
         }
+        // a journal from before kvmsim wrote its identity: a refused resume does not write one either
+        try (JournalRows rows = JournalRows.h2(dir)) {
+            rows.forgetIdentity();
+        }
         Result r = kvmsim("replay", "--resume", "old", "--journal", "h2:" + dir, LEAK);
         assertEquals(2, r.status());
         assertTrue(r.err().contains("did not keep its trace's digest"), r.err());
+        assertNull(location.identity(), "the refused resume wrote nothing");
+        Result mem = kvmsim("replay", "--resume", "old", "--journal", "mem", LEAK);
+        assertEquals(2, mem.status());
+        assertTrue(mem.err().contains("an in-memory journal (mem) keeps no run after its process"), mem.err());
     }
 }

@@ -222,7 +222,14 @@ final class ReplayCommand implements Callable<Integer> {
         try (BackgroundStart starting = new BackgroundStart(() -> KvmsimSystem.start(location,
                 ConfigFactory.empty()))) {
             TraceSource t = open(traces.get(0));
-            JournalOption.checkSchema(location);
+            // a run to resume is in the journal already: its tables are checked, never created (a
+            // refused resume writes nothing, not even an older journal's missing identity row)
+            if (location.inMemory()) {
+                throw new BadInput("--resume " + resume + ": an in-memory journal (" + location + ") keeps no run "
+                        + "after its process: nothing to resume");
+            }
+            JournalOption.refuseEmptyFile(location);
+            JournalOption.checkTables(location);
             try (KvmsimSystem sys = starting.get().withPluginsStarted()) {
                 StoredRun run = resumable(sys, location, t);
                 if (!json) {

@@ -108,6 +108,15 @@ public final class JournalRows implements AutoCloseable {
                 + "\"sequence_number\" = ?", persistenceId, sequenceNr, manifest, persistenceId, sequenceNr);
     }
 
+    /** Deletes the journal's identity, as a journal initialised before kvmsim wrote one has none. */
+    public void forgetIdentity() throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("delete from kvmsim_journal")) {
+            if (st.executeUpdate() != 1) {
+                throw new IllegalStateException("the journal had no identity row");
+            }
+        }
+    }
+
     // runs a statement that must change exactly one row, the row of {@code persistenceId} and {@code sequenceNr}
     private void updateRow(String sql, String persistenceId, long sequenceNr, Object... params) throws SQLException {
         try (PreparedStatement st = c.prepareStatement(sql)) {
