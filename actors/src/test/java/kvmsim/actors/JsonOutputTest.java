@@ -45,6 +45,16 @@ class JsonOutputTest {
         lines(covered, problems, 1, "replay", "--json", "--journal", journal, "--run", "j-b", "--policy",
                 "sanitise-tags=mte-only", LEAK);
         lines(covered, problems, 0, "replay", "--json", "--engine", "reference", LEAK);
+        // a step's return as the syscall gives it: a count, -1 on error; HOST_MEM_ABORT's outcome as its result
+        List<JsonNode> rings = lines(covered, problems, 0, "replay", "--json", "--engine", "reference",
+                "examples/x86/dirty-ring-walk.trace");
+        assertEquals(List.of("30:-1", "41:3", "244:2", "251:192", "256:2"), rings.stream()
+                .filter(n -> n.path("op").asText().equals("KVM_RESET_DIRTY_RINGS"))
+                .map(n -> n.get("line").asInt() + ":" + n.get("ret").asLong()).toList(), rings.toString());
+        List<JsonNode> aborts = lines(covered, problems, 0, "replay", "--json", "--engine", "reference",
+                "examples/arm64/pkvm-donation-splits-block.trace");
+        assertTrue(aborts.stream().anyMatch(n -> n.path("op").asText().equals("HOST_MEM_ABORT") && n.get("line").asInt() == 9
+                && n.get("result").asText().equals("mapped") && n.get("ret").asLong() == 0), aborts.toString());
         lines(covered, problems, 0, "runs", "--json", "--journal", journal);
         List<JsonNode> history = lines(covered, problems, 0, "history", "--json", "--journal", journal, "--run",
                 "j-a-2");

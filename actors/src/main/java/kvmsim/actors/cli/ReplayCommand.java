@@ -447,8 +447,11 @@ final class ReplayCommand implements Callable<Integer> {
             n.put("passed_through", s.passedThrough());
             return n;
         }
-        n.put("ret", s.errno() == null ? 0 : -1);
+        n.put("ret", s.ret());
         n.put("errno", s.errno() == null ? null : s.errno().name());
+        if (s.outcome() != null) {
+            n.put("result", s.outcome()); // HOST_MEM_ABORT's outcome, a count's decimal text
+        }
         if (s.exit() != null) {
             n.put("exit", s.exit().name());
         }

@@ -29,6 +29,17 @@ public record StepResult(int line, String op, String thread, Errno errno, GuestE
         return errno == null ? "0" : "-" + errno.name();
     }
 
+    /**
+     * The step's return value as the syscall gives it: -1 when it failed (with {@code errno}), the
+     * count a counting ioctl returns (KVM_RESET_DIRTY_RINGS), else 0.
+     */
+    public long ret() {
+        if (errno != null) {
+            return -1;
+        }
+        return outcome != null && outcome.chars().allMatch(Character::isDigit) ? Long.parseLong(outcome) : 0;
+    }
+
     public boolean failed() {
         return !mismatches.isEmpty() || !violations.isEmpty();
     }
