@@ -95,7 +95,15 @@ class BenchCommandsTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("     2  "), "it measured: " + out);
+        // the row: actors p50 and p99, persist p50, ratio, bare p50 and p99, actors over bare, reference, events
+        String[] row = out.lines().filter(l -> l.startsWith("     2  ")).findFirst().orElseThrow(() -> new AssertionError(
+                "it measured: " + out)).replace("ms", "").replace("x", "").trim().split("\\s+");
+        assertEquals(10, row.length, out);
+        double actors = Double.parseDouble(row[1]);
+        double bare = Double.parseDouble(row[5]);
+        assertTrue(actors > 0 && bare > 0, out);
+        assertEquals(actors / bare, Double.parseDouble(row[7]), 0.01 + 0.01 * actors / bare, out);
+        assertEquals("4", row[9], "one flush of two vCPUs persists four events: " + out);
         try (Stream<Path> left = Files.list(tmp)) {
             assertEquals(List.of(), left.map(Path::getFileName).map(Path::toString)
                     .filter(n -> n.startsWith("kvmsim-bench")).toList());

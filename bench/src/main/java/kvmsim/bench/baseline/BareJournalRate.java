@@ -3,6 +3,7 @@ package kvmsim.bench.baseline;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,12 +32,17 @@ public final class BareJournalRate {
 
     /** Starts {@link #ENTITIES} fresh counters named after {@code prefix} and waits until each answered once. */
     public BareJournalRate(ActorSystem<?> system, String prefix) {
+        this(system, prefix, ENTITIES);
+    }
+
+    /** As above, with {@code entities} counters. */
+    public BareJournalRate(ActorSystem<?> system, String prefix, int entities) {
         this.system = system;
-        for (int i = 0; i < ENTITIES; i++) {
+        for (int i = 0; i < entities; i++) {
             counters.add(system.systemActorOf(BareCounter.create(prefix + "/" + i), "bare-" + prefix + "-" + i,
                     Props.empty()));
         }
-        rate(ENTITIES, IN_FLIGHT); // recovery of every counter, and a first write: not measured
+        rate(entities, Math.min(entities, IN_FLIGHT)); // recovery of every counter, and a first write: not measured
     }
 
     /** Events/s of {@code commands} commands asked one at a time. */
@@ -49,6 +55,29 @@ public final class BareJournalRate {
         return rate(commands, IN_FLIGHT);
     }
 
+    /**
+     * Milliseconds for a broadcast's shape on bare counters: one event at the first counter, then one
+     * at each of {@code receivers} others with all of them in flight, then one more at the first (a
+     * TLB flush's request, its vCPUs' flushes and its completion): the journal's floor under it.
+     */
+    public double broadcastMillis(int receivers) {
+        if (receivers >= counters.size()) {
+            throw new IllegalArgumentException(receivers + " receivers need more than " + counters.size() + " counters");
+        }
+        long t0 = System.nanoTime();
+        ask(counters.get(0));
+        List<CompletableFuture<Long>> acks = new ArrayList<>();
+        for (int i = 1; i <= receivers; i++) {
+            acks.add(AskPattern.<BareCounter.Increment, Long>ask(counters.get(i), BareCounter.Increment::new, TIMEOUT,
+                    system.scheduler()).toCompletableFuture());
+        }
+        for (CompletableFuture<Long> a : acks) {
+            await(a);
+        }
+        ask(counters.get(0));
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
     private double rate(int commands, int inFlight) {
         long t0 = System.nanoTime();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -57,7 +86,7 @@ public final class BareJournalRate {
                 int first = lane;
                 lanes.add(threads.submit(() -> {
                     for (int i = first; i < commands; i += inFlight) {
-                        ask(counters.get(i % ENTITIES));
+                        ask(counters.get(i % counters.size()));
                     }
                 }));
             }
@@ -74,9 +103,13 @@ public final class BareJournalRate {
     }
 
     private void ask(ActorRef<BareCounter.Increment> counter) {
+        await(AskPattern.<BareCounter.Increment, Long>ask(counter, BareCounter.Increment::new, TIMEOUT,
+                system.scheduler()).toCompletableFuture());
+    }
+
+    private static void await(CompletableFuture<Long> answer) {
         try {
-            AskPattern.<BareCounter.Increment, Long>ask(counter, BareCounter.Increment::new, TIMEOUT, system.scheduler())
-                    .toCompletableFuture().get(TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            answer.get(TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
