@@ -10,6 +10,6 @@ public final class BenchCommands implements MoreCommands {
     public List<Class<?>> commands() {
         return List.of(BenchCommand.class, ShootdownBenchCommand.class, AuditBenchCommand.class,
                 ImportBenchCommand.class, ExploreBenchCommand.class, ScaleBenchCommand.class,
-                RecoveryBenchCommand.class);
+                RecoveryBenchCommand.class, StartupBenchCommand.class);
     }
 }

@@ -22,7 +22,7 @@ class BenchCommandsTest {
     void theBenchCommandsAreFoundAndHaveHelp() {
         List<String> names = List.copyOf(Main.commandLine().getSubcommands().keySet());
         for (String bench : List.of("bench", "bench-shootdown", "bench-audit", "bench-import", "bench-scale",
-                "bench-recovery")) {
+                "bench-recovery", "bench-startup")) {
             assertTrue(names.contains(bench), bench + " in " + names);
             Result r = kvmsim(bench, "--help");
             assertEquals(0, r.status(), r.err());
@@ -52,6 +52,29 @@ class BenchCommandsTest {
                     s.path("actor_vs_bare_pipelined").asDouble(), 1e-9);
         }
         assertTrue(r.out().trim().endsWith("}"), "the last line is the fleet's summary");
+    }
+
+    /**
+     * bench-startup runs the three programs as processes and ends with a summary whose ratios are
+     * those of its medians; the bare program persists the events the trace's replay does.
+     */
+    @Test
+    void benchStartupTimesTheThreeProcessesAndComparesThem() throws Exception {
+        Result r = kvmsim("bench-startup", "--rounds", "1", "--warmup", "0", "--json");
+        assertEquals(0, r.status(), r.err() + r.out());
+        com.fasterxml.jackson.databind.JsonNode s = Cli.jsonLines(r.out().lines().reduce((x, y) -> y).orElseThrow())
+                .get(0);
+        assertEquals("summary", s.path("type").asText(), r.out());
+        double actors = s.path("actors_s").asDouble();
+        double reference = s.path("reference_s").asDouble();
+        double bare = s.path("bare_s").asDouble();
+        assertTrue(actors > 0 && reference > 0 && bare > 0, s.toString());
+        assertEquals(actors / reference, s.path("actors_over_reference").asDouble(), 1e-9);
+        assertEquals(bare / reference, s.path("bare_over_reference").asDouble(), 1e-9);
+        assertEquals(actors / bare, s.path("actors_over_bare").asDouble(), 1e-9);
+        assertEquals(25, s.path("events").asInt(), "the events the 20-step example persists: " + s);
+        assertTrue(r.out().contains("bare Pekko: same system and H2, 25 events, one at a time"), r.out());
+        assertEquals(2, kvmsim("bench-startup", "--trace", "no-such.trace").status());
     }
 
     /**
