@@ -28,9 +28,11 @@ public final class TraceFile implements TraceSource {
     private final Set<String> expectedViolations;
     private final List<NotModelled> notModelled;
     private final Map<String, Arch> hostArchs;
+    private final String digest;
 
     TraceFile(Path path, String name, Map<String, String> policy, Set<String> expectedViolations,
-            List<NotModelled> notModelled, Map<String, Arch> hostArchs, long stepCount) {
+            List<NotModelled> notModelled, Map<String, Arch> hostArchs, long stepCount, String digest) {
+        this.digest = digest;
         this.stepCount = stepCount;
         this.path = path;
         this.name = name;
@@ -66,21 +68,10 @@ public final class TraceFile implements TraceSource {
         return notModelled;
     }
 
-    /** {@code sha256:} and the hex SHA-256 of the file's bytes, read again now. */
+    /** {@code sha256:} and the hex SHA-256 of the file's bytes as they were checked. */
     @Override
     public String digest() {
-        try (java.io.InputStream in = java.nio.file.Files.newInputStream(path)) {
-            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0;) {
-                sha.update(buf, 0, n);
-            }
-            return "sha256:" + java.util.HexFormat.of().formatHex(sha.digest());
-        } catch (IOException e) {
-            throw new Unreadable(file() + ": cannot read: " + e.getMessage(), e);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("no SHA-256 in this JVM", e);
-        }
+        return digest;
     }
 
     /**

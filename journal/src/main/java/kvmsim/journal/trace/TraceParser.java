@@ -74,7 +74,9 @@ public final class TraceParser {
 
     private static TraceFile open(Path path, String file) throws TraceFormatException {
         Builder b = new Builder(null, null);
-        try (LineReader r = LineReader.open(path)) {
+        // the digest of the bytes checked, taken in the same pass (replay --resume compares it)
+        java.security.MessageDigest sha = sha256();
+        try (LineReader r = LineReader.of(new java.security.DigestInputStream(Files.newInputStream(path), sha))) {
             feed(file, r, b);
         } catch (NoSuchFileException e) {
             throw new TraceFormatException(file, 0, "cannot read: no such file", e);
@@ -90,7 +92,15 @@ public final class TraceParser {
             throw new TraceFormatException(file, 0, "no step: an empty trace checks nothing");
         }
         return new TraceFile(path, file, b.summary.policy, b.summary.expectedViolations, b.summary.notModelled,
-                b.rules.hostArchs(), b.summary.emitted);
+                b.rules.hostArchs(), b.summary.emitted, "sha256:" + java.util.HexFormat.of().formatHex(sha.digest()));
+    }
+
+    private static java.security.MessageDigest sha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-256 in this JVM", e);
+        }
     }
 
     /** Reads and validates the trace at {@code path} into memory. */

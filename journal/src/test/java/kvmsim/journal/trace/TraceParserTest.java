@@ -645,6 +645,11 @@ class TraceParserTest {
         List<String> second = new ArrayList<>();
         f.steps().forEach(s -> second.add(s.op() + "@" + s.line()));
         assertEquals(first, second);
+        // the digest is of the bytes checked (taken in the checking pass), as sha256sum gives it
+        assertEquals("sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(p))), f.digest());
+        Files.writeString(p, "\n", java.nio.file.StandardOpenOption.APPEND);
+        assertFalse(TraceParser.open(p).digest().equals(f.digest()), "one more byte, another digest");
     }
 
     @Test
