@@ -291,7 +291,9 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     // the steps the log holds, judged again on the reference engine, must be what the log says: a
-    // run resumed by another version of kvmsim would not be one run
+    // run resumed by another version of kvmsim would not be one run. A pass of its own before the
+    // resumed run, which plans those steps again: compared as that run judges them, later steps
+    // would already be on the actors (--window) when a refusal came, and a refusal writes nothing
     private void checkJudgedAgain(StoredRun run, TraceSource t, Policies pol) {
         List<StepRecord> kept = run.steps();
         if (kept.size() > t.stepCount()) {
