@@ -14,7 +14,11 @@ import org.pcollections.TreePMap;
  * SPTEs mapping them and the dirty bitmap.
  *
  * @param stage2 arm64: the stage-2 leaves of the slot's gfns, by gfn (persistent: see StateMaps)
- * @param sptes x86: the shadow-present leaf SPTEs of the slot's gfns, by gfn (persistent)
+ * @param sptes x86: the shadow-present leaf SPTEs of the slot, by the first gfn each maps (persistent):
+ *     a huge SPTE is one entry under its frame's first gfn, as it is one PTE in the kernel's table
+ *     (a 1G SPTE is not 262,144 entries). Leaves never overlap. A state written before this (one
+ *     entry per 4K gfn) reads the same through {@link #spte} and is made compact frame by frame as
+ *     its huge SPTEs change
  * @param dirtyBitmap x86: memslot->dirty_bitmap, allocated while KVM_MEM_LOG_DIRTY_PAGES is set; else null
  */
 public record MemslotState(String vm, long slot, boolean present, SlotGeometry geometry, LockMode lock,
@@ -50,13 +54,53 @@ public record MemslotState(String vm, long slot, boolean present, SlotGeometry g
         return stage2.get(gfn);
     }
 
+    /** The SPTE that maps {@code gfn}: its own 4K one, or the huge one whose frame holds it; null if none. */
     public Spte spte(long gfn) {
-        return sptes.get(gfn);
+        Map.Entry<Long, Spte> e = leafOf(gfn);
+        return e == null ? null : e.getValue();
     }
 
-    /** The SPTEs of gfns [first, first + count), in gfn order: a view, O(log n) to make. */
+    /** The leaf that maps {@code gfn}, keyed by the first gfn it maps; null if none. */
+    Map.Entry<Long, Spte> leafOf(long gfn) {
+        TreePMap<Long, Spte> m = spteMap();
+        Spte own = m.get(gfn);
+        if (own != null) {
+            return Map.entry(gfn, own);
+        }
+        Map.Entry<Long, Spte> below = m.floorEntry(gfn);
+        // the frame of the leaf, not its key: in a state stored per 4K gfn the leaf below is a frame's last gfn
+        return below != null && below.getValue().huge()
+                && gfn - below.getValue().level().alignDown(below.getKey()) < below.getValue().level().pages() ? below : null;
+    }
+
+    /**
+     * The leaves that map any gfn of [first, first + count), in gfn order, each under the first gfn it
+     * maps (a huge one may start before {@code first}): a view over the stored leaves, O(log n) to make.
+     */
     public SortedMap<Long, Spte> sptesIn(long first, long count) {
-        return spteMap().subMap(first, first + count);
+        SortedMap<Long, Spte> within = spteMap().subMap(first, first + count);
+        Map.Entry<Long, Spte> head = count == 0 ? null : leafOf(first);
+        if (head == null || head.getKey() == first) {
+            return within;
+        }
+        java.util.TreeMap<Long, Spte> out = new java.util.TreeMap<>(within);
+        out.put(head.getKey(), head.getValue());
+        return out;
+    }
+
+    /** Every 4K gfn of [first, first + count) that a leaf maps, in order: how the events list them. */
+    public java.util.List<Long> mappedGfns(long first, long count) {
+        java.util.List<Long> out = new java.util.ArrayList<>();
+        long end = first + count;
+        long next = first; // past the last gfn listed (a state stored one entry per 4K gfn repeats huge leaves)
+        for (Map.Entry<Long, Spte> e : sptesIn(first, count).entrySet()) {
+            long to = Math.min(end, e.getValue().level().alignDown(e.getKey()) + e.getValue().level().pages());
+            for (long g = Math.max(next, e.getKey()); g < to; g++) {
+                out.add(g);
+            }
+            next = Math.max(next, to);
+        }
+        return out;
     }
 
     /** kvm_slot_dirty_track_enabled() as far as the bitmap goes: dirty logging is on. */

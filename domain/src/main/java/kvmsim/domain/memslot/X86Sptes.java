@@ -71,16 +71,16 @@ final class X86Sptes {
     // kvm_age_gfn() -> mark_spte_for_access_track() on every present, not yet tracked SPTE; no flush
     static Decision accessTrack(MemslotState s, AccessTrackGfnRange a) {
         List<Long> gfns = new ArrayList<>();
-        for (Map.Entry<Long, Spte> e : inRange(s, a.firstGfn(), a.count()).entrySet()) {
-            if (!e.getValue().accessTracked()) {
-                gfns.add(e.getKey());
+        for (long g : inRange(s, a.firstGfn(), a.count())) {
+            if (!s.spte(g).accessTracked()) {
+                gfns.add(g);
             }
         }
         return gfns.isEmpty() ? Decision.ok() : Decision.accept(new SptesAccessTracked(gfns));
     }
 
     static Decision zap(MemslotState s, ZapGfnRange z) {
-        List<Long> gfns = new ArrayList<>(inRange(s, z.firstGfn(), z.count()).keySet());
+        List<Long> gfns = inRange(s, z.firstGfn(), z.count());
         return gfns.isEmpty() ? Decision.ok() : Decision.accept(new SptesZapped(gfns));
     }
 
@@ -93,7 +93,7 @@ final class X86Sptes {
             splitDownTo4K(s, s.geometry().baseGfn(), s.npages(), events);
         }
         // splitting keeps W: the same gfns lose it either way
-        events.add(new SlotWriteProtected(writableAmong(s, new ArrayList<>(s.sptes().keySet()), true)));
+        events.add(new SlotWriteProtected(writableAmong(s, s.mappedGfns(s.geometry().baseGfn(), s.npages()), true)));
         return Decision.accept(events);
     }
 
@@ -124,7 +124,10 @@ final class X86Sptes {
         return events.isEmpty() ? Decision.ok() : Decision.accept(events);
     }
 
-    /** The first gfns of the frames of {@code level} that hold an SPTE, in order. */
+    /**
+     * The first gfns of the frames of {@code level} that hold the first gfn of an SPTE, in order: a
+     * frame inside a larger leaf is not one (that leaf is of the level or above already).
+     */
     private static List<Long> framesWithSptes(MemslotState s, PageLevel level) {
         TreeSet<Long> frames = new TreeSet<>();
         for (long g : s.sptes().keySet()) {
@@ -151,7 +154,7 @@ final class X86Sptes {
     /** The first gfns of the huge SPTEs' frames that overlap [first, first + count), in order. */
     private static List<Long> hugeFrames(MemslotState s, long first, long count) {
         TreeSet<Long> frames = new TreeSet<>();
-        for (Map.Entry<Long, Spte> e : inRange(s, first, count).entrySet()) {
+        for (Map.Entry<Long, Spte> e : s.sptesIn(first, count).entrySet()) {
             if (e.getValue().huge()) {
                 frames.add(e.getValue().level().alignDown(e.getKey()));
             }
@@ -269,13 +272,10 @@ final class X86Sptes {
     static MemslotState spteChanged(MemslotState s, SpteChanged c) {
         TreePMap<Long, Spte> sptes = s.spteMap();
         if (c.spte().huge()) {
-            // one huge SPTE: every 4K gfn of its frame finds it
+            // one huge SPTE for its frame: it replaces whatever the frame held (the page table under it)
             long frame = c.spte().level().alignDown(c.gfn());
-            Map<Long, Spte> whole = new java.util.HashMap<>();
-            for (long g = frame; g < frame + c.spte().level().pages(); g++) {
-                whole.put(g, c.spte());
-            }
-            return s.withSptes(sptes.plusAll(whole), s.dirtyBitmap());
+            return s.withSptes(replaceFrame(sptes, frame, c.spte().level().pages(), Map.of(frame, c.spte())),
+                    s.dirtyBitmap());
         }
         sptes = sptes.plus(c.gfn(), c.spte());
         DirtyBitmap bitmap = c.markedDirty() ? s.dirtyBitmap().set(c.gfn() - s.geometry().baseGfn()) : s.dirtyBitmap();
@@ -283,11 +283,7 @@ final class X86Sptes {
     }
 
     static MemslotState accessTracked(MemslotState s, SptesAccessTracked a) {
-        TreePMap<Long, Spte> sptes = s.spteMap();
-        for (long g : a.gfns()) {
-            sptes = sptes.plus(g, sptes.get(g).markForAccessTrack());
-        }
-        return s.withSptes(sptes, s.dirtyBitmap());
+        return s.withSptes(overLeaves(s, a.gfns(), Spte::markForAccessTrack), s.dirtyBitmap());
     }
 
     static MemslotState split(MemslotState s, List<Long> frames) {
@@ -298,17 +294,40 @@ final class X86Sptes {
         return overFrames(s, frames, Spte::ptProtected);
     }
 
-    // the huge SPTE of each frame, changed as given, under every gfn of the frame
+    // the huge SPTE of each frame changed as given: a split gives one leaf per child frame of the
+    // level below, anything else one leaf for the frame
     private static MemslotState overFrames(MemslotState s, List<Long> frames, java.util.function.UnaryOperator<Spte> f) {
-        Map<Long, Spte> changed = new java.util.HashMap<>();
+        TreePMap<Long, Spte> sptes = s.spteMap();
         for (long frame : frames) {
             Spte huge = s.spte(frame);
             Spte to = f.apply(huge);
-            for (long g = frame; g < frame + huge.level().pages(); g++) {
-                changed.put(g, to);
+            long step = to.level().pages();
+            Map<Long, Spte> leaves = new java.util.HashMap<>();
+            for (long g = frame; g < frame + huge.level().pages(); g += step) {
+                leaves.put(g, to);
+            }
+            sptes = replaceFrame(sptes, frame, huge.level().pages(), leaves);
+        }
+        return s.withSptes(sptes, s.dirtyBitmap());
+    }
+
+    // the leaves of [frame, frame + pages) replaced by {@code leaves}
+    private static TreePMap<Long, Spte> replaceFrame(TreePMap<Long, Spte> sptes, long frame, long pages,
+            Map<Long, Spte> leaves) {
+        return sptes.minusAll(new ArrayList<>(sptes.subMap(frame, frame + pages).keySet())).plusAll(leaves);
+    }
+
+    // {@code f} applied once to each leaf that maps one of {@code gfns} (the events list a huge leaf's gfns)
+    private static TreePMap<Long, Spte> overLeaves(MemslotState s, List<Long> gfns,
+            java.util.function.UnaryOperator<Spte> f) {
+        Map<Long, Spte> changed = new java.util.HashMap<>();
+        for (long g : gfns) {
+            Map.Entry<Long, Spte> leaf = s.leafOf(g);
+            if (!changed.containsKey(leaf.getKey())) {
+                changed.put(leaf.getKey(), f.apply(leaf.getValue()));
             }
         }
-        return s.withSptes(s.spteMap().plusAll(changed), s.dirtyBitmap());
+        return s.spteMap().plusAll(changed);
     }
 
     static MemslotState zapped(MemslotState s, SptesZapped z) {
@@ -316,11 +335,7 @@ final class X86Sptes {
     }
 
     static MemslotState writeProtected(MemslotState s, List<Long> gfns, DirtyBitmap bitmap) {
-        TreePMap<Long, Spte> sptes = s.spteMap();
-        for (long g : gfns) {
-            sptes = sptes.plus(g, sptes.get(g).writeProtected());
-        }
-        return s.withSptes(sptes, bitmap);
+        return s.withSptes(overLeaves(s, gfns, Spte::writeProtected), bitmap);
     }
 
     static MemslotState logReported(MemslotState s, DirtyLogReported r) {
@@ -335,10 +350,11 @@ final class X86Sptes {
         return s.withSptes(s.sptes(), s.dirtyBitmap().set(m.gfn() - s.geometry().baseGfn()));
     }
 
-    // a huge SPTE that overlaps the range is aged or zapped whole (tdp_mmu_zap_leafs(), kvm_age_gfn())
-    private static Map<Long, Spte> inRange(MemslotState s, long first, long count) {
+    // the mapped 4K gfns of the range, the whole of a huge SPTE that overlaps it: such an SPTE is aged
+    // or zapped whole (tdp_mmu_zap_leafs(), kvm_age_gfn())
+    private static List<Long> inRange(MemslotState s, long first, long count) {
         if (count == 0) {
-            return s.sptesIn(first, 0);
+            return List.of();
         }
         long from = first;
         long to = first + count;
@@ -350,7 +366,7 @@ final class X86Sptes {
         if (tail != null && tail.huge()) {
             to = tail.level().alignDown(to - 1) + tail.level().pages();
         }
-        return s.sptesIn(from, to - from);
+        return s.mappedGfns(from, to - from);
     }
 
     private static List<Long> gfnsOf(MemslotState s, List<Long> pages) {

@@ -57,6 +57,43 @@ class MemslotHugeSpteRulesTest {
         assertNull(s.spte(BASE + 2 * FRAME));
     }
 
+    // a huge SPTE is one PTE in the kernel's table and one entry in the slot's state, under its frame's
+    // first gfn; a split leaves one entry per child (512 2M ones for a 1G SPTE), not one per 4K gfn
+    @Test
+    void aHugeSpteIsOneEntryAndASplitOneEntryPerChild() {
+        MemslotState s = st(slot(0).when(new MakeSpte(BASE + 5, true, true, PageLevel.PG_LEVEL_1G))
+                .thenEvents(new SpteChanged(BASE, null, W_1G, false)));
+        assertEquals(Map.of(BASE, W_1G), s.sptes());
+        assertEquals(W_1G, s.spte(BASE + NPAGES - 1));
+        MemslotState split = st(slot(0, new SpteChanged(BASE, null, W_1G.writeProtected(), false))
+                .when(new MakeSpte(BASE + FRAME + 3, true, true))
+                .thenEvents(new HugeSptesSplit(List.of(BASE)), new HugeSptesSplit(List.of(BASE + FRAME)),
+                        new SpteChanged(BASE + FRAME + 3, W_4K.writeProtected(), W_4K, false)));
+        assertEquals(511 + 512, split.sptes().size(), "511 2M children and the 512 4K children of the other one");
+        assertEquals(W_2M.writeProtected(), split.sptes().get(BASE + 2 * FRAME));
+        assertNull(split.sptes().get(BASE + 2 * FRAME + 1), "a 2M child is one entry");
+    }
+
+    // a state stored one entry per 4K gfn of a huge SPTE (the form before) reads the same, and a change
+    // of the frame leaves it in the compact form
+    @Test
+    void aStateStoredPer4KGfnReadsTheSameAndIsCompactedByAChangeOfTheFrame() {
+        MemslotState compact = st(slot(0, new SpteChanged(BASE, null, W_2M, false)).state());
+        java.util.Map<Long, Spte> per4K = new java.util.HashMap<>();
+        gfns(BASE, FRAME).forEach(g -> per4K.put(g, W_2M));
+        MemslotState old = compact.withSptes(per4K, null);
+        for (long g : List.of(BASE, BASE + 7, BASE + FRAME - 1, BASE + FRAME)) {
+            assertEquals(compact.spte(g), old.spte(g), "gfn " + g);
+        }
+        assertEquals(gfns(BASE, FRAME), old.mappedGfns(BASE, NPAGES), "each gfn once");
+        MemslotState oldSplit = X86Sptes.split(old, List.of(BASE));
+        assertEquals(X86Sptes.split(compact, List.of(BASE)).sptes(), oldSplit.sptes());
+        MemslotState oldProtected = X86Sptes.ptProtected(old, List.of(BASE));
+        assertEquals(Map.of(BASE, W_2M.ptProtected()), oldProtected.sptes());
+        MemslotState tracked = X86Sptes.accessTracked(old, new SptesAccessTracked(gfns(BASE, FRAME)));
+        assertEquals(W_2M.markForAccessTrack(), tracked.spte(BASE + 9));
+    }
+
     // make_spte(): WARN_ON(level > PG_LEVEL_4K && (pte_access & ACC_WRITE_MASK) && kvm_slot_dirty_track_enabled())
     @Test
     void aWritableHugeSpteInALoggingSlotIsRefusedAsTheKernelWarns() {

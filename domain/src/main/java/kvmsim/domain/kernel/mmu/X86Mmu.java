@@ -102,7 +102,7 @@ public final class X86Mmu {
             MemslotState slot = Entity.slot(gw, vm.id(), r.slot());
             var inRange = slot.sptesIn(r.firstGfn(), r.count());
             for (var entry : inRange.entrySet()) {
-                long gfn = entry.getKey();
+                long gfn = Math.max(entry.getKey(), r.firstGfn()); // a huge leaf may start before the range
                 if (!entry.getValue().hostWritable()) {
                     zapped |= !gw.send(slotId, new MemslotCommand.ZapGfnRange(gfn, 1)).events().isEmpty();
                 }
