@@ -33,6 +33,16 @@ public final class Auditor {
         ChainLink mte;
         ChainLink lastReset;
         final Map<PendingOp, ChainLink> pending = new EnumMap<>(PendingOp.class);
+
+        VmFacts copy() {
+            VmFacts c = new VmFacts();
+            c.host = host;
+            c.fwb = fwb;
+            c.mte = mte;
+            c.lastReset = lastReset;
+            c.pending.putAll(pending);
+            return c;
+        }
     }
 
     private static final class PageFacts {
@@ -40,6 +50,15 @@ public final class Auditor {
         boolean fetched; // the I-cache may hold lines of this page
         ChainLink dataStale; // written by userspace, not cleaned to PoC
         ChainLink icacheStale; // written by userspace after the guest fetched from it
+
+        PageFacts copy() {
+            PageFacts c = new PageFacts();
+            c.tagged = tagged;
+            c.fetched = fetched;
+            c.dataStale = dataStale;
+            c.icacheStale = icacheStale;
+            return c;
+        }
     }
 
     private final Map<String, VmFacts> vms = new HashMap<>();
@@ -52,6 +71,27 @@ public final class Auditor {
 
     public List<Violation> violations() {
         return List.copyOf(violations);
+    }
+
+    /**
+     * An auditor with the same facts, violations and reports that shares no mutable part with this
+     * one: folding events into either leaves the other as it was. Explore keeps one per state and
+     * folds each step into a copy of its state's, instead of folding the whole path again.
+     */
+    public Auditor copy() {
+        Auditor c = new Auditor();
+        vms.forEach((vm, f) -> c.vms.put(vm, f.copy()));
+        pages.forEach((host, hp) -> {
+            Map<Long, PageFacts> m = new HashMap<>();
+            hp.forEach((p, f) -> m.put(p, f.copy()));
+            c.pages.put(host, m);
+        });
+        c.violations.addAll(violations);
+        c.reported.addAll(reported);
+        dirtyLog.copyInto(c.dirtyLog);
+        gmem.copyInto(c.gmem);
+        pkvm.copyInto(c.pkvm);
+        return c;
     }
 
     /** The ids of the invariants broken so far (CHECK violations). */

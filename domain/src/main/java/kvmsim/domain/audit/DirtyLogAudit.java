@@ -38,11 +38,27 @@ final class DirtyLogAudit {
         ChainLink loggingOn;
         final Map<Long, ChainLink> lostWrite = new HashMap<>(); // gfn -> the event that took W away
         final Map<Long, List<ChainLink>> unreported = new TreeMap<>(); // slot page -> chain of its write
+
+        SlotFacts copy() {
+            SlotFacts c = new SlotFacts();
+            c.geometry = geometry;
+            c.loggingOn = loggingOn;
+            c.lostWrite.putAll(lostWrite);
+            unreported.forEach((p, chain) -> c.unreported.put(p, new ArrayList<>(chain)));
+            return c;
+        }
     }
 
     private static final class VcpuFacts {
         final Map<Long, ChainLink> writable = new HashMap<>(); // gfn -> the fill of a writable entry
         boolean flushPending;
+
+        VcpuFacts copy() {
+            VcpuFacts c = new VcpuFacts();
+            c.writable.putAll(writable);
+            c.flushPending = flushPending;
+            return c;
+        }
     }
 
     /** Gfns a step write-protected: a range of the slot, or the listed ones. */
@@ -62,6 +78,14 @@ final class DirtyLogAudit {
         final Map<Long, ChainLink> allocated = new HashMap<>(); // vCPU -> its DirtyRingAllocated
         final Map<RingPage, Integer> outstanding = new HashMap<>(); // pushed, not yet reset, in any ring
         final Map<RingPage, List<ChainLink>> unaccounted = new java.util.LinkedHashMap<>(); // writes no entry holds
+
+        RingFacts copy() {
+            RingFacts c = new RingFacts();
+            c.allocated.putAll(allocated);
+            c.outstanding.putAll(outstanding);
+            unaccounted.forEach((p, chain) -> c.unaccounted.put(p, new ArrayList<>(chain)));
+            return c;
+        }
     }
 
     private final Reporter reporter;
@@ -93,6 +117,22 @@ final class DirtyLogAudit {
 
     DirtyLogAudit(Reporter reporter) {
         this.reporter = reporter;
+    }
+
+    // Auditor#copy(): these facts into {@code to}, which reports to its own auditor
+    void copyInto(DirtyLogAudit to) {
+        rings.forEach((vm, r) -> to.rings.put(vm, r.copy()));
+        slots.forEach((vm, m) -> {
+            Map<Long, SlotFacts> c = new HashMap<>();
+            m.forEach((slot, f) -> c.put(slot, f.copy()));
+            to.slots.put(vm, c);
+        });
+        vcpus.forEach((vm, m) -> {
+            Map<Long, VcpuFacts> c = new HashMap<>();
+            m.forEach((vcpu, f) -> c.put(vcpu, f.copy()));
+            to.vcpus.put(vm, c);
+        });
+        to.protectedThisStep.addAll(protectedThisStep);
     }
 
     void memslotEvent(EntityId entity, MemslotEvent e, ChainLink link) {

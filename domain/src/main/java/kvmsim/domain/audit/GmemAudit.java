@@ -23,6 +23,14 @@ final class GmemAudit {
         boolean directMap = true;
         boolean locked;
         ChainLink zapped; // the event that removed the entry, while it is removed
+
+        FolioFacts copy() {
+            FolioFacts c = new FolioFacts();
+            c.directMap = directMap;
+            c.locked = locked;
+            c.zapped = zapped;
+            return c;
+        }
     }
 
     /** A cache that is active and valid on a guest_memfd pfn, and the event that made it so. */
@@ -48,6 +56,16 @@ final class GmemAudit {
 
     GmemAudit(DirtyLogAudit.Reporter reporter) {
         this.reporter = reporter;
+    }
+
+    // Auditor#copy()
+    void copyInto(GmemAudit to) {
+        folios.forEach((host, m) -> {
+            Map<Long, FolioFacts> c = new HashMap<>();
+            m.forEach((pfn, f) -> c.put(pfn, f.copy()));
+            to.folios.put(host, c);
+        });
+        caches.forEach((host, m) -> to.caches.put(host, new HashMap<>(m)));
     }
 
     void hostEvent(EntityId host, HostEvent e, ChainLink link, int line) {

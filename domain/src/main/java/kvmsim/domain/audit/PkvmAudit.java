@@ -35,6 +35,14 @@ final class PkvmAudit {
         PkvmState pkvm;
         final TreeMap<Long, Owned> owners = new TreeMap<>(); // by start; gaps are the host's
         final List<Touched> touched = new ArrayList<>();
+
+        HostFacts copy() {
+            HostFacts c = new HostFacts();
+            c.pkvm = pkvm;
+            c.owners.putAll(owners);
+            c.touched.addAll(touched);
+            return c;
+        }
     }
 
     /** A range a step changed, and the event that changed it. */
@@ -53,6 +61,11 @@ final class PkvmAudit {
 
     PkvmAudit(DirtyLogAudit.Reporter reporter) {
         this.reporter = reporter;
+    }
+
+    // Auditor#copy(): the pKVM state and ownership records are values, shared
+    void copyInto(PkvmAudit to) {
+        hosts.forEach((host, f) -> to.hosts.put(host, f.copy()));
     }
 
     void hostEvent(EntityId host, HostEvent e, ChainLink link, int line) {

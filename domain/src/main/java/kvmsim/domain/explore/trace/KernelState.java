@@ -1,28 +1,51 @@
 package kvmsim.domain.explore.trace;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import kvmsim.domain.entity.Emitted;
+import kvmsim.domain.audit.Auditor;
 import kvmsim.domain.entity.EntityId;
 import kvmsim.domain.entity.EntityState;
 
 /**
- * One state of an exploration: every entity's state, and the steps run so far with their events (the auditor's input). Immutable:
- * a step makes a new state and shares the history before it.
+ * One state of an exploration: every entity's state, and the auditor after the steps run so far. Immutable: a step makes a
+ * new state, and folds its events into a copy of this state's auditor.
  *
  * @param entities the entities that persisted something, in their current state (the others are in their initial state)
- * @param last       the last step run, or null before the first; each links to the one before
- * @param auditFacts the auditor's facts after the last step ({@link kvmsim.domain.audit.Auditor#facts()})
+ * @param audit    the auditor after the last step, and its facts ({@link Auditor#facts()})
  */
-public record KernelState(Map<EntityId, EntityState> entities, Ran last, Object auditFacts) {
+public record KernelState(Map<EntityId, EntityState> entities, Audit audit) {
 
-    /** A step that ran: its trace line and the events it persisted, in order. */
-    public record Ran(int line, List<Emitted> events, Ran before) {
+    /**
+     * An auditor no one folds into any more, and the image of its facts, by which states compare. A step copies it
+     * ({@link Auditor#copy()}): folding the step's events alone gives what folding the whole path would.
+     */
+    public static final class Audit {
 
-        public Ran {
-            events = List.copyOf(events);
+        private final Auditor auditor;
+        private final Object facts;
+
+        Audit(Auditor auditor) {
+            this.auditor = auditor;
+            this.facts = auditor.facts();
+        }
+
+        /** A copy to fold the next step into. */
+        Auditor next() {
+            return auditor.copy();
+        }
+
+        public Object facts() {
+            return facts;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Audit a && facts.equals(a.facts);
+        }
+
+        @Override
+        public int hashCode() {
+            return facts.hashCode();
         }
     }
 
@@ -30,25 +53,11 @@ public record KernelState(Map<EntityId, EntityState> entities, Ran last, Object 
         entities = Map.copyOf(entities);
     }
 
-    public static final KernelState INITIAL = new KernelState(Map.of(), null, new kvmsim.domain.audit.Auditor().facts());
+    public static final KernelState INITIAL = new KernelState(Map.of(), new Audit(new Auditor()));
 
-    /** The state after a step that ran from this one. */
-    KernelState then(Map<EntityId, EntityState> after, int line, List<Emitted> events) {
-        return new KernelState(after, new Ran(line, events, last), null);
-    }
-
-    KernelState withAuditFacts(Object facts) {
-        return new KernelState(entities, last, facts);
-    }
-
-    /** The steps run so far, oldest first. */
-    public List<Ran> history() {
-        List<Ran> out = new ArrayList<>();
-        for (Ran r = last; r != null; r = r.before()) {
-            out.add(r);
-        }
-        Collections.reverse(out);
-        return out;
+    /** The state after a step that ran from this one: the entities after it, and the auditor that folded its events. */
+    KernelState then(Map<EntityId, EntityState> after, Auditor folded) {
+        return new KernelState(after, new Audit(folded));
     }
 
     /**
@@ -56,6 +65,6 @@ public record KernelState(Map<EntityId, EntityState> entities, Ran last, Object 
      * two orders that reach equal entities and equal facts are merged, whatever they did on the way.
      */
     Object key() {
-        return List.of(entities, auditFacts);
+        return List.of(entities, audit.facts());
     }
 }

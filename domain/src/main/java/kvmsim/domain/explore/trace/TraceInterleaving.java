@@ -95,7 +95,7 @@ public final class TraceInterleaving implements Interleaving<KernelState> {
             kvmsim.domain.kernel.Outcome result) {
     }
 
-    /** Runs {@code step} from {@code s}, then audits the path's events with the step's. */
+    /** Runs {@code step} from {@code s}, then audits its events after the path's. */
     public static Outcome run(KernelState s, Step step, Policies policies) {
         ReferenceEngine engine = new ReferenceEngine(s.entities());
         Set<EntityId> read = new HashSet<>();
@@ -130,19 +130,14 @@ public final class TraceInterleaving implements Interleaving<KernelState> {
         }
         Set<String> reads = new LinkedHashSet<>();
         read.forEach(id -> reads.add(location(id)));
-        KernelState next = s.then(after, step.line(), events);
-        // the auditor folds the path's events step by step, as a replay does: what the last step revealed, and the facts after it
-        Auditor auditor = new Auditor();
-        List<Violation> revealed = List.of();
-        for (KernelState.Ran r : next.history()) {
-            List<Violation> now = new ArrayList<>();
-            for (Emitted e : r.events()) {
-                now.addAll(auditor.observe(e.entity(), e.recorded()));
-            }
-            now.addAll(auditor.endStep(r.line()));
-            revealed = now;
+        // the auditor after the path folds this step's events, as a replay does: what the step revealed, and the facts after it
+        Auditor auditor = s.audit().next();
+        List<Violation> revealed = new ArrayList<>();
+        for (Emitted e : events) {
+            revealed.addAll(auditor.observe(e.entity(), e.recorded()));
         }
-        return new Outcome(next.withAuditFacts(auditor.facts()), Footprint.of(reads, writes), revealed, result);
+        revealed.addAll(auditor.endStep(step.line()));
+        return new Outcome(s.then(after, auditor), Footprint.of(reads, writes), revealed, result);
     }
 
     private static String location(EntityId id) {
