@@ -102,20 +102,25 @@ public final class Auditor {
     }
 
     /**
-     * A value image of every fact the auditor keeps between steps (and of the violations it already reported, which it does not
-     * report twice): two auditors with equal images judge every later event the same. Explore merges states by it.
+     * A value image of every fact the auditor keeps between steps, without the path that made them: a fact's chain link
+     * (the event and line that made it true) is only whether it holds, and a violation already reported (it is not reported
+     * twice) is its invariant and entity. Every rule reads a link only to name it in a chain, so two auditors with equal images
+     * find the same invariants broken at the same entities from there on, with the chains of their own paths. Explore merges
+     * states by it.
      */
     public Object facts() {
         Map<String, List<Object>> vmImage = new HashMap<>();
-        vms.forEach((vm, f) -> vmImage.put(vm, java.util.Arrays.asList(f.host, f.fwb, f.mte, f.lastReset,
-                new java.util.TreeMap<>(f.pending))));
+        vms.forEach((vm, f) -> vmImage.put(vm, java.util.Arrays.asList(f.host, f.fwb, f.mte != null, f.lastReset != null,
+                new java.util.TreeSet<>(f.pending.keySet()))));
         Map<String, Map<Long, List<Object>>> pageImage = new HashMap<>();
         pages.forEach((host, hp) -> {
             Map<Long, List<Object>> m = new HashMap<>();
-            hp.forEach((p, f) -> m.put(p, java.util.Arrays.asList(f.tagged, f.fetched, f.dataStale, f.icacheStale)));
+            hp.forEach((p, f) -> m.put(p, List.of(f.tagged, f.fetched, f.dataStale != null, f.icacheStale != null)));
             pageImage.put(host, m);
         });
-        return List.of(vmImage, pageImage, Set.copyOf(reported), dirtyLog.facts(), gmem.facts(), pkvm.facts());
+        Set<String> found = new java.util.TreeSet<>();
+        violations.forEach(v -> found.add(v.invariant() + "@" + v.entity()));
+        return List.of(vmImage, pageImage, found, dirtyLog.facts(), gmem.facts(), pkvm.facts());
     }
 
     /** Folds one persisted event; returns the violations it revealed. */

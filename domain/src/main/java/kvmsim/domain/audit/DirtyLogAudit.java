@@ -94,24 +94,24 @@ final class DirtyLogAudit {
     private final Map<String, Map<Long, VcpuFacts>> vcpus = new HashMap<>();
     private final List<Protected> protectedThisStep = new ArrayList<>();
 
-    // Auditor#facts(); what a step protected is only kept until the step ends
+    // Auditor#facts(), chain links as whether they hold; what a step protected is only kept until the step ends
     Object facts() {
         Map<String, Map<Long, List<Object>>> slotImage = new HashMap<>();
         slots.forEach((vm, m) -> {
             Map<Long, List<Object>> out = new HashMap<>();
-            m.forEach((slot, f) -> out.put(slot, java.util.Arrays.asList(f.geometry, f.loggingOn,
-                    new HashMap<>(f.lostWrite), new TreeMap<>(f.unreported))));
+            m.forEach((slot, f) -> out.put(slot, java.util.Arrays.asList(f.geometry, f.loggingOn != null,
+                    new java.util.TreeSet<>(f.lostWrite.keySet()), new java.util.TreeSet<>(f.unreported.keySet()))));
             slotImage.put(vm, out);
         });
         Map<String, Map<Long, List<Object>>> vcpuImage = new HashMap<>();
         vcpus.forEach((vm, m) -> {
             Map<Long, List<Object>> out = new HashMap<>();
-            m.forEach((v, f) -> out.put(v, List.of(new HashMap<>(f.writable), f.flushPending)));
+            m.forEach((v, f) -> out.put(v, List.of(new java.util.TreeSet<>(f.writable.keySet()), f.flushPending)));
             vcpuImage.put(vm, out);
         });
         Map<String, List<Object>> ringImage = new HashMap<>();
-        rings.forEach((vm, r) -> ringImage.put(vm, List.of(new HashMap<>(r.allocated), new HashMap<>(r.outstanding),
-                new HashMap<>(r.unaccounted))));
+        rings.forEach((vm, r) -> ringImage.put(vm, List.of(new java.util.TreeSet<>(r.allocated.keySet()),
+                new HashMap<>(r.outstanding), new java.util.HashSet<>(r.unaccounted.keySet()))));
         return List.of(slotImage, vcpuImage, ringImage);
     }
 

@@ -46,11 +46,15 @@ final class GmemAudit {
         Map<String, Map<Long, List<Object>>> folioImage = new HashMap<>();
         folios.forEach((host, m) -> {
             Map<Long, List<Object>> out = new HashMap<>();
-            m.forEach((pfn, f) -> out.put(pfn, java.util.Arrays.asList(f.directMap, f.locked, f.zapped)));
+            m.forEach((pfn, f) -> out.put(pfn, List.of(f.directMap, f.locked, f.zapped != null)));
             folioImage.put(host, out);
         });
-        Map<String, Map<String, HeldBy>> cacheImage = new HashMap<>();
-        caches.forEach((host, m) -> cacheImage.put(host, new HashMap<>(m)));
+        Map<String, Map<String, List<Object>>> cacheImage = new HashMap<>();
+        caches.forEach((host, m) -> {
+            Map<String, List<Object>> out = new HashMap<>();
+            m.forEach((key, h) -> out.put(key, List.of(h.vm(), h.gpc(), h.pfn())));
+            cacheImage.put(host, out);
+        });
         return List.of(folioImage, cacheImage);
     }
 

@@ -55,7 +55,11 @@ final class PkvmAudit {
     // Auditor#facts(); what a step touched is only kept until the step ends
     Object facts() {
         Map<String, List<Object>> image = new HashMap<>();
-        hosts.forEach((host, f) -> image.put(host, java.util.Arrays.asList(f.pkvm, new TreeMap<>(f.owners))));
+        hosts.forEach((host, f) -> {
+            Map<Long, List<Long>> owners = new TreeMap<>();
+            f.owners.forEach((start, o) -> owners.put(start, List.of(o.end(), o.owner())));
+            image.put(host, java.util.Arrays.asList(f.pkvm, owners));
+        });
         return image;
     }
 

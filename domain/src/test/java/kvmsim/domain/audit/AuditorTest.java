@@ -44,6 +44,25 @@ class AuditorTest {
         return at(VCPU, new VcpuEvent.GuestAccessed(kind, 0x80000000L, 0, PAGE, GuestExit.NONE, false, null));
     }
 
+    // explore merges states by the facts: which hold, not the lines and events that made them (the chains differ)
+    @Test
+    void theFactsAreWhatHoldsNotThePathThatMadeIt() {
+        Auditor early = new Auditor();
+        Auditor late = new Auditor();
+        Event created = new VmEvent.VmCreated(Arch.ARM64, null, "host0", true, false, false, false, 512, 512);
+        early.observe(VM, new Recorded(1, created));
+        late.observe(VM, new Recorded(1, created));
+        early.observe(VM, new Recorded(2, new VmEvent.PendingOpsSet(Set.of(PendingOp.FLUSH_DCACHE))));
+        late.observe(VM, new Recorded(7, new VmEvent.PendingOpsSet(Set.of(PendingOp.FLUSH_DCACHE))));
+        assertEquals(early.facts(), late.facts(), "the same op pending, set at another line");
+        List<Violation> a = early.observe(VCPU, new Recorded(3, new VcpuEvent.VcpuEnteredGuest()));
+        assertEquals(late.facts(), late.copy().facts(), "a copy has the same facts");
+        assertTrue(!early.facts().equals(late.facts()), "a violation found is a fact: " + a);
+        List<Violation> b = late.observe(VCPU, new Recorded(9, new VcpuEvent.VcpuEnteredGuest()));
+        assertTrue(!a.get(0).chain().equals(b.get(0).chain()), "each keeps the chain of its own path");
+        assertEquals(early.facts(), late.facts());
+    }
+
     @Test
     void pendingOpsBeforeEntryBreaksOnlyWhenAnOpThatAppliesIsPending() {
         vm(false);

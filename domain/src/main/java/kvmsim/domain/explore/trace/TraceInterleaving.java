@@ -39,9 +39,9 @@ import kvmsim.domain.vm.VmState;
  * disjoint entities, or only read the same ones, and do not both persist events on one host.
  *
  * <h2>Keys</h2>
- * A state's key is its entity states and the auditor's facts ({@link Auditor#facts()}, the reported violations included): the
- * kernel's next steps read only the first, the auditor's next verdicts only the second, so equal keys behave the same from
- * there on.
+ * A state's key is its entity states and the auditor's facts ({@link Auditor#facts()}: which facts hold, not the events and
+ * lines that made them, and the invariants found so far): the kernel's next steps read only the first, the auditor's next
+ * findings only the second, so equal keys find the same from there on (with chains of their own paths).
  */
 public final class TraceInterleaving implements Interleaving<KernelState> {
 
