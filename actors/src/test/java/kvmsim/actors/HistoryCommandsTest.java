@@ -82,7 +82,7 @@ class HistoryCommandsTest {
         assertEquals(15, b1.get("steps").asInt());
         assertEquals(3, b1.get("mismatches").asInt());
         assertEquals(1, b1.get("exit").asInt());
-        assertEquals(2, b1.get("format").asInt());
+        assertEquals(3, b1.get("format").asInt(), "a new run is written in journal format 3");
     }
 
     @ParameterizedTest
@@ -297,7 +297,7 @@ class HistoryCommandsTest {
         Result all = kvmsim("runs", "--journal", journal);
         assertEquals(1, all.status(), all.err());
         assertTrue(all.out().contains("future  UNREADABLE, skipped: log sequence number 1: run future was written in "
-                + "journal format 99; this kvmsim reads formats up to 2: read it with a newer kvmsim\n"), all.out());
+                + "journal format 99; this kvmsim reads formats up to 3: read it with a newer kvmsim\n"), all.out());
         assertTrue(all.out().contains("broken  1970-01-01T00:00:00.002Z"), all.out());
         assertTrue(all.out().endsWith("2 runs in " + journal + " (1 unreadable, skipped)\n"), all.out());
         for (List<String> cmd : List.of(List.of("history", "--run", "future"),
@@ -306,7 +306,7 @@ class HistoryCommandsTest {
             args.addAll(List.of("--journal", journal));
             Result r = kvmsim(args.toArray(String[]::new));
             assertEquals(2, r.status(), cmd.toString());
-            assertEquals(journal + ": run future was written in journal format 99; this kvmsim reads formats up to 2: "
+            assertEquals(journal + ": run future was written in journal format 99; this kvmsim reads formats up to 3: "
                     + "read it with a newer kvmsim\n", r.err(), cmd.toString());
         }
     }

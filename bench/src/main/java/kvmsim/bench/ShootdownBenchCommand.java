@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
  * a given number of vCPUs, all in guest mode: the VM persists the request, every vCPU persists its
  * flush and acknowledges, the VM persists the completion. Measured on the actor engine with an H2
  * journal on disk; the baselines in the same run are one persisted event at one entity (a single
- * vCPU's flush request) and the same flush's shape on bare EventSourcedBehaviors (one event, then
+ * vCPU's flush request) and the flush's shape on bare EventSourcedBehaviors (one event, then
  * one at each of the vCPU count's entities at once, then one more: the journal's floor under the
  * flush), and the reference engine gives the model's own cost.
  */
@@ -85,7 +85,7 @@ final class ShootdownBenchCommand implements Callable<Integer> {
             }
         }
         out.printf("%d flushes per row after %d warm-up flushes; every vCPU in guest mode, so each flush persists "
-                + "1 + vcpus + 1 events; bare: the same events on bare EventSourcedBehaviors, in the same order%n",
+                + "1 + vcpus + 1 events; bare: as many small events on bare EventSourcedBehaviors, in the same order%n",
                 rounds, warmup);
         out.flush();
         return 0;

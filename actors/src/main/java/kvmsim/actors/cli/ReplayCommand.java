@@ -219,17 +219,24 @@ final class ReplayCommand implements Callable<Integer> {
         if (location.kind() == JournalLocation.Kind.H2_FILE && !Files.exists(location.dir().resolve("journal.mv.db"))) {
             throw new BadInput("--resume " + resume + ": no journal at " + location + ": nothing to resume");
         }
+        if (location.inMemory()) {
+            throw new BadInput("--resume " + resume + ": an in-memory journal (" + location + ") keeps no run "
+                    + "after its process: nothing to resume");
+        }
         try (BackgroundStart starting = new BackgroundStart(() -> KvmsimSystem.start(location,
                 ConfigFactory.empty()))) {
             TraceSource t = open(traces.get(0));
             // a run to resume is in the journal already: its tables are checked, never created (a
             // refused resume writes nothing, not even an older journal's missing identity row)
-            if (location.inMemory()) {
-                throw new BadInput("--resume " + resume + ": an in-memory journal (" + location + ") keeps no run "
-                        + "after its process: nothing to resume");
-            }
             JournalOption.refuseEmptyFile(location);
-            JournalOption.checkTables(location);
+            try {
+                if (!location.hasSchema()) {
+                    throw new BadInput("--resume " + resume + ": no kvmsim tables in --journal " + location
+                            + ": nothing to resume");
+                }
+            } catch (java.sql.SQLException e) {
+                throw JournalOption.cannotOpen(location, e);
+            }
             try (KvmsimSystem sys = starting.get().withPluginsStarted()) {
                 StoredRun run = resumable(sys, location, t);
                 if (!json) {

@@ -115,8 +115,9 @@ public final class ActorEngine implements Engine {
 
     /**
      * What the driver knows of a command sent while others to its entity may be in flight before it
-     * (ConcurrentReplay): the reference engine's reply to it, and how to wait until the commands its
-     * entity gets before it were answered.
+     * (ConcurrentReplay): the reference engine's reply to it, how many events each entity that reply
+     * says persisted one (its own entity included) had before it, and how to wait until the commands
+     * its entity gets before it were answered.
      */
     record Expected(Reply reply, Map<EntityId, Long> eventsBefore, Runnable earlierAnswered) {
     }

@@ -23,6 +23,7 @@ import kvmsim.domain.entity.EntityState;
 import kvmsim.domain.entity.Recorded;
 import kvmsim.domain.entity.Reply;
 import kvmsim.domain.kernel.Entities;
+import kvmsim.domain.memslot.MemslotState;
 import kvmsim.journal.serialization.CborSerializable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -31,6 +32,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
@@ -232,6 +234,22 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
     @Override
     public EventHandler<EntityState, Recorded> eventHandler() {
         return newEventHandlerBuilder().forAnyState().onAnyEvent(Entities::evolve);
+    }
+
+    @Override
+    public SnapshotAdapter<EntityState> snapshotAdapter() {
+        return new SnapshotAdapter<>() {
+            @Override
+            public Object toJournal(EntityState state) {
+                return state;
+            }
+
+            // a memslot snapshot from before a huge SPTE was one entry holds it under every 4K gfn
+            @Override
+            public EntityState fromJournal(Object from) {
+                return from instanceof MemslotState m ? m.compacted() : (EntityState) from;
+            }
+        };
     }
 
     @Override

@@ -8,11 +8,14 @@ package kvmsim.actors.history;
  * <li>2: the format recorded, judged steps, event count and the online check's violations. Later
  * additions that an older reader can ignore stay format 2: a step's thread (absent: null), each judged
  * step's events counted by entity (absent: null; {@code audit} then checks sequence numbers only).</li>
+ * <li>3: the same events; a memslot's snapshot keeps a huge SPTE once, under its frame's first gfn
+ * (format 2 kept it under every 4K gfn of the frame). A format 2 reader would take such a snapshot's
+ * huge SPTE for one mapping its first gfn only, so it must refuse the run; this one reads both.</li>
  * </ul>
  */
 public final class JournalFormat {
 
-    public static final int CURRENT = 2;
+    public static final int CURRENT = 3;
 
     private JournalFormat() {
     }

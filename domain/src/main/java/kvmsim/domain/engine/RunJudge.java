@@ -53,7 +53,7 @@ public final class RunJudge {
         steps++;
         passedThrough.merge(io.name(), 1L, Long::sum);
         listener.step(new StepResult(io.line(), io.op(), io.meta().thread(), null, null, List.of(), List.of(),
-                io.name(), null));
+                io.name(), null, 0));
     }
 
     /**
@@ -74,7 +74,8 @@ public final class RunJudge {
         listener.step(new StepResult(step.line(), step.op(), step.meta().thread(), out.errno(),
                 Expectations.exitOf(step, out), failed, revealed, null,
                 step instanceof Step.HostMemAbort ? (String) out.observed().get("result")
-                        : out.ret() > 0 ? Long.toString(out.ret()) : null)); // a count, e.g. KVM_RESET_DIRTY_RINGS
+                        : out.ret() > 0 ? Long.toString(out.ret()) : null, // a count, e.g. KVM_RESET_DIRTY_RINGS
+                out.ret()));
         return !failed.isEmpty() || revealed.stream().anyMatch(v -> !expectedViolations.contains(v.invariant()));
     }
 

@@ -9,10 +9,11 @@ import kvmsim.domain.vcpu.GuestExit;
  * What one step did: its return, its exit, the expectations that failed and the invariants it
  * broke. An IOCTL pass-through step is not applied: {@code passedThrough} names its ioctl. A step
  * with no return value of its own (HOST_MEM_ABORT) has its {@code outcome} instead, and so has one
- * that returns a count (KVM_RESET_DIRTY_RINGS), as its decimal text.
+ * that returns a count (KVM_RESET_DIRTY_RINGS), as its decimal text. {@code ret} is the return
+ * value as the syscall gives it: -1 with {@code errno}, the count a counting ioctl returns, else 0.
  */
 public record StepResult(int line, String op, String thread, Errno errno, GuestExit exit, List<Mismatch> mismatches,
-        List<Violation> violations, String passedThrough, String outcome) {
+        List<Violation> violations, String passedThrough, String outcome, long ret) {
 
     public StepResult {
         mismatches = List.copyOf(mismatches);
@@ -27,17 +28,6 @@ public record StepResult(int line, String op, String thread, Errno errno, GuestE
             return outcome;
         }
         return errno == null ? "0" : "-" + errno.name();
-    }
-
-    /**
-     * The step's return value as the syscall gives it: -1 when it failed (with {@code errno}), the
-     * count a counting ioctl returns (KVM_RESET_DIRTY_RINGS), else 0.
-     */
-    public long ret() {
-        if (errno != null) {
-            return -1;
-        }
-        return outcome != null && outcome.chars().allMatch(Character::isDigit) ? Long.parseLong(outcome) : 0;
     }
 
     public boolean failed() {

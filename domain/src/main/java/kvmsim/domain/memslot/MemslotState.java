@@ -54,6 +54,21 @@ public record MemslotState(String vm, long slot, boolean present, SlotGeometry g
         return stage2.get(gfn);
     }
 
+    /**
+     * This state with each huge SPTE under its frame's first gfn only: a snapshot written when a huge
+     * SPTE was stored under every 4K gfn of its frame reads as the journal's events fold it now, so
+     * that a recovered entity and the journal folded again agree. O(n); this state if already so.
+     */
+    public MemslotState compacted() {
+        java.util.List<Long> repeats = new java.util.ArrayList<>();
+        for (Map.Entry<Long, Spte> e : spteMap().entrySet()) {
+            if (e.getValue().huge() && e.getValue().level().alignDown(e.getKey()) != e.getKey()) {
+                repeats.add(e.getKey());
+            }
+        }
+        return repeats.isEmpty() ? this : withSptes(spteMap().minusAll(repeats), dirtyBitmap);
+    }
+
     /** The SPTE that maps {@code gfn}: its own 4K one, or the huge one whose frame holds it; null if none. */
     public Spte spte(long gfn) {
         Map.Entry<Long, Spte> e = leafOf(gfn);
@@ -75,7 +90,8 @@ public record MemslotState(String vm, long slot, boolean present, SlotGeometry g
 
     /**
      * The leaves that map any gfn of [first, first + count), in gfn order, each under the first gfn it
-     * maps (a huge one may start before {@code first}): a view over the stored leaves, O(log n) to make.
+     * maps (a huge one may start before {@code first}): a view over the stored leaves, O(log n) to
+     * make, or a copy of them when a huge leaf starts before {@code first}.
      */
     public SortedMap<Long, Spte> sptesIn(long first, long count) {
         SortedMap<Long, Spte> within = spteMap().subMap(first, first + count);

@@ -13,7 +13,7 @@ import kvmsim.domain.abi.PageLevel;
  * @param hostWritable shadow_host_writable_mask: the host mapping of the page is writable
  * @param accessTracked mark_spte_for_access_track() without A/D bits: RWX saved and cleared
  * @param level the leaf's level: 4K, or a huge SPTE (PS set) mapping a whole 2M / 1G frame; the slot
- *     holds a huge SPTE under each 4K gfn it maps, so every lookup by gfn finds it
+ *     holds a huge SPTE once, under its frame's first gfn, and a lookup by any gfn of the frame finds it
  */
 public record Spte(boolean writable, boolean mmuWritable, boolean hostWritable, boolean accessTracked,
         PageLevel level) {

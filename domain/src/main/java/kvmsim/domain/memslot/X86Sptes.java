@@ -277,6 +277,11 @@ final class X86Sptes {
             return s.withSptes(replaceFrame(sptes, frame, c.spte().level().pages(), Map.of(frame, c.spte())),
                     s.dirtyBitmap());
         }
+        Map.Entry<Long, Spte> under = s.leafOf(c.gfn());
+        if (under != null && under.getValue().huge()) {
+            // make_spte() at 4K under a huge leaf goes through a split first (makeSpte): leaves never overlap
+            throw new IllegalStateException("a 4K SPTE at gfn " + c.gfn() + " under the huge SPTE of gfn " + under.getKey());
+        }
         sptes = sptes.plus(c.gfn(), c.spte());
         DirtyBitmap bitmap = c.markedDirty() ? s.dirtyBitmap().set(c.gfn() - s.geometry().baseGfn()) : s.dirtyBitmap();
         return s.withSptes(sptes, bitmap);

@@ -2,6 +2,7 @@ package kvmsim.domain.memslot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
@@ -92,6 +93,17 @@ class MemslotHugeSpteRulesTest {
         assertEquals(Map.of(BASE, W_2M.ptProtected()), oldProtected.sptes());
         MemslotState tracked = X86Sptes.accessTracked(old, new SptesAccessTracked(gfns(BASE, FRAME)));
         assertEquals(W_2M.markForAccessTrack(), tracked.spte(BASE + 9));
+        // a snapshot in that form is read compact (KvmEntity's snapshot adapter): equal to the journal folded now
+        assertEquals(compact, old.compacted());
+        assertSame(compact, compact.compacted(), "a compact state is left as it is");
+    }
+
+    // leaves never overlap: a 4K SPTE under a huge one comes only after a split (makeSpte)
+    @Test
+    void a4KSpteChangedUnderAHugeLeafIsRefused() {
+        MemslotState s = st(slot(0, new SpteChanged(BASE, null, W_2M, false)).state());
+        assertThrows(IllegalStateException.class, () -> X86Sptes.spteChanged(s, new SpteChanged(BASE + 3, W_2M, W_4K,
+                false)));
     }
 
     // make_spte(): WARN_ON(level > PG_LEVEL_4K && (pte_access & ACC_WRITE_MASK) && kvm_slot_dirty_track_enabled())

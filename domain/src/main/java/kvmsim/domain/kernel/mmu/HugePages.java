@@ -68,8 +68,9 @@ public final class HugePages {
     }
 
     /**
-     * kvm_mmu_max_mapping_level() at the first gfn of every 2M and 1G frame of the slot that holds an
-     * SPTE: what kvm_mmu_recover_huge_pages() asks before it makes a frame huge.
+     * kvm_mmu_max_mapping_level() at the first gfn of every 2M and 1G frame of the slot that holds the
+     * first gfn of an SPTE (a frame inside a larger leaf is not recovered): what
+     * kvm_mmu_recover_huge_pages() asks before it makes a frame huge.
      */
     static Map<Long, PageLevel> maxLevelsOfMappedFrames(VmState vm, HostState host, SlotGeometry slot,
             MemslotState s) {
