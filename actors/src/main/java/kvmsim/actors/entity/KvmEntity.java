@@ -151,6 +151,8 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
                 yield Effect().none();
             }
             case Answer a -> Effect().none().thenReply(h.replyTo(), s -> a.reply());
+            // EffectBuilder.thenRun: the actor runs it on its own dispatcher once the events are
+            // written, not a callback on a CompletionStage
             case Persist p -> Effect().persist(p.events()).thenRun(s -> {
                 switch (EntityProtocol.afterPersist(s, p.events())) {
                     case Answered a -> h.replyTo().tell(a.reply());
@@ -179,6 +181,7 @@ public final class KvmEntity extends EventSourcedBehavior<KvmEntity.Msg, Recorde
         round = null;
         waiting = null;
         Completion c = EntityProtocol.complete(Entities.DECIDER, state, done);
+        // as in onHandle: an Effect's side effect, run by the actor after the write
         return Effect().persist(c.events()).thenRun(s -> {
             if (h != null) {
                 h.replyTo().tell(EntityProtocol.replyAfterBroadcast(entity, done, c));

@@ -71,6 +71,11 @@ public record MemslotState(String vm, long slot, boolean present, SlotGeometry g
 
     /** The SPTE that maps {@code gfn}: its own 4K one, or the huge one whose frame holds it; null if none. */
     public Spte spte(long gfn) {
+        // every guest access asks: the leaf's own entry first, without making an entry object
+        Spte own = sptes.get(gfn);
+        if (own != null) {
+            return own;
+        }
         Map.Entry<Long, Spte> e = leafOf(gfn);
         return e == null ? null : e.getValue();
     }
