@@ -2,6 +2,7 @@ package kvmsim.actors;
 
 import static kvmsim.actors.testing.Cli.kvmsim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -140,5 +141,23 @@ class ResumeCliTest {
         Result mem = kvmsim("replay", "--resume", "old", "--journal", "mem", LEAK);
         assertEquals(2, mem.status());
         assertTrue(mem.err().contains("an in-memory journal (mem) keeps no run after its process"), mem.err());
+    }
+
+    @Test
+    void aJournalKilledBeforeItsTablesHasNoRunToResumeAndGetsNone() throws Exception {
+        // what a replay killed while it started leaves: the H2 file, no tables in it
+        Path dir = Files.createTempDirectory("kvmsim-notables");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("journal"), "sa", "")) {
+            assertTrue(c.isValid(1));
+        }
+        JournalLocation location = JournalLocation.parse("h2:" + dir);
+        assertTrue(Files.exists(dir.resolve("journal.mv.db")));
+        Result r = kvmsim("replay", "--resume", "early", "--journal", "h2:" + dir, LEAK);
+        assertEquals(2, r.status());
+        assertEquals("--resume early: no such run in h2:" + dir + " (it holds no kvmsim tables yet): nothing to resume\n",
+                r.err());
+        assertFalse(location.hasSchema(), "the refused resume created no table");
+        // and a new run there goes ahead
+        assertEquals(0, kvmsim("replay", "-q", "--run", "early", "--journal", "h2:" + dir, LEAK).status());
     }
 }

@@ -231,8 +231,9 @@ final class ReplayCommand implements Callable<Integer> {
             JournalOption.refuseEmptyFile(location);
             try {
                 if (!location.hasSchema()) {
-                    throw new BadInput("--resume " + resume + ": no kvmsim tables in --journal " + location
-                            + ": nothing to resume");
+                    // a replay killed while it started leaves the file without tables: its run never began
+                    throw new BadInput("--resume " + resume + ": no such run in " + location
+                            + " (it holds no kvmsim tables yet): nothing to resume");
                 }
             } catch (java.sql.SQLException e) {
                 throw JournalOption.cannotOpen(location, e);
