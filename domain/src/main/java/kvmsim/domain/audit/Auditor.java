@@ -2,8 +2,7 @@ package kvmsim.domain.audit;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -61,10 +60,10 @@ public final class Auditor {
         }
     }
 
-    private final Map<String, VmFacts> vms = new HashMap<>();
-    private final Map<String, Map<Long, PageFacts>> pages = new HashMap<>();
+    private final Map<String, VmFacts> vms = new LinkedHashMap<>();
+    private final Map<String, Map<Long, PageFacts>> pages = new LinkedHashMap<>();
     private final List<Violation> violations = new ArrayList<>();
-    private final Set<String> reported = new HashSet<>();
+    private final Set<String> reported = new LinkedHashSet<>();
     private final DirtyLogAudit dirtyLog = new DirtyLogAudit(this::report);
     private final GmemAudit gmem = new GmemAudit(this::report);
     private final PkvmAudit pkvm = new PkvmAudit(this::report);
@@ -76,13 +75,16 @@ public final class Auditor {
     /**
      * An auditor with the same facts, violations and reports that shares no mutable part with this
      * one: folding events into either leaves the other as it was. Explore keeps one per state and
-     * folds each step into a copy of its state's, instead of folding the whole path again.
+     * folds each step into a copy of its state's, instead of folding the whole path again. Every fact
+     * map of the audits is a linked one, so a copy iterates in its original's order and reports a
+     * step's several findings in the order a replay does (a hash map copied into a smaller table
+     * would not).
      */
     public Auditor copy() {
         Auditor c = new Auditor();
         vms.forEach((vm, f) -> c.vms.put(vm, f.copy()));
         pages.forEach((host, hp) -> {
-            Map<Long, PageFacts> m = new HashMap<>();
+            Map<Long, PageFacts> m = new LinkedHashMap<>();
             hp.forEach((p, f) -> m.put(p, f.copy()));
             c.pages.put(host, m);
         });
@@ -109,12 +111,12 @@ public final class Auditor {
      * states by it.
      */
     public Object facts() {
-        Map<String, List<Object>> vmImage = new HashMap<>();
+        Map<String, List<Object>> vmImage = new LinkedHashMap<>();
         vms.forEach((vm, f) -> vmImage.put(vm, java.util.Arrays.asList(f.host, f.fwb, f.mte != null, f.lastReset != null,
                 new java.util.TreeSet<>(f.pending.keySet()))));
-        Map<String, Map<Long, List<Object>>> pageImage = new HashMap<>();
+        Map<String, Map<Long, List<Object>>> pageImage = new LinkedHashMap<>();
         pages.forEach((host, hp) -> {
-            Map<Long, List<Object>> m = new HashMap<>();
+            Map<Long, List<Object>> m = new LinkedHashMap<>();
             hp.forEach((p, f) -> m.put(p, List.of(f.tagged, f.fetched, f.dataStale != null, f.icacheStale != null)));
             pageImage.put(host, m);
         });
@@ -177,7 +179,7 @@ public final class Auditor {
     }
 
     private void hostEvent(String host, HostEvent e, ChainLink link) {
-        Map<Long, PageFacts> hp = pages.computeIfAbsent(host, h -> new HashMap<>());
+        Map<Long, PageFacts> hp = pages.computeIfAbsent(host, h -> new LinkedHashMap<>());
         if (e instanceof HostEvent.UserspaceWrote w) {
             long first = Pages.pageOf(w.hva());
             long last = Pages.pageOf(w.hva() + w.length() - 1);
@@ -229,7 +231,7 @@ public final class Auditor {
         } else if (e instanceof VcpuEvent.VcpuEnteredGuest) {
             checkEntry(entity, f, link, line);
         } else if (e instanceof VcpuEvent.GuestAccessed a && a.exit() == GuestExit.NONE && a.hvaPage() >= 0) {
-            PageFacts pf = pages.computeIfAbsent(f.host, h -> new HashMap<>())
+            PageFacts pf = pages.computeIfAbsent(f.host, h -> new LinkedHashMap<>())
                     .computeIfAbsent(a.hvaPage(), x -> new PageFacts());
             if (f.mte != null && !pf.tagged) {
                 report(Invariant.TAGS_SANITISED_BEFORE_ACCESS, entity, line, "page " + a.hvaPage(),

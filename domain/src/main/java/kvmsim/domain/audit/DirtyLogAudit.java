@@ -1,7 +1,7 @@
 package kvmsim.domain.audit;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -36,7 +36,7 @@ final class DirtyLogAudit {
     private static final class SlotFacts {
         SlotGeometry geometry;
         ChainLink loggingOn;
-        final Map<Long, ChainLink> lostWrite = new HashMap<>(); // gfn -> the event that took W away
+        final Map<Long, ChainLink> lostWrite = new LinkedHashMap<>(); // gfn -> the event that took W away
         final Map<Long, List<ChainLink>> unreported = new TreeMap<>(); // slot page -> chain of its write
 
         SlotFacts copy() {
@@ -50,7 +50,7 @@ final class DirtyLogAudit {
     }
 
     private static final class VcpuFacts {
-        final Map<Long, ChainLink> writable = new HashMap<>(); // gfn -> the fill of a writable entry
+        final Map<Long, ChainLink> writable = new LinkedHashMap<>(); // gfn -> the fill of a writable entry
         boolean flushPending;
 
         VcpuFacts copy() {
@@ -75,8 +75,8 @@ final class DirtyLogAudit {
 
     /** A VM's dirty rings, as far as the completeness of the ring goes. */
     private static final class RingFacts {
-        final Map<Long, ChainLink> allocated = new HashMap<>(); // vCPU -> its DirtyRingAllocated
-        final Map<RingPage, Integer> outstanding = new HashMap<>(); // pushed, not yet reset, in any ring
+        final Map<Long, ChainLink> allocated = new LinkedHashMap<>(); // vCPU -> its DirtyRingAllocated
+        final Map<RingPage, Integer> outstanding = new LinkedHashMap<>(); // pushed, not yet reset, in any ring
         final Map<RingPage, List<ChainLink>> unaccounted = new java.util.LinkedHashMap<>(); // writes no entry holds
 
         RingFacts copy() {
@@ -89,29 +89,29 @@ final class DirtyLogAudit {
     }
 
     private final Reporter reporter;
-    private final Map<String, RingFacts> rings = new HashMap<>();
-    private final Map<String, Map<Long, SlotFacts>> slots = new HashMap<>();
-    private final Map<String, Map<Long, VcpuFacts>> vcpus = new HashMap<>();
+    private final Map<String, RingFacts> rings = new LinkedHashMap<>();
+    private final Map<String, Map<Long, SlotFacts>> slots = new LinkedHashMap<>();
+    private final Map<String, Map<Long, VcpuFacts>> vcpus = new LinkedHashMap<>();
     private final List<Protected> protectedThisStep = new ArrayList<>();
 
     // Auditor#facts(), chain links as whether they hold; what a step protected is only kept until the step ends
     Object facts() {
-        Map<String, Map<Long, List<Object>>> slotImage = new HashMap<>();
+        Map<String, Map<Long, List<Object>>> slotImage = new LinkedHashMap<>();
         slots.forEach((vm, m) -> {
-            Map<Long, List<Object>> out = new HashMap<>();
+            Map<Long, List<Object>> out = new LinkedHashMap<>();
             m.forEach((slot, f) -> out.put(slot, java.util.Arrays.asList(f.geometry, f.loggingOn != null,
                     new java.util.TreeSet<>(f.lostWrite.keySet()), new java.util.TreeSet<>(f.unreported.keySet()))));
             slotImage.put(vm, out);
         });
-        Map<String, Map<Long, List<Object>>> vcpuImage = new HashMap<>();
+        Map<String, Map<Long, List<Object>>> vcpuImage = new LinkedHashMap<>();
         vcpus.forEach((vm, m) -> {
-            Map<Long, List<Object>> out = new HashMap<>();
+            Map<Long, List<Object>> out = new LinkedHashMap<>();
             m.forEach((v, f) -> out.put(v, List.of(new java.util.TreeSet<>(f.writable.keySet()), f.flushPending)));
             vcpuImage.put(vm, out);
         });
-        Map<String, List<Object>> ringImage = new HashMap<>();
+        Map<String, List<Object>> ringImage = new LinkedHashMap<>();
         rings.forEach((vm, r) -> ringImage.put(vm, List.of(new java.util.TreeSet<>(r.allocated.keySet()),
-                new HashMap<>(r.outstanding), new java.util.HashSet<>(r.unaccounted.keySet()))));
+                new LinkedHashMap<>(r.outstanding), new java.util.LinkedHashSet<>(r.unaccounted.keySet()))));
         return List.of(slotImage, vcpuImage, ringImage);
     }
 
@@ -123,12 +123,12 @@ final class DirtyLogAudit {
     void copyInto(DirtyLogAudit to) {
         rings.forEach((vm, r) -> to.rings.put(vm, r.copy()));
         slots.forEach((vm, m) -> {
-            Map<Long, SlotFacts> c = new HashMap<>();
+            Map<Long, SlotFacts> c = new LinkedHashMap<>();
             m.forEach((slot, f) -> c.put(slot, f.copy()));
             to.slots.put(vm, c);
         });
         vcpus.forEach((vm, m) -> {
-            Map<Long, VcpuFacts> c = new HashMap<>();
+            Map<Long, VcpuFacts> c = new LinkedHashMap<>();
             m.forEach((vcpu, f) -> c.put(vcpu, f.copy()));
             to.vcpus.put(vm, c);
         });
@@ -138,7 +138,7 @@ final class DirtyLogAudit {
     void memslotEvent(EntityId entity, MemslotEvent e, ChainLink link) {
         String vm = vmOf(entity);
         long slot = Long.parseLong(entity.key().substring(entity.key().lastIndexOf('/') + 1));
-        Map<Long, SlotFacts> bySlot = slots.computeIfAbsent(vm, k -> new HashMap<>());
+        Map<Long, SlotFacts> bySlot = slots.computeIfAbsent(vm, k -> new LinkedHashMap<>());
         SlotFacts f = bySlot.computeIfAbsent(slot, k -> new SlotFacts());
         if (e instanceof MemslotEvent.MemslotCreated c) {
             bySlot.put(slot, new SlotFacts());
@@ -195,7 +195,7 @@ final class DirtyLogAudit {
             }
         } else if (e instanceof MemslotEvent.GfnsWriteProtected w) {
             w.changed().forEach(g -> f.lostWrite.put(g, link));
-            protectedThisStep.add(new Protected(vm, slot, 0, 0, new java.util.HashSet<>(w.gfns()), link));
+            protectedThisStep.add(new Protected(vm, slot, 0, 0, new java.util.LinkedHashSet<>(w.gfns()), link));
         } else if (e instanceof MemslotEvent.DirtyLogCleared c) {
             c.pages().forEach(f.unreported::remove); // userspace took these bits: the writes are accounted for
             c.reprotected().forEach(g -> f.lostWrite.put(g, link));
@@ -206,7 +206,7 @@ final class DirtyLogAudit {
     void vcpuEvent(EntityId entity, VcpuEvent e, ChainLink link) {
         String vm = vmOf(entity);
         long id = Long.parseLong(entity.key().substring(entity.key().lastIndexOf('/') + 1));
-        VcpuFacts v = vcpus.computeIfAbsent(vm, k -> new HashMap<>()).computeIfAbsent(id, k -> new VcpuFacts());
+        VcpuFacts v = vcpus.computeIfAbsent(vm, k -> new LinkedHashMap<>()).computeIfAbsent(id, k -> new VcpuFacts());
         if (e instanceof VcpuEvent.TlbFilled f) {
             if (f.writable()) {
                 v.writable.put(f.gfn(), link);
@@ -332,7 +332,7 @@ final class DirtyLogAudit {
     }
 
     private static java.util.Set<Long> gfnsOf(SlotFacts f, List<Long> pages) {
-        java.util.Set<Long> out = new java.util.HashSet<>();
+        java.util.Set<Long> out = new java.util.LinkedHashSet<>();
         if (f.geometry != null) {
             pages.forEach(p -> out.add(f.geometry.baseGfn() + p));
         }

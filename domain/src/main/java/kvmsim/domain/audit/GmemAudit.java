@@ -1,6 +1,6 @@
 package kvmsim.domain.audit;
 
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import kvmsim.domain.entity.EntityId;
@@ -38,20 +38,20 @@ final class GmemAudit {
     }
 
     private final DirtyLogAudit.Reporter reporter;
-    private final Map<String, Map<Long, FolioFacts>> folios = new HashMap<>(); // host -> pfn -> facts
-    private final Map<String, Map<String, HeldBy>> caches = new HashMap<>(); // host -> vm/gpc -> holder
+    private final Map<String, Map<Long, FolioFacts>> folios = new LinkedHashMap<>(); // host -> pfn -> facts
+    private final Map<String, Map<String, HeldBy>> caches = new LinkedHashMap<>(); // host -> vm/gpc -> holder
 
     // Auditor#facts()
     Object facts() {
-        Map<String, Map<Long, List<Object>>> folioImage = new HashMap<>();
+        Map<String, Map<Long, List<Object>>> folioImage = new LinkedHashMap<>();
         folios.forEach((host, m) -> {
-            Map<Long, List<Object>> out = new HashMap<>();
+            Map<Long, List<Object>> out = new LinkedHashMap<>();
             m.forEach((pfn, f) -> out.put(pfn, List.of(f.directMap, f.locked, f.zapped != null)));
             folioImage.put(host, out);
         });
-        Map<String, Map<String, List<Object>>> cacheImage = new HashMap<>();
+        Map<String, Map<String, List<Object>>> cacheImage = new LinkedHashMap<>();
         caches.forEach((host, m) -> {
-            Map<String, List<Object>> out = new HashMap<>();
+            Map<String, List<Object>> out = new LinkedHashMap<>();
             m.forEach((key, h) -> out.put(key, List.of(h.vm(), h.gpc(), h.pfn())));
             cacheImage.put(host, out);
         });
@@ -65,15 +65,15 @@ final class GmemAudit {
     // Auditor#copy()
     void copyInto(GmemAudit to) {
         folios.forEach((host, m) -> {
-            Map<Long, FolioFacts> c = new HashMap<>();
+            Map<Long, FolioFacts> c = new LinkedHashMap<>();
             m.forEach((pfn, f) -> c.put(pfn, f.copy()));
             to.folios.put(host, c);
         });
-        caches.forEach((host, m) -> to.caches.put(host, new HashMap<>(m)));
+        caches.forEach((host, m) -> to.caches.put(host, new LinkedHashMap<>(m)));
     }
 
     void hostEvent(EntityId host, HostEvent e, ChainLink link, int line) {
-        Map<Long, FolioFacts> fs = folios.computeIfAbsent(host.key(), h -> new HashMap<>());
+        Map<Long, FolioFacts> fs = folios.computeIfAbsent(host.key(), h -> new LinkedHashMap<>());
         if (e instanceof HostEvent.GmemFolioAllocated a) {
             FolioFacts f = new FolioFacts();
             f.locked = true;
@@ -111,13 +111,13 @@ final class GmemAudit {
         if (host == null) {
             return;
         }
-        Map<String, HeldBy> held = caches.computeIfAbsent(host, h -> new HashMap<>());
+        Map<String, HeldBy> held = caches.computeIfAbsent(host, h -> new LinkedHashMap<>());
         if (e instanceof VmEvent.GpcRefreshed r) {
             String key = vm + "/" + r.gpc();
             held.remove(key);
             if (r.isPrivate()) {
                 held.put(key, new HeldBy(vm, r.gpc(), r.pfn(), link));
-                FolioFacts f = folios.computeIfAbsent(host, x -> new HashMap<>()).get(r.pfn());
+                FolioFacts f = folios.computeIfAbsent(host, x -> new LinkedHashMap<>()).get(r.pfn());
                 if (f != null && !f.directMap) {
                     reporter.report(Invariant.GPC_MAPPING_BROKEN, EntityId.vm(vm), line,
                             "gpc " + r.gpc() + " pfn " + r.pfn() + " " + link, List.of(f.zapped, link));

@@ -1,7 +1,7 @@
 package kvmsim.domain.audit;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -50,11 +50,11 @@ final class PkvmAudit {
     }
 
     private final DirtyLogAudit.Reporter reporter;
-    private final Map<String, HostFacts> hosts = new HashMap<>();
+    private final Map<String, HostFacts> hosts = new LinkedHashMap<>();
 
     // Auditor#facts(); what a step touched is only kept until the step ends
     Object facts() {
-        Map<String, List<Object>> image = new HashMap<>();
+        Map<String, List<Object>> image = new LinkedHashMap<>();
         hosts.forEach((host, f) -> {
             Map<Long, List<Long>> owners = new TreeMap<>();
             f.owners.forEach((start, o) -> owners.put(start, List.of(o.end(), o.owner())));

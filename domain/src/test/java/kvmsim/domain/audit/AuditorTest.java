@@ -132,4 +132,25 @@ class AuditorTest {
         at(HOST, new HostEvent.UserspaceWrote(PAGE << 12, 4096, List.of()));
         assertEquals(1, access(GuestAccessKind.EXEC).size());
     }
+
+    // explore folds each step into a copy of its state's auditor: a copy reports a step's findings in the order its
+    // original does, also after a fact map grew and shrank (a hash table copied into a smaller one iterates otherwise)
+    @Test
+    void aCopyReportsSeveralFindingsOfAStepInTheOriginalsOrder() {
+        vm(false);
+        at(HOST, new HostEvent.GmemFolioAllocated("gmem0", 0, 0x1234));
+        for (int g = 0; g < 200; g++) {
+            at(VM, new VmEvent.GpcRefreshed("gpc-" + (g * 7919 % 1000), 0x1000L * g, 1, 0, 0x1234, true));
+        }
+        List<String> dropped = new java.util.ArrayList<>();
+        for (int g = 6; g < 200; g++) {
+            dropped.add("gpc-" + (g * 7919 % 1000));
+        }
+        at(VM, new VmEvent.GpcInvalidated(dropped));
+        Auditor copy = auditor.copy();
+        Recorded zap = new Recorded(++line, new HostEvent.DirectMapZapped(0x1234));
+        List<Violation> fromOriginal = auditor.observe(HOST, zap);
+        assertEquals(6, fromOriginal.size(), "one gpc-mapping-broken per cache still holding the pfn");
+        assertEquals(fromOriginal, copy.observe(HOST, zap));
+    }
 }

@@ -129,4 +129,50 @@ class DirtyRingAuditTest {
         reset(11, true, 3);
         assertTrue(seen.isEmpty(), seen.toString());
     }
+
+    // explore folds each step into a copy of its state's auditor: a copy must report a step's findings in the order the
+    // auditor it was copied from does, even after its maps grew and shrank (a hash table copied smaller iterates otherwise)
+    @Test
+    void aCopyReportsTheWritesAResetMissedInTheOrderTheOriginalDoesTheOrderOfTheWrites() {
+        at(1, SLOT, new MemslotEvent.MemslotCreated(new SlotGeometry(0, 0, 1 << 20, 0x7f0000000000L, LOG)));
+        at(2, VCPU, new VcpuEvent.VcpuCreated());
+        at(2, VCPU, new VcpuEvent.DirtyRingAllocated(4096));
+        at(3, VCPU, new VcpuEvent.VcpuEnteredGuest());
+        List<Long> pages = new ArrayList<>();
+        for (int i = 0; i < 96; i++) {
+            pages.add((i * 7919L) % 100_003 * 5); // spread over the slot, not in order
+        }
+        int line = 4;
+        for (long p : pages) {
+            write(line++, p, false);
+        }
+        List<DirtyGfn> harvested = pages.stream().map(p -> new DirtyGfn(1, 0, p)).toList();
+        at(line, VCPU, new VcpuEvent.DirtyGfnsHarvested(harvested));
+        endStep(line++);
+        reset(line++, false, pages.stream().mapToLong(Long::longValue).toArray());
+        seen.clear();
+        List<Integer> lostWrites = new ArrayList<>();
+        for (long p : pages) {
+            lostWrites.add(line);
+            write(line++, p, true); // through the stale entries: no ring holds them
+        }
+        for (long p : pages.subList(5, pages.size())) {
+            write(line++, p, false); // all but five pushed again after all
+        }
+        at(line, VCPU, new VcpuEvent.DirtyGfnsHarvested(harvested.subList(5, harvested.size())));
+        endStep(line++);
+        assertEquals(List.of(), seen);
+
+        Auditor copy = auditor.copy();
+        Recorded reset = new Recorded(line, new VcpuEvent.DirtyRingReset(harvested.subList(5, harvested.size()).stream()
+                .map(g -> new DirtyGfn(3, g.slot(), g.offset())).toList()));
+        List<Violation> fromCopy = copy.observe(VCPU, reset);
+        List<Violation> fromOriginal = auditor.observe(VCPU, reset);
+        assertEquals(5, fromOriginal.size());
+        assertTrue(fromOriginal.stream().allMatch(v -> v.invariant().equals("dirty-log-completeness")));
+        assertEquals(fromOriginal, fromCopy);
+        assertEquals(lostWrites.subList(0, 5),
+                fromOriginal.stream().map(v -> v.chain().get(v.chain().size() - 2).line()).toList(),
+                "in the order of the writes");
+    }
 }
