@@ -79,7 +79,7 @@ public final class JournalOption {
         if (location.kind() != JournalLocation.Kind.H2_FILE) {
             return;
         }
-        java.nio.file.Path file = location.dir().resolve("journal.mv.db");
+        java.nio.file.Path file = location.h2File();
         try {
             if (java.nio.file.Files.exists(file) && java.nio.file.Files.size(file) == 0) {
                 throw new BadInput("--journal " + location + ": " + file + " is empty (0 bytes): not a journal; it "

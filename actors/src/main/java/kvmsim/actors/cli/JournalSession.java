@@ -29,7 +29,7 @@ final class JournalSession implements AutoCloseable {
         if (location.kind() == JournalLocation.Kind.H2_FILE) {
             // a reading command never creates a journal: H2 would make a new, empty one of a missing
             // or empty file, and the runs that were there would read as none
-            Path file = location.dir().resolve("journal.mv.db");
+            Path file = location.h2File();
             if (!Files.exists(file)) {
                 throw new BadInput("--journal " + location + ": no journal there (replay creates it)");
             }

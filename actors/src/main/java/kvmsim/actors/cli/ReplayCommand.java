@@ -216,7 +216,7 @@ final class ReplayCommand implements Callable<Integer> {
             throw new BadInput("--resume RUN takes the one trace RUN ran, not " + traces.size());
         }
         JournalLocation location = journal.location();
-        if (location.kind() == JournalLocation.Kind.H2_FILE && !Files.exists(location.dir().resolve("journal.mv.db"))) {
+        if (location.kind() == JournalLocation.Kind.H2_FILE && !Files.exists(location.h2File())) {
             throw new BadInput("--resume " + resume + ": no journal at " + location + ": nothing to resume");
         }
         if (location.inMemory()) {

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -153,12 +154,86 @@ public record JournalLocation(Kind kind, Path dir, String memName, String url, S
     /**
      * Creates the folder (H2) and the tables, idempotently: the jdbc plugin's own script for the
      * database, with its one CREATE UNIQUE INDEX (and PostgreSQL's CREATE INDEX CONCURRENTLY, which
-     * cannot run in a script) made IF NOT EXISTS.
+     * cannot run in a script) made IF NOT EXISTS. A new H2 journal appears whole ({@link #createH2FileWhole}).
      */
     public void ensureSchema() throws IOException, SQLException {
+        String sql = schemaScript();
         if (kind == Kind.H2_FILE) {
             Files.createDirectories(dir);
+            createH2FileWhole(sql);
         }
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            createTables(st, sql);
+        }
+        if (identity() == null) {
+            try (Connection c = connect()) {
+                writeIdentity(c);
+            } catch (SQLException e) {
+                if (identity() == null) {
+                    throw e; // not a second init that won the race: a real failure
+                }
+            }
+        }
+    }
+
+    /** An H2 journal's one file (H2 names it after the database, {@code journal}, in {@link #dir()}). */
+    public Path h2File() {
+        return dir.resolve("journal.mv.db");
+    }
+
+    private static final String CREATING = "journal-creating-";
+
+    // H2 creates a database's file empty and writes its header a moment later: a process killed in
+    // between would leave a 0-byte journal.mv.db, which reads as a damaged journal whose runs are lost
+    // (the CLI refuses it). So a new journal is made, tables and identity, in a file of another name
+    // beside it, closed, and then linked in under the journal's name: the file is whole or absent.
+    private void createH2FileWhole(String sql) throws IOException, SQLException {
+        Path file = h2File();
+        if (Files.exists(file)) {
+            return;
+        }
+        removeAbandonedCreations();
+        String name = CREATING + UUID.randomUUID();
+        Path temp = dir.resolve(name + ".mv.db");
+        try {
+            try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve(name), h2Login());
+                    Statement st = c.createStatement()) {
+                createTables(st, sql);
+                writeIdentity(c);
+                st.execute("SHUTDOWN");
+            }
+            try {
+                Files.createLink(file, temp); // fails, replacing nothing, if another process made the journal first
+            } catch (FileAlreadyExistsException e) {
+                // that process's journal is the journal
+            } catch (UnsupportedOperationException | IOException e) {
+                try {
+                    Files.move(temp, file); // a file system without hard links: a rename, still whole
+                } catch (FileAlreadyExistsException again) {
+                    // made meanwhile by another process: the journal
+                }
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    // what a process killed while it made a new journal left: a file no one links in any more (one
+    // made in the last minute may be another process's, about to be linked)
+    private void removeAbandonedCreations() throws IOException {
+        long minuteAgo = System.currentTimeMillis() - 60_000;
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(CREATING) && n.endsWith(".mv.db") && Files.getLastModifiedTime(p).toMillis() < minuteAgo) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    // the jdbc plugin's script for this database, every CREATE made IF NOT EXISTS
+    private String schemaScript() throws IOException {
         String script = isPostgres() ? "/schema/postgres/postgres-create-schema.sql" : "/schema/h2/h2-create-schema.sql";
         String sql;
         try (InputStream in = JournalLocation.class.getResourceAsStream(script)) {
@@ -167,30 +242,27 @@ public record JournalLocation(Kind kind, Path dir, String memName, String url, S
             }
             sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        sql = sql.replace("CREATE UNIQUE INDEX \"", "CREATE UNIQUE INDEX IF NOT EXISTS \"")
+        return sql.replace("CREATE UNIQUE INDEX \"", "CREATE UNIQUE INDEX IF NOT EXISTS \"")
                 .replace("CREATE UNIQUE INDEX event_journal", "CREATE UNIQUE INDEX IF NOT EXISTS event_journal")
                 .replace("CREATE INDEX CONCURRENTLY ", "CREATE INDEX IF NOT EXISTS ");
-        try (Connection c = connect(); Statement st = c.createStatement()) {
-            for (String stmt : sql.split(";")) {
-                if (!stmt.isBlank()) {
-                    st.execute(stmt);
-                }
-            }
-            st.execute("create table if not exists kvmsim_journal (one int not null primary key check (one = 1), "
-                    + "id varchar(36) not null, created_at bigint not null)");
+    }
+
+    private static void writeIdentity(Connection c) throws SQLException {
+        try (var st = c.prepareStatement("insert into kvmsim_journal (one, id, created_at) values (1, ?, ?)")) {
+            st.setString(1, UUID.randomUUID().toString());
+            st.setLong(2, System.currentTimeMillis());
+            st.executeUpdate();
         }
-        if (identity() == null) {
-            try (Connection c = connect(); var st = c.prepareStatement(
-                    "insert into kvmsim_journal (one, id, created_at) values (1, ?, ?)")) {
-                st.setString(1, UUID.randomUUID().toString());
-                st.setLong(2, System.currentTimeMillis());
-                st.executeUpdate();
-            } catch (SQLException e) {
-                if (identity() == null) {
-                    throw e; // not a second init that won the race: a real failure
-                }
+    }
+
+    private static void createTables(Statement st, String sql) throws SQLException {
+        for (String stmt : sql.split(";")) {
+            if (!stmt.isBlank()) {
+                st.execute(stmt);
             }
         }
+        st.execute("create table if not exists kvmsim_journal (one int not null primary key check (one = 1), "
+                + "id varchar(36) not null, created_at bigint not null)");
     }
 
     /**
@@ -227,9 +299,20 @@ public record JournalLocation(Kind kind, Path dir, String memName, String url, S
     }
 
     private Connection connect() throws SQLException {
+        if (!isPostgres()) {
+            return DriverManager.getConnection(jdbcUrl(), h2Login());
+        }
         Properties p = new Properties();
-        p.setProperty("user", isPostgres() ? user : "sa");
-        p.setProperty("password", isPostgres() ? password : "");
+        p.setProperty("user", user);
+        p.setProperty("password", password);
         return DriverManager.getConnection(jdbcUrl(), p);
+    }
+
+    // the embedded H2's user, as the jdbc plugin's configuration names it
+    private static Properties h2Login() {
+        Properties p = new Properties();
+        p.setProperty("user", "sa");
+        p.setProperty("password", "");
+        return p;
     }
 }
