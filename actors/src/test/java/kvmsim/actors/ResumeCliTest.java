@@ -144,8 +144,8 @@ class ResumeCliTest {
     }
 
     @Test
-    void aJournalKilledBeforeItsTablesHasNoRunToResumeAndGetsNone() throws Exception {
-        // what a replay killed while it started leaves: the H2 file, no tables in it
+    void anH2FileWithoutTablesHasNoRunToResumeAndGetsNone() throws Exception {
+        // an H2 file without tables: what an older kvmsim killed while it started left (a new journal appears whole now)
         Path dir = Files.createTempDirectory("kvmsim-notables");
         try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("journal"), "sa", "")) {
             assertTrue(c.isValid(1));

@@ -231,7 +231,8 @@ final class ReplayCommand implements Callable<Integer> {
             JournalOption.refuseEmptyFile(location);
             try {
                 if (!location.hasSchema()) {
-                    // a replay killed while it started leaves the file without tables: its run never began
+                    // an H2 file without tables (made by another H2 tool, or by a kvmsim before c2a2207 killed
+                    // while it started; a new journal appears whole now): no run began there
                     throw new BadInput("--resume " + resume + ": no such run in " + location
                             + " (it holds no kvmsim tables yet): nothing to resume");
                 }

@@ -7,7 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import org.junit.jupiter.api.Test;
 
 /**
- * Artery drops a message without a word when its send queue to a node is full, and the driver
+ * Artery drops a message when its send queue to a node is full (to dead letters, not logged), and the driver
  * only notices after kvmsim.ask-timeout (a minute's stall). The queue must hold what a full
  * window puts on one node pair: a command per step in flight, and a TLB flush to a VM's vCPUs
  * (the fleet benchmark's VMs have 4; 15 fit).

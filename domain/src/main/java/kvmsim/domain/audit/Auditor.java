@@ -2,6 +2,7 @@ package kvmsim.domain.audit;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -78,7 +79,7 @@ public final class Auditor {
      * folds each step into a copy of its state's, instead of folding the whole path again. Every fact
      * map of the audits is a linked one, so a copy iterates in its original's order and reports a
      * step's several findings in the order a replay does (a hash map copied into a smaller table
-     * would not).
+     * would not). The images of {@link #facts()} are only compared: plain hash maps.
      */
     public Auditor copy() {
         Auditor c = new Auditor();
@@ -111,12 +112,12 @@ public final class Auditor {
      * states by it.
      */
     public Object facts() {
-        Map<String, List<Object>> vmImage = new LinkedHashMap<>();
+        Map<String, List<Object>> vmImage = new HashMap<>();
         vms.forEach((vm, f) -> vmImage.put(vm, java.util.Arrays.asList(f.host, f.fwb, f.mte != null, f.lastReset != null,
                 new java.util.TreeSet<>(f.pending.keySet()))));
-        Map<String, Map<Long, List<Object>>> pageImage = new LinkedHashMap<>();
+        Map<String, Map<Long, List<Object>>> pageImage = new HashMap<>();
         pages.forEach((host, hp) -> {
-            Map<Long, List<Object>> m = new LinkedHashMap<>();
+            Map<Long, List<Object>> m = new HashMap<>();
             hp.forEach((p, f) -> m.put(p, List.of(f.tagged, f.fetched, f.dataStale != null, f.icacheStale != null)));
             pageImage.put(host, m);
         });

@@ -1,6 +1,7 @@
 package kvmsim.domain.audit;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,22 +97,22 @@ final class DirtyLogAudit {
 
     // Auditor#facts(), chain links as whether they hold; what a step protected is only kept until the step ends
     Object facts() {
-        Map<String, Map<Long, List<Object>>> slotImage = new LinkedHashMap<>();
+        Map<String, Map<Long, List<Object>>> slotImage = new HashMap<>();
         slots.forEach((vm, m) -> {
-            Map<Long, List<Object>> out = new LinkedHashMap<>();
+            Map<Long, List<Object>> out = new HashMap<>();
             m.forEach((slot, f) -> out.put(slot, java.util.Arrays.asList(f.geometry, f.loggingOn != null,
                     new java.util.TreeSet<>(f.lostWrite.keySet()), new java.util.TreeSet<>(f.unreported.keySet()))));
             slotImage.put(vm, out);
         });
-        Map<String, Map<Long, List<Object>>> vcpuImage = new LinkedHashMap<>();
+        Map<String, Map<Long, List<Object>>> vcpuImage = new HashMap<>();
         vcpus.forEach((vm, m) -> {
-            Map<Long, List<Object>> out = new LinkedHashMap<>();
+            Map<Long, List<Object>> out = new HashMap<>();
             m.forEach((v, f) -> out.put(v, List.of(new java.util.TreeSet<>(f.writable.keySet()), f.flushPending)));
             vcpuImage.put(vm, out);
         });
-        Map<String, List<Object>> ringImage = new LinkedHashMap<>();
+        Map<String, List<Object>> ringImage = new HashMap<>();
         rings.forEach((vm, r) -> ringImage.put(vm, List.of(new java.util.TreeSet<>(r.allocated.keySet()),
-                new LinkedHashMap<>(r.outstanding), new java.util.LinkedHashSet<>(r.unaccounted.keySet()))));
+                new HashMap<>(r.outstanding), new java.util.HashSet<>(r.unaccounted.keySet()))));
         return List.of(slotImage, vcpuImage, ringImage);
     }
 

@@ -1,5 +1,6 @@
 package kvmsim.domain.audit;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,15 +44,15 @@ final class GmemAudit {
 
     // Auditor#facts()
     Object facts() {
-        Map<String, Map<Long, List<Object>>> folioImage = new LinkedHashMap<>();
+        Map<String, Map<Long, List<Object>>> folioImage = new HashMap<>();
         folios.forEach((host, m) -> {
-            Map<Long, List<Object>> out = new LinkedHashMap<>();
+            Map<Long, List<Object>> out = new HashMap<>();
             m.forEach((pfn, f) -> out.put(pfn, List.of(f.directMap, f.locked, f.zapped != null)));
             folioImage.put(host, out);
         });
-        Map<String, Map<String, List<Object>>> cacheImage = new LinkedHashMap<>();
+        Map<String, Map<String, List<Object>>> cacheImage = new HashMap<>();
         caches.forEach((host, m) -> {
-            Map<String, List<Object>> out = new LinkedHashMap<>();
+            Map<String, List<Object>> out = new HashMap<>();
             m.forEach((key, h) -> out.put(key, List.of(h.vm(), h.gpc(), h.pfn())));
             cacheImage.put(host, out);
         });

@@ -1,6 +1,7 @@
 package kvmsim.domain.audit;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +55,7 @@ final class PkvmAudit {
 
     // Auditor#facts(); what a step touched is only kept until the step ends
     Object facts() {
-        Map<String, List<Object>> image = new LinkedHashMap<>();
+        Map<String, List<Object>> image = new HashMap<>();
         hosts.forEach((host, f) -> {
             Map<Long, List<Long>> owners = new TreeMap<>();
             f.owners.forEach((start, o) -> owners.put(start, List.of(o.end(), o.owner())));

@@ -130,8 +130,8 @@ class DirtyRingAuditTest {
         assertTrue(seen.isEmpty(), seen.toString());
     }
 
-    // explore folds each step into a copy of its state's auditor: a copy must report a step's findings in the order the
-    // auditor it was copied from does, even after its maps grew and shrank (a hash table copied smaller iterates otherwise)
+    // a reset reports the writes no ring holds in the order of the writes, and so does a copy of the auditor (explore folds
+    // each step into a copy of its state's) after its map of such writes grew and shrank
     @Test
     void aCopyReportsTheWritesAResetMissedInTheOrderTheOriginalDoesTheOrderOfTheWrites() {
         at(1, SLOT, new MemslotEvent.MemslotCreated(new SlotGeometry(0, 0, 1 << 20, 0x7f0000000000L, LOG)));

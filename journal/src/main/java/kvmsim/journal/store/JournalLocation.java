@@ -188,11 +188,11 @@ public record JournalLocation(Kind kind, Path dir, String memName, String url, S
     // (the CLI refuses it). So a new journal is made, tables and identity, in a file of another name
     // beside it, closed, and then linked in under the journal's name: the file is whole or absent.
     private void createH2FileWhole(String sql) throws IOException, SQLException {
+        removeAbandonedCreations();
         Path file = h2File();
         if (Files.exists(file)) {
             return;
         }
-        removeAbandonedCreations();
         String name = CREATING + UUID.randomUUID();
         Path temp = dir.resolve(name + ".mv.db");
         try {
@@ -208,25 +208,38 @@ public record JournalLocation(Kind kind, Path dir, String memName, String url, S
                 // that process's journal is the journal
             } catch (UnsupportedOperationException | IOException e) {
                 try {
-                    Files.move(temp, file); // a file system without hard links: a rename, still whole
+                    // a file system without hard links: a rename, still whole (it checks that the journal is
+                    // not there, then renames: a creator racing in between would be replaced)
+                    Files.move(temp, file);
                 } catch (FileAlreadyExistsException again) {
                     // made meanwhile by another process: the journal
                 }
             }
         } finally {
-            Files.deleteIfExists(temp);
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException e) {
+                // left for a later start to remove; not the failure to report
+            }
         }
     }
 
-    // what a process killed while it made a new journal left: a file no one links in any more (one
-    // made in the last minute may be another process's, about to be linked)
+    // what a process killed while it made a new journal left (its file, and H2's .trace.db if it wrote
+    // one): files no one links in any more. One made in the last minute may be another process's,
+    // about to be linked, and another process may remove one while this one looks at it.
     private void removeAbandonedCreations() throws IOException {
         long minuteAgo = System.currentTimeMillis() - 60_000;
         try (var files = Files.list(dir)) {
             for (Path p : files.toList()) {
-                String n = p.getFileName().toString();
-                if (n.startsWith(CREATING) && n.endsWith(".mv.db") && Files.getLastModifiedTime(p).toMillis() < minuteAgo) {
-                    Files.deleteIfExists(p);
+                if (!p.getFileName().toString().startsWith(CREATING)) {
+                    continue;
+                }
+                try {
+                    if (Files.getLastModifiedTime(p).toMillis() < minuteAgo) {
+                        Files.deleteIfExists(p);
+                    }
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // removed meanwhile
                 }
             }
         }

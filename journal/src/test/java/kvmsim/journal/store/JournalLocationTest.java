@@ -57,7 +57,11 @@ class JournalLocationTest {
                     files.map(p -> p.getFileName().toString()).sorted().toList(),
                     "the abandoned creation is gone, one that may be another process's is left");
         }
+        Path later = dir.resolve("journal-creating-2222.trace.db");
+        Files.write(later, new byte[] {1});
+        Files.setLastModifiedTime(later, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 120_000));
         location.ensureSchema();
         assertEquals(identity, location.identity(), "a second ensureSchema keeps the journal");
+        assertTrue(!Files.exists(later), "one abandoned while the journal was there already is cleared too");
     }
 }
