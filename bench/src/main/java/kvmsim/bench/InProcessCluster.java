@@ -24,9 +24,9 @@ final class InProcessCluster implements AutoCloseable {
     InProcessCluster(JournalLocation location, int n) throws InterruptedException {
         // Pekko's gate on a forming cluster: members stay Joining, and each kind's coordinator places
         // no shard, until n entity nodes are there. Without it the driver, Up with the first node,
-        // started the first round while the others joined: every shard went to the first node, and
-        // moved when the others registered, dropping the messages it buffered in the hand-off: a
-        // round stalled for kvmsim.ask-timeout (3 nodes: 19 steps/s in round 1 of one run)
+        // could start the first round while the others joined: shards placed on the first nodes move
+        // when the others register, and a moving shard drops the messages it buffered (a round then
+        // waits kvmsim.ask-timeout for the driver to resend them)
         Config gate = ConfigFactory.parseString("pekko.cluster.role." + Sharding.ROLE + ".min-nr-of-members = " + n);
         try {
             KvmsimSystem first = KvmsimSystem.startNode(location, new KvmsimSystem.Node("127.0.0.1", 0, List.of(),
