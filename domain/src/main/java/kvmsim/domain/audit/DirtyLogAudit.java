@@ -196,7 +196,7 @@ final class DirtyLogAudit {
             }
         } else if (e instanceof MemslotEvent.GfnsWriteProtected w) {
             w.changed().forEach(g -> f.lostWrite.put(g, link));
-            protectedThisStep.add(new Protected(vm, slot, 0, 0, new java.util.LinkedHashSet<>(w.gfns()), link));
+            protectedThisStep.add(new Protected(vm, slot, 0, 0, new java.util.HashSet<>(w.gfns()), link));
         } else if (e instanceof MemslotEvent.DirtyLogCleared c) {
             c.pages().forEach(f.unreported::remove); // userspace took these bits: the writes are accounted for
             c.reprotected().forEach(g -> f.lostWrite.put(g, link));
@@ -333,7 +333,7 @@ final class DirtyLogAudit {
     }
 
     private static java.util.Set<Long> gfnsOf(SlotFacts f, List<Long> pages) {
-        java.util.Set<Long> out = new java.util.LinkedHashSet<>();
+        java.util.Set<Long> out = new java.util.HashSet<>(); // asked for membership only (Protected.covers)
         if (f.geometry != null) {
             pages.forEach(p -> out.add(f.geometry.baseGfn() + p));
         }

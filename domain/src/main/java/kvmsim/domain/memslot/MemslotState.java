@@ -76,18 +76,19 @@ public record MemslotState(String vm, long slot, boolean present, SlotGeometry g
         if (own != null) {
             return own;
         }
-        Map.Entry<Long, Spte> e = leafOf(gfn);
-        return e == null ? null : e.getValue();
+        Map.Entry<Long, Spte> below = hugeBelow(gfn);
+        return below == null ? null : below.getValue();
     }
 
     /** The leaf that maps {@code gfn}, keyed by the first gfn it maps; null if none. */
     Map.Entry<Long, Spte> leafOf(long gfn) {
-        TreePMap<Long, Spte> m = spteMap();
-        Spte own = m.get(gfn);
-        if (own != null) {
-            return Map.entry(gfn, own);
-        }
-        Map.Entry<Long, Spte> below = m.floorEntry(gfn);
+        Spte own = sptes.get(gfn);
+        return own != null ? Map.entry(gfn, own) : hugeBelow(gfn);
+    }
+
+    // the huge leaf stored below {@code gfn} whose frame holds it, if any (gfn has no entry of its own)
+    private Map.Entry<Long, Spte> hugeBelow(long gfn) {
+        Map.Entry<Long, Spte> below = spteMap().floorEntry(gfn);
         // the frame of the leaf, not its key: in a state stored per 4K gfn the leaf below is a frame's last gfn
         return below != null && below.getValue().huge()
                 && gfn - below.getValue().level().alignDown(below.getKey()) < below.getValue().level().pages() ? below : null;
