@@ -46,6 +46,8 @@ public final class Cli {
         if (Runtime.version().feature() >= 24) {
             cmd.addAll(List.of("--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED"));
         }
+        // the child's temporary files go where this JVM's go (target/ under surefire); a later option wins
+        cmd.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "kvmsim.actors.cli.Main"));
         cmd.addAll(List.of(args));

@@ -50,7 +50,9 @@ public final class LocalPostgres implements AutoCloseable {
     }
 
     public static LocalPostgres start(Path bin) throws Exception {
-        Path dir = Files.createTempDirectory("kvmsim-pg");
+        // under the system's /tmp, not java.io.tmpdir (target/ in a test run): run as root, the server runs
+        // as postgres, which must reach its folder through every parent; close() removes it
+        Path dir = Files.createTempDirectory(Path.of(System.getenv().getOrDefault("TMPDIR", "/tmp")), "kvmsim-pg");
         boolean root = "root".equals(System.getProperty("user.name"));
         if (root) {
             run(List.of("chown", "postgres:postgres", dir.toString()), false);

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import kvmsim.actors.engine.JournaledReplay;
 import kvmsim.actors.engine.KvmsimSystem;
@@ -18,6 +18,7 @@ import kvmsim.domain.policy.Policies;
 import kvmsim.journal.store.JournalLocation;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * 100,000 generated steps replayed on the actor engine into an on-disk H2 journal, then audited
@@ -28,8 +29,8 @@ import org.junit.jupiter.api.Test;
 class LargeRunAuditTest {
 
     @Test
-    void aHundredThousandStepRunAuditsOfflineAsItDidOnline() throws Exception {
-        String dir = Files.createTempDirectory("kvmsim-large").toString();
+    void aHundredThousandStepRunAuditsOfflineAsItDidOnline(@TempDir Path folder) throws Exception {
+        String dir = folder.toString();
         JournalLocation location = JournalLocation.parse("h2:" + dir);
         location.ensureSchema();
         RunReport online;

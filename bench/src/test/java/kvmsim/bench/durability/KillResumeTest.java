@@ -25,6 +25,8 @@ import kvmsim.journal.store.JournalLocation;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A replay of the shared QEMU import, as a process of its own, killed with SIGKILL at 20 moments
@@ -49,12 +51,12 @@ class KillResumeTest {
     }
 
     @Test
-    @Timeout(value = 60, unit = TimeUnit.MINUTES)
-    void aReplayKilledAtTwentyMomentsAndResumedIsTheUninterruptedRun() throws Exception {
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
+    void aReplayKilledAtTwentyMomentsAndResumedIsTheUninterruptedRun(
+            @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
         long seed = Long.getLong("kvmsim.kill.seed", System.nanoTime());
         System.out.println("KillResumeTest: seed " + seed + " (-Dkvmsim.kill.seed=" + seed + " repeats it)");
         Random random = new Random(seed);
-        Path dir = Files.createTempDirectory("kvmsim-kill");
 
         Process base = replay(dir, "base");
         long t0 = System.nanoTime();
