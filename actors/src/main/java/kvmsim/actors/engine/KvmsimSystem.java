@@ -8,6 +8,7 @@ import java.util.List;
 import kvmsim.actors.entity.LocalEntities;
 import kvmsim.actors.entity.Peers;
 import kvmsim.actors.entity.Sharding;
+import kvmsim.journal.store.H2Housekeeping;
 import kvmsim.journal.store.JournalLocation;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -47,11 +48,14 @@ public final class KvmsimSystem implements AutoCloseable {
 
     private final ActorSystem<Void> system;
     private final Mode mode;
+    private final JournalLocation journal;
     private Peers entities;
+    private H2Housekeeping upkeep;
 
-    private KvmsimSystem(ActorSystem<Void> system, Mode mode) {
+    private KvmsimSystem(ActorSystem<Void> system, Mode mode, JournalLocation journal) {
         this.system = system;
         this.mode = mode;
+        this.journal = journal;
     }
 
     /** The configuration for a journal location, over application.conf. */
@@ -65,7 +69,7 @@ public final class KvmsimSystem implements AutoCloseable {
      */
     public static KvmsimSystem start(JournalLocation journal, Config extra) {
         return new KvmsimSystem(ActorSystem.create(Behaviors.empty(), NAME,
-                config(journal, extra.withFallback(NO_REMOTING))), Mode.LOCAL);
+                config(journal, extra.withFallback(NO_REMOTING))), Mode.LOCAL, journal);
     }
 
     /**
@@ -74,7 +78,7 @@ public final class KvmsimSystem implements AutoCloseable {
      * {@link #entities()} must not be used.
      */
     public static KvmsimSystem startReader(JournalLocation journal) {
-        return new KvmsimSystem(ActorSystem.create(Behaviors.empty(), NAME, config(journal, NO_REMOTING)), Mode.READER);
+        return new KvmsimSystem(ActorSystem.create(Behaviors.empty(), NAME, config(journal, NO_REMOTING)), Mode.READER, journal);
     }
 
     /**
@@ -96,7 +100,7 @@ public final class KvmsimSystem implements AutoCloseable {
                 .withValue(SameJournal.IDENTITY, ConfigValueFactory.fromAnyRef(identity))
                 .withValue(SameJournal.DESCRIBED, ConfigValueFactory.fromAnyRef(journal.toString()));
         return new KvmsimSystem(ActorSystem.create(Behaviors.empty(), NAME, config(journal,
-                extra.withFallback(member).withFallback(node.config()))), Mode.MEMBER);
+                extra.withFallback(member).withFallback(node.config()))), Mode.MEMBER, journal);
     }
 
     /**
@@ -108,9 +112,16 @@ public final class KvmsimSystem implements AutoCloseable {
                 .filter(r -> r.equals(CoordinatedShutdown.incompatibleConfigurationDetectedReason())).isPresent();
     }
 
-    /** The entities: started in this process (local), or through Cluster Sharding (member). */
+    /**
+     * The entities: started in this process (local), or through Cluster Sharding (member). The first
+     * call also starts the upkeep of an H2 journal's file ({@link H2Housekeeping}): by then the caller
+     * has checked the journal (a file it refuses is never opened, and so never changed).
+     */
     public synchronized Peers entities() {
         if (entities == null) {
+            if (mode != Mode.READER) {
+                upkeep = H2Housekeeping.start(journal);
+            }
             entities = switch (mode) {
                 case LOCAL -> new LocalEntities(system);
                 case MEMBER -> new Sharding(system);
@@ -168,6 +179,11 @@ public final class KvmsimSystem implements AutoCloseable {
             system.getWhenTerminated().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
         } catch (Exception e) {
             // shutting down anyway; the journal has every event that was acknowledged
+        }
+        synchronized (this) {
+            if (upkeep != null) {
+                upkeep.close();
+            }
         }
     }
 

@@ -321,6 +321,11 @@ public record JournalLocation(Kind kind, Path dir, String memName, String url, S
         return DriverManager.getConnection(jdbcUrl(), p);
     }
 
+    /** A connection to this H2 file journal, which must exist (H2 would make an empty file otherwise). */
+    Connection connectExisting() throws SQLException {
+        return DriverManager.getConnection(jdbcUrl() + ";IFEXISTS=TRUE", h2Login());
+    }
+
     // the embedded H2's user, as the jdbc plugin's configuration names it
     private static Properties h2Login() {
         Properties p = new Properties();
