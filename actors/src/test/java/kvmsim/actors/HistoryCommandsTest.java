@@ -269,7 +269,7 @@ class HistoryCommandsTest {
         JournalLocation location = JournalLocation.parse("h2:" + dir);
         location.ensureSchema();
         try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
-            new RunLogWriter(sys.system(), "half", "log-half").started(
+            new RunLogWriter(sys, "half", "log-half").started(
                     new RunLog.RunStarted(LEAK, "actors", Map.of(), 0, 2, List.of()));
         }
         String journal = "h2:" + dir;
@@ -281,7 +281,7 @@ class HistoryCommandsTest {
         assertTrue(audit.out().contains("the replay did not finish"), audit.out());
 
         try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
-            RunLogWriter failed = new RunLogWriter(sys.system(), "broken", "log-broken");
+            RunLogWriter failed = new RunLogWriter(sys, "broken", "log-broken");
             failed.started(new RunLog.RunStarted(LEAK, "actors", Map.of(), 2, 2, List.of()));
             failed.failed("vm/vm0 did not answer for 300 s (kvmsim.retry-deadline)");
         }
@@ -290,7 +290,7 @@ class HistoryCommandsTest {
                 + "steps: vm/vm0 did not answer for 300 s (kvmsim.retry-deadline)"), listed.out());
 
         try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
-            new RunLogWriter(sys.system(), "future", "log-future").started(
+            new RunLogWriter(sys, "future", "log-future").started(
                     new RunLog.RunStarted(LEAK, "actors", Map.of(), 1, 99, List.of()));
         }
         // runs lists the others and says why it skips this one; the commands that read it refuse it

@@ -127,7 +127,7 @@ class ResumeCliTest {
         location.ensureSchema();
         TraceSource t = TraceParser.openAny(LEAK);
         try (KvmsimSystem sys = KvmsimSystem.start(location, ConfigFactory.empty())) {
-            new RunLogWriter(sys.system(), "old", "log-old").started(new RunLog.RunStarted(LEAK, "actors",
+            new RunLogWriter(sys, "old", "log-old").started(new RunLog.RunStarted(LEAK, "actors",
                     Replay.policiesFor(t, Map.of()).values(), 0, 2, List.of()));
         }
         // a journal from before kvmsim wrote its identity: a refused resume does not write one either

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import kvmsim.actors.entity.JournalFailed;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,6 +29,7 @@ import picocli.CommandLine.ScopeType;
                 "1:an expectation failed or an invariant broke unexpectedly",
                 "2:bad input or usage (FILE:LINE: what is wrong)",
                 "3:an internal error of kvmsim (--debug shows the stack trace)",
+                "4:the journal failed (a full disk, a database gone): what it confirmed is kept",
                 "130:interrupted (SIGINT or SIGTERM)"})
 public final class Main implements Runnable {
 
@@ -41,6 +43,7 @@ public final class Main implements Runnable {
     public static final int FAILED = 1;
     public static final int BAD_INPUT = 2;
     public static final int INTERNAL_ERROR = 3;
+    public static final int JOURNAL_FAILED = 4;
     public static final int INTERRUPTED = 130;
 
     @CommandLine.Option(names = "--debug", scope = ScopeType.INHERIT,
@@ -122,6 +125,19 @@ public final class Main implements Runnable {
             if (ex instanceof BadInput) {
                 err.println(ex.getMessage());
                 return BAD_INPUT;
+            }
+            for (Throwable c = ex; c != null; c = c.getCause()) {
+                if (c instanceof JournalFailed f) {
+                    // neither the input's fault nor kvmsim's: the place the journal lives
+                    err.println("kvmsim: the journal failed, and the run stopped: " + f.getMessage());
+                    err.println("kvmsim: the journal keeps every event it confirmed; once it can be written again, "
+                            + "replay --resume " + f.runId() + " (with the same trace and --journal) goes on from there");
+                    if (debug(parsed)) {
+                        ex.printStackTrace(err);
+                    }
+                    err.flush();
+                    return JOURNAL_FAILED;
+                }
             }
             // anything else is kvmsim's own fault, not the input's
             err.println("kvmsim: internal error: " + ex + (debug(parsed) ? "" : " (--debug shows where)"));

@@ -19,6 +19,7 @@ import kvmsim.actors.engine.ActorEngine;
 import kvmsim.actors.engine.ConcurrentReplay;
 import kvmsim.actors.engine.JournaledReplay;
 import kvmsim.actors.engine.KvmsimSystem;
+import kvmsim.actors.entity.JournalFailed;
 import kvmsim.actors.history.JournalFormat;
 import kvmsim.actors.history.JournalReader;
 import kvmsim.actors.history.RunLog;
@@ -190,14 +191,31 @@ final class ReplayCommand implements Callable<Integer> {
             for (int i = 0; i < parsed.size(); i++) {
                 String id = ids.get(i);
                 TraceSource t = parsed.get(i);
-                status = Math.max(status, statusOf(run(out, t, id, (pol, listener) -> JournaledReplay.run(new ActorEngine(sys,
-                        id), sys, id, t, pol, window, failFast, listener))));
+                try {
+                    status = Math.max(status, statusOf(run(out, t, id, (pol, listener) -> JournaledReplay.run(
+                            new ActorEngine(sys, id), sys, id, t, pol, window, failFast, listener))));
+                } catch (JournalFailed f) {
+                    throw f.where(freeSpace(location));
+                }
                 if (status == Main.INTERRUPTED) {
                     break;
                 }
             }
         }
         return status;
+    }
+
+    // what an H2 journal's file system has left: the usual reason its writes fail
+    private static String freeSpace(JournalLocation location) {
+        if (location.kind() != JournalLocation.Kind.H2_FILE) {
+            return location.toString();
+        }
+        try {
+            long free = java.nio.file.Files.getFileStore(location.dir()).getUsableSpace();
+            return location + ", on a file system with " + (free >> 20) + " MiB free";
+        } catch (java.io.IOException e) {
+            return location.toString();
+        }
     }
 
     /** {@code --resume RUN TRACE}: the run goes on where its log ends (JournaledReplay.resume). */

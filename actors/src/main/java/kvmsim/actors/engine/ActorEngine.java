@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import kvmsim.actors.entity.JournalWatch;
 import kvmsim.actors.entity.KvmEntity;
 import kvmsim.actors.entity.Peers;
 import kvmsim.actors.history.JournalReader;
@@ -52,11 +53,13 @@ public final class ActorEngine implements Engine {
 
     private final KvmsimSystem sys;
     private final Peers entities;
+    private final JournalWatch watch;
     private final String runId;
     private final Duration timeout;
     private final Duration deadline;
     // a command whose entity keeps saying it never arrived is sent at most this many more times
     private static final int MAX_RESENDS = 5;
+    private static final long WATCH_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     // Steps run on several threads at once (ConcurrentReplay), never two on one entity: each entity's
     // entries below are written by one step at a time, and read by the steps after it.
@@ -71,6 +74,7 @@ public final class ActorEngine implements Engine {
     public ActorEngine(KvmsimSystem sys, String runId) {
         this.sys = sys;
         this.entities = sys.entities();
+        this.watch = sys.journalWatch();
         this.runId = runId;
         this.timeout = KvmsimSystem.driverTimeout(sys.system());
         this.deadline = KvmsimSystem.retryDeadline(sys.system());
@@ -199,13 +203,46 @@ public final class ActorEngine implements Engine {
                 }
             }, sys.system().executionContext()));
         }
+        // a second at a time: an entity whose journal failed has stopped, and the watch says so at once
+        long until = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                return any.get(Math.min(until - System.nanoTime(), WATCH_PERIOD_NANOS), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + to.path(), e);
+            } catch (ExecutionException e) {
+                // an ask to an actor that stopped fails at once: if its journal failed, say so; else
+                // wait out the period, so that the caller's next look is not a busy loop
+                throwIfJournalFailed();
+                sleepNanos(Math.min(until - System.nanoTime(), WATCH_PERIOD_NANOS));
+                throwIfJournalFailed();
+                return null;
+            } catch (TimeoutException e) {
+                throwIfJournalFailed();
+                if (System.nanoTime() >= until) {
+                    return null;
+                }
+            }
+        }
+    }
+
+    private static void sleepNanos(long nanos) {
         try {
-            return any.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (nanos > 0) {
+                TimeUnit.NANOSECONDS.sleep(nanos);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for " + to.path(), e);
-        } catch (ExecutionException | TimeoutException e) {
-            return null;
+            throw new IllegalStateException("interrupted while waiting for an entity", e);
+        }
+    }
+
+    // the run cannot go on once an entity stopped (its journal failed): every step in flight stops with it
+    private void throwIfJournalFailed() {
+        RuntimeException failed = watch.failure();
+        if (failed != null) {
+            throw failed;
         }
     }
 

@@ -41,7 +41,7 @@ public final class JournaledReplay {
      */
     public static RunReport run(ActorEngine engine, KvmsimSystem sys, String runId, TraceSource trace,
             Policies policies, int window, boolean failFast, ReplayListener listener) {
-        RunLogWriter log = new RunLogWriter(sys.system(), runId, "run-log-" + LOGS.incrementAndGet());
+        RunLogWriter log = new RunLogWriter(sys, runId, "run-log-" + LOGS.incrementAndGet());
         log.started(new RunLog.RunStarted(trace.file(), "actors", policies.values(), System.currentTimeMillis(),
                 JournalFormat.CURRENT, trace.expectedViolations().stream().sorted().toList(), trace.digest()));
         return logged(log, runId, trace, policies, engine, window, failFast, listener, null);
@@ -59,7 +59,7 @@ public final class JournaledReplay {
             Policies policies, int window, boolean failFast, ReplayListener listener) {
         String runId = run.id();
         ResumePoint point = new ResumePoint(run.steps().size(), settledJournal(engine, sys, runId));
-        RunLogWriter log = new RunLogWriter(sys.system(), runId, "run-log-" + LOGS.incrementAndGet());
+        RunLogWriter log = new RunLogWriter(sys, runId, "run-log-" + LOGS.incrementAndGet());
         log.resumed(run.steps().size());
         return logged(log, runId, trace, policies, engine, window, failFast, listener, point);
     }
@@ -135,7 +135,11 @@ public final class JournaledReplay {
             r = ConcurrentReplay.run(runId, trace, policies, engine, window, failFast,
                     resume == null ? both : quietFor(resume.judged(), both), resume);
         } catch (RuntimeException e) {
-            log.failed(String.valueOf(e.getMessage()));
+            try {
+                log.failed(String.valueOf(e.getMessage()));
+            } catch (RuntimeException logFailed) {
+                e.addSuppressed(logFailed); // the same journal, most likely: the first failure is the one to tell
+            }
             throw e;
         }
         if (r.interrupted()) {

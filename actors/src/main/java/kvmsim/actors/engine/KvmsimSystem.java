@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import java.time.Duration;
 import java.util.List;
+import kvmsim.actors.entity.JournalWatch;
 import kvmsim.actors.entity.LocalEntities;
 import kvmsim.actors.entity.Peers;
 import kvmsim.actors.entity.Sharding;
@@ -50,6 +51,7 @@ public final class KvmsimSystem implements AutoCloseable {
     private final Mode mode;
     private final JournalLocation journal;
     private Peers entities;
+    private JournalWatch watch;
     private H2Housekeeping upkeep;
 
     private KvmsimSystem(ActorSystem<Void> system, Mode mode, JournalLocation journal) {
@@ -123,12 +125,23 @@ public final class KvmsimSystem implements AutoCloseable {
                 upkeep = H2Housekeeping.start(journal);
             }
             entities = switch (mode) {
-                case LOCAL -> new LocalEntities(system);
+                case LOCAL -> new LocalEntities(journalWatch());
                 case MEMBER -> new Sharding(system);
                 case READER -> throw new IllegalStateException("a journal reader hosts no entities");
             };
         }
         return entities;
+    }
+
+    /**
+     * The parent of this process's persistent actors that learns why one stopped: the local
+     * entities and every run log (a cluster's entities are Cluster Sharding's).
+     */
+    public synchronized JournalWatch journalWatch() {
+        if (watch == null) {
+            watch = new JournalWatch(system, "persistent");
+        }
+        return watch;
     }
 
     /** A member's Cluster Sharding of the entities (started if need be). */

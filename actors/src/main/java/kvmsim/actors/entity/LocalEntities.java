@@ -6,8 +6,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import kvmsim.domain.entity.EntityId;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
 
 /**
  * The entities of a replay that runs in this process alone: each one a persistent actor started on
@@ -19,18 +17,19 @@ import org.apache.pekko.actor.typed.Props;
  */
 public final class LocalEntities implements Peers {
 
-    private final ActorSystem<?> system;
+    private final JournalWatch watch;
     private final Map<String, ActorRef<KvmEntity.Msg>> started = new ConcurrentHashMap<>();
 
-    public LocalEntities(ActorSystem<?> system) {
-        this.system = system;
+    /** Entities started under {@code watch}, which learns why one stopped (its journal failed). */
+    public LocalEntities(JournalWatch watch) {
+        this.watch = watch;
     }
 
     @Override
     public ActorRef<KvmEntity.Msg> ref(String runId, EntityId id) {
         // computeIfAbsent: two steps that reach a new entity at once start it once
-        return started.computeIfAbsent(runId + "/" + id.path(), persistenceId -> system.systemActorOf(
-                KvmEntity.create(persistenceId, this), actorName(persistenceId), Props.empty()));
+        return started.computeIfAbsent(runId + "/" + id.path(), persistenceId -> watch.spawn(
+                KvmEntity.create(persistenceId, this), actorName(persistenceId), persistenceId));
     }
 
     // an actor name may not hold '/': the persistence id, escaped

@@ -1,15 +1,20 @@
 package kvmsim.actors.history;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import kvmsim.actors.engine.KvmsimSystem;
+import kvmsim.actors.entity.JournalWatch;
 import kvmsim.domain.engine.StepResult;
 import kvmsim.domain.history.StepRecord;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
@@ -24,13 +29,15 @@ public final class RunLogWriter {
     static final int BATCH = 512;
 
     private final ActorSystem<?> system;
+    private final JournalWatch watch;
     private final ActorRef<RunLog.Record> log;
     private final List<StepRecord> pending = new ArrayList<>();
     private final Map<Integer, Map<String, Integer>> pendingEvents = new TreeMap<>();
 
-    public RunLogWriter(ActorSystem<?> system, String runId, String actorName) {
-        this.system = system;
-        this.log = system.systemActorOf(RunLog.create(runId), actorName, Props.empty());
+    public RunLogWriter(KvmsimSystem sys, String runId, String actorName) {
+        this.system = sys.system();
+        this.watch = sys.journalWatch();
+        this.log = watch.spawn(RunLog.create(runId), actorName, runId + RunLog.SUFFIX);
     }
 
     public void started(RunLog.RunStarted started) {
@@ -78,8 +85,33 @@ public final class RunLogWriter {
         }
     }
 
+    // waits for the write, a second at a time: a run log whose journal refused the write has stopped,
+    // and says so (JournalWatch) long before the ask would time out
     private void record(RunLog.RunEvent event) {
-        AskPattern.<RunLog.Record, Boolean>ask(log, replyTo -> new RunLog.Record(event, replyTo),
-                KvmsimSystem.driverTimeout(system), system.scheduler()).toCompletableFuture().join();
+        Duration timeout = KvmsimSystem.driverTimeout(system);
+        CompletableFuture<Boolean> written = AskPattern.<RunLog.Record, Boolean>ask(log,
+                replyTo -> new RunLog.Record(event, replyTo), timeout, system.scheduler()).toCompletableFuture();
+        long giveUp = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                written.get(1, TimeUnit.SECONDS);
+                return;
+            } catch (TimeoutException e) {
+                RuntimeException failed = watch.failed(log);
+                if (failed != null) {
+                    throw failed;
+                }
+                if (System.nanoTime() > giveUp) {
+                    throw new IllegalStateException("the run log did not confirm a write within " + timeout.toSeconds()
+                            + " s (kvmsim.ask-timeout)", e);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while writing the run log", e);
+            } catch (ExecutionException e) {
+                RuntimeException failed = watch.failed(log);
+                throw failed != null ? failed : new IllegalStateException("the run log's write failed: " + e.getCause(), e);
+            }
+        }
     }
 }

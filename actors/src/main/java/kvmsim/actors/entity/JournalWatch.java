@@ -1,0 +1,113 @@
+package kvmsim.actors.entity;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The parent of this process's persistent actors (local entities, run logs), which learns why one
+ * stopped. Pekko stops an EventSourcedBehavior whose journal refused a write (a full disk, a
+ * database gone) or a read during recovery; its senders would only see their asks time out, one
+ * minute each, retried for minutes. A parent that watches it gets the cause at once
+ * ({@link ChildFailed}): the driver and the run log read it ({@link #failure()},
+ * {@link #failed(ActorRef)}) while they wait, and stop the run with it.
+ * <p>
+ * The watcher runs on Pekko's internal dispatcher: {@link #spawn} waits for it, and may be called
+ * from an entity's own thread (a VM reaching its vCPUs), which the watcher must never wait behind.
+ */
+public final class JournalWatch {
+
+    // never leaves this process: a behaviour and a future are not messages to serialize
+    private record Spawn(Behavior<?> behavior, String name, String label, CompletableFuture<ActorRef<?>> spawned)
+            implements NoSerializationVerificationNeeded {
+    }
+
+    private final ActorRef<Spawn> watcher;
+    private final AtomicReference<RuntimeException> first = new AtomicReference<>();
+    private final Map<ActorRef<?>, RuntimeException> failed = new ConcurrentHashMap<>();
+
+    public JournalWatch(ActorSystem<?> system, String name) {
+        this.watcher = system.systemActorOf(watcher(), name,
+                DispatcherSelector.fromConfig("pekko.actor.internal-dispatcher"));
+    }
+
+    private Behavior<Spawn> watcher() {
+        return Behaviors.setup(ctx -> {
+            Map<ActorRef<?>, String> labels = new HashMap<>();
+            return Behaviors.receive(Spawn.class)
+                    .onMessage(Spawn.class, s -> {
+                        // children run on the default dispatcher, as they would under the system guardian
+                        ActorRef<?> child = ctx.spawn(s.behavior(), s.name());
+                        ctx.watch(child);
+                        labels.put(child, s.label());
+                        s.spawned().complete(child);
+                        return Behaviors.same();
+                    })
+                    .onSignal(ChildFailed.class, f -> {
+                        RuntimeException why = why(labels.get(f.getRef()), f.getCause());
+                        failed.put(f.getRef(), why);
+                        first.compareAndSet(null, why);
+                        return Behaviors.same();
+                    })
+                    // a child that stopped by itself: nothing to report (unhandled, it would stop the watcher)
+                    .onSignal(Terminated.class, t -> Behaviors.same())
+                    .build();
+        });
+    }
+
+    /**
+     * Starts {@code behavior} as a watched child named {@code name} (unique among them), which a
+     * failure reports as {@code label} (its persistence id).
+     */
+    @SuppressWarnings("unchecked")
+    public <T> ActorRef<T> spawn(Behavior<T> behavior, String name, String label) {
+        CompletableFuture<ActorRef<?>> spawned = new CompletableFuture<>();
+        watcher.tell(new Spawn(behavior, name, label, spawned));
+        try {
+            return (ActorRef<T>) spawned.get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting " + name, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the actor system did not start " + name + " within 30 s", e);
+        }
+    }
+
+    // Pekko stops an EventSourcedBehavior with this when its journal fails a write or a recovery
+    // (an internal class of Pekko's, named rather than imported)
+    private static final String JOURNAL_FAILURE = "org.apache.pekko.persistence.typed.internal.JournalFailureException";
+
+    // the journal's failure, or kvmsim's own (an exception in a command handler is a bug)
+    private static RuntimeException why(String label, Throwable cause) {
+        if (cause.getClass().getName().equals(JOURNAL_FAILURE)) {
+            return new JournalFailed(label, cause);
+        }
+        return new IllegalStateException(label + " stopped on " + cause, cause);
+    }
+
+    /**
+     * Why the first child that stopped on a failure did ({@link JournalFailed} if its journal failed,
+     * else kvmsim's own error), or null.
+     */
+    public RuntimeException failure() {
+        return first.get();
+    }
+
+    /** Why {@code child} stopped on a failure, or null if it did not. */
+    public RuntimeException failed(ActorRef<?> child) {
+        return failed.get(child);
+    }
+}
