@@ -263,8 +263,12 @@ final class ReplayCommand implements Callable<Integer> {
                     out.println("resuming run " + resume + " after the " + run.steps().size() + " steps its log holds (of "
                             + t.stepCount() + ")");
                 }
-                return statusOf(run(out, t, resume, (pol, listener) -> JournaledReplay.resume(new ActorEngine(sys, resume),
-                        sys, run, t, pol, window, failFast, listener)));
+                try {
+                    return statusOf(run(out, t, resume, (pol, listener) -> JournaledReplay.resume(
+                            new ActorEngine(sys, resume), sys, run, t, pol, window, failFast, listener)));
+                } catch (JournalFailed f) {
+                    throw f.where(freeSpace(location));
+                }
             }
         }
     }

@@ -203,25 +203,38 @@ public final class ActorEngine implements Engine {
                 }
             }, sys.system().executionContext()));
         }
-        // a second at a time: an entity whose journal failed has stopped, and the watch says so at once
         long until = System.nanoTime() + timeout.toNanos();
+        try {
+            return watched(any, timeout, to);
+        } catch (ExecutionException e) {
+            // an ask to an actor that stopped fails at once: if its journal failed, say so; else
+            // wait out the period, so that the caller's next look is not a busy loop
+            throwIfJournalFailed();
+            sleepNanos(Math.min(until - System.nanoTime(), WATCH_PERIOD_NANOS));
+            throwIfJournalFailed();
+            return null;
+        } catch (TimeoutException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Waits up to {@code limit} for {@code answer}, a second at a time: an entity whose journal
+     * failed has stopped, and the watch says so at once (the run then stops with it).
+     */
+    private <T> T watched(CompletableFuture<T> answer, Duration limit, EntityId from)
+            throws ExecutionException, TimeoutException {
+        long until = System.nanoTime() + limit.toNanos();
         while (true) {
             try {
-                return any.get(Math.min(until - System.nanoTime(), WATCH_PERIOD_NANOS), TimeUnit.NANOSECONDS);
+                return answer.get(Math.min(until - System.nanoTime(), WATCH_PERIOD_NANOS), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for " + to.path(), e);
-            } catch (ExecutionException e) {
-                // an ask to an actor that stopped fails at once: if its journal failed, say so; else
-                // wait out the period, so that the caller's next look is not a busy loop
-                throwIfJournalFailed();
-                sleepNanos(Math.min(until - System.nanoTime(), WATCH_PERIOD_NANOS));
-                throwIfJournalFailed();
-                return null;
+                throw new IllegalStateException("interrupted while waiting for " + from.path(), e);
             } catch (TimeoutException e) {
                 throwIfJournalFailed();
                 if (System.nanoTime() >= until) {
-                    return null;
+                    throw e;
                 }
             }
         }
@@ -248,12 +261,12 @@ public final class ActorEngine implements Engine {
 
     private KvmEntity.EntityStatus status(EntityId to) {
         try {
-            return AskPattern.<KvmEntity.Msg, KvmEntity.EntityStatus>ask(ref(to), KvmEntity.Status::new,
-                    timeout, sys.system().scheduler()).toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for " + to.path(), e);
-        } catch (ExecutionException | TimeoutException e) {
+            return watched(AskPattern.<KvmEntity.Msg, KvmEntity.EntityStatus>ask(ref(to), KvmEntity.Status::new,
+                    timeout, sys.system().scheduler()).toCompletableFuture(), timeout.plusSeconds(1), to);
+        } catch (ExecutionException e) {
+            throwIfJournalFailed();
+            return null;
+        } catch (TimeoutException e) {
             return null;
         }
     }
@@ -325,11 +338,10 @@ public final class ActorEngine implements Engine {
         Map<EntityId, Long> out = new HashMap<>();
         for (Map.Entry<EntityId, CompletableFuture<KvmEntity.EntityStatus>> a : asks.entrySet()) {
             try {
-                out.put(a.getKey(), a.getValue().get(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS).lastSequenceNr());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for " + a.getKey().path(), e);
+                // an entity that cannot recover (its journal unreadable) or finish a broadcast stops the resume at once
+                out.put(a.getKey(), watched(a.getValue(), deadline.plusSeconds(1), a.getKey()).lastSequenceNr());
             } catch (ExecutionException | TimeoutException e) {
+                throwIfJournalFailed();
                 throw new IllegalStateException(a.getKey().path() + " did not say how far its journal goes within "
                         + deadline.toSeconds() + " s (kvmsim.retry-deadline)", e);
             }

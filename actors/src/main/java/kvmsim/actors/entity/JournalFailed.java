@@ -20,7 +20,11 @@ public final class JournalFailed extends RuntimeException {
 
     /** The same failure, told with where the journal is ({@code --journal}, and what its disk has left). */
     public JournalFailed where(String journal) {
-        return new JournalFailed(actor, getCause(), getMessage() + " [journal " + journal + "]");
+        JournalFailed told = new JournalFailed(actor, getCause(), getMessage() + " [journal " + journal + "]");
+        for (Throwable s : getSuppressed()) {
+            told.addSuppressed(s);
+        }
+        return told;
     }
 
     /** The persistence id of the entity or run log that stopped. */

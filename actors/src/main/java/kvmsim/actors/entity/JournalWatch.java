@@ -35,11 +35,15 @@ public final class JournalWatch {
             implements NoSerializationVerificationNeeded {
     }
 
+    private static final int SPAWN_SECONDS = 30;
+
+    private final ActorSystem<?> system;
     private final ActorRef<Spawn> watcher;
     private final AtomicReference<RuntimeException> first = new AtomicReference<>();
     private final Map<ActorRef<?>, RuntimeException> failed = new ConcurrentHashMap<>();
 
     public JournalWatch(ActorSystem<?> system, String name) {
+        this.system = system;
         this.watcher = system.systemActorOf(watcher(), name,
                 DispatcherSelector.fromConfig("pekko.actor.internal-dispatcher"));
     }
@@ -49,11 +53,19 @@ public final class JournalWatch {
             Map<ActorRef<?>, String> labels = new HashMap<>();
             return Behaviors.receive(Spawn.class)
                     .onMessage(Spawn.class, s -> {
-                        // children run on the default dispatcher, as they would under the system guardian
-                        ActorRef<?> child = ctx.spawn(s.behavior(), s.name());
-                        ctx.watch(child);
-                        labels.put(child, s.label());
-                        s.spawned().complete(child);
+                        try {
+                            // a caller whose wait ran out asks again: the child it asked for may be there
+                            ActorRef<?> child = ctx.getChild(s.name()).orElse(null);
+                            if (child == null) {
+                                // children run on the default dispatcher, as under the system guardian
+                                child = ctx.spawn(s.behavior(), s.name());
+                                ctx.watch(child);
+                                labels.put(child, s.label());
+                            }
+                            s.spawned().complete(child);
+                        } catch (RuntimeException e) {
+                            s.spawned().completeExceptionally(e); // the caller's failure, not the watcher's
+                        }
                         return Behaviors.same();
                     })
                     .onSignal(ChildFailed.class, f -> {
@@ -76,26 +88,37 @@ public final class JournalWatch {
     public <T> ActorRef<T> spawn(Behavior<T> behavior, String name, String label) {
         CompletableFuture<ActorRef<?>> spawned = new CompletableFuture<>();
         watcher.tell(new Spawn(behavior, name, label, spawned));
-        try {
-            return (ActorRef<T>) spawned.get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting " + name, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("the actor system did not start " + name + " within 30 s", e);
+        // a second at a time: a system that stops meanwhile never answers (the watcher is gone)
+        for (int second = 0; second < SPAWN_SECONDS; second++) {
+            try {
+                return (ActorRef<T>) spawned.get(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while starting " + name, e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("cannot start " + name + ": " + e.getCause(), e.getCause());
+            } catch (TimeoutException e) {
+                if (system.whenTerminated().isCompleted()) {
+                    throw new IllegalStateException("the actor system stopped before " + name + " started");
+                }
+            }
         }
+        throw new IllegalStateException("the actor system did not start " + name + " within " + SPAWN_SECONDS + " s");
     }
 
-    // Pekko stops an EventSourcedBehavior with this when its journal fails a write or a recovery
-    // (an internal class of Pekko's, named rather than imported)
-    private static final String JOURNAL_FAILURE = "org.apache.pekko.persistence.typed.internal.JournalFailureException";
-
-    // the journal's failure, or kvmsim's own (an exception in a command handler is a bug)
+    // the journal's failure if the database or the disk said no (an SQLException or an IOException
+    // in the chain); else kvmsim's own: an exception in a handler, even one Pekko reports as a
+    // recovery failure ("Exception during recovery while handling ..."), is a bug
     private static RuntimeException why(String label, Throwable cause) {
-        if (cause.getClass().getName().equals(JOURNAL_FAILURE)) {
-            return new JournalFailed(label, cause);
+        Throwable root = cause;
+        for (Throwable c = cause; c != null && c.getCause() != c; c = c.getCause()) {
+            if (c instanceof java.sql.SQLException || c instanceof java.io.IOException) {
+                return new JournalFailed(label, cause);
+            }
+            root = c;
         }
-        return new IllegalStateException(label + " stopped on " + cause, cause);
+        // the innermost exception is the bug; Pekko's wrapper only says where it surfaced
+        return new IllegalStateException(label + " stopped on " + root, cause);
     }
 
     /**

@@ -39,14 +39,18 @@ class JournalFailureTest {
     private static final String TRACE = "examples/x86/seed-004-unconditional-flush.trace";
     private static final Duration AT_ONCE = Duration.ofSeconds(20);
 
-    // refuses the n-th write of every persistence id that matches, as a full disk would: the others pass
+    // refuses the n-th write among those of the matching persistence ids, as a full disk would: the others pass
     private static ProcessingPolicy<JournalOperation> refuseWrite(Predicate<String> whose, int n) {
+        return refuseWrite(whose, n, new IOException("No space left on device"));
+    }
+
+    private static ProcessingPolicy<JournalOperation> refuseWrite(Predicate<String> whose, int n, Throwable why) {
         AtomicInteger writes = new AtomicInteger();
         return new ProcessingPolicy<>() {
             @Override
             public ProcessingResult tryProcess(String persistenceId, JournalOperation op) {
                 if (op instanceof WriteEvents && whose.test(persistenceId) && writes.incrementAndGet() == n) {
-                    return StorageFailure.create(new IOException("No space left on device"));
+                    return StorageFailure.create(why);
                 }
                 return ProcessingSuccess.getInstance();
             }
@@ -54,13 +58,18 @@ class JournalFailureTest {
     }
 
     private static JournalFailed replayWith(ProcessingPolicy<JournalOperation> policy) throws Exception {
+        return replayWith(policy, JournalFailed.class);
+    }
+
+    private static <X extends RuntimeException> X replayWith(ProcessingPolicy<JournalOperation> policy,
+            Class<X> stopsWith) throws Exception {
         JournalLocation snapshots = JournalLocation.inMemory("journal-failure-" + System.nanoTime());
         snapshots.ensureSchema();
         try (KvmsimSystem sys = KvmsimSystem.start(snapshots, PersistenceTestKitPlugin.config()
                 .withFallback(ConfigFactory.parseString("kvmsim.ask-timeout = 60s")))) {
             PersistenceTestKit.create(sys.system()).withPolicy(policy);
             TraceSource trace = TraceParser.openAny(TRACE);
-            return assertTimeoutPreemptively(AT_ONCE, () -> assertThrows(JournalFailed.class,
+            return assertTimeoutPreemptively(AT_ONCE, () -> assertThrows(stopsWith,
                     () -> JournaledReplay.run(sys, "full", trace, Replay.policiesFor(trace, Map.of()), false,
                             ReplayListener.NONE)));
         }
@@ -79,6 +88,14 @@ class JournalFailureTest {
         // the VM waits for its vCPUs' acknowledgements; the driver waits for the VM: both must let go
         JournalFailed f = replayWith(refuseWrite(pid -> pid.startsWith("full/vcpu/"), 4));
         assertTrue(f.actor().startsWith("full/vcpu/"), f.actor());
+    }
+
+    @Test
+    void aFailureWithoutTheDatabasesOrTheDisksWordIsKvmsimsOwnNotTheJournals() throws Exception {
+        // a stopped entity whose cause holds no SQLException or IOException: a bug, reported as one (exit 3)
+        IllegalStateException e = replayWith(refuseWrite(pid -> pid.startsWith("full/slot/"), 3,
+                new IllegalArgumentException("a handler's bug")), IllegalStateException.class);
+        assertTrue(e.getMessage().startsWith("full/slot/") && e.getMessage().contains("a handler's bug"), e.getMessage());
     }
 
     @Test

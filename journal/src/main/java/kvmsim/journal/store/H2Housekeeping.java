@@ -12,6 +12,8 @@ import org.h2.engine.SessionLocal;
 import org.h2.jdbc.JdbcConnection;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.RandomAccessStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The upkeep H2 gives its file on a background thread, which {@code WRITE_DELAY=0} (each commit
@@ -24,13 +26,15 @@ import org.h2.mvstore.RandomAccessStore;
  * compacted. Every {@link #PERIOD_MS} this does what H2's own thread would: rewrite the live pages of
  * chunks that are mostly dead, then move chunks down into the gaps so that the file can shrink.
  * <p>
- * Freed chunks are kept {@link #RETENTION_MS} before they are reused, not H2's 45 s (45 s of a
- * replay's commits is hundreds of MB). Readers do not need the retention (H2 keeps every chunk an
+ * A chunk with no live page left may be overwritten once it was written {@link #RETENTION_MS} ago,
+ * not H2's 45 s (45 s of a replay's commits is hundreds of MB). Readers do not need the retention (H2 keeps every chunk an
  * open version still reads); it only guards against a disk that reorders writes across a power loss,
  * which a journal that does not fsync does not survive whole anyway. A kill of the process does not
  * depend on it: every commit is in the file when it returns.
  */
 public final class H2Housekeeping implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(H2Housekeeping.class);
 
     static final long PERIOD_MS = 500;
     static final int RETENTION_MS = 1_000;
@@ -49,6 +53,7 @@ public final class H2Housekeeping implements AutoCloseable {
     // set by the first round that finds the journal's file (only the timer's thread writes them)
     private volatile Connection connection;
     private volatile MVStore store;
+    private boolean warned;
 
     private H2Housekeeping(JournalLocation journal, ScheduledExecutorService timer) {
         this.journal = journal;
@@ -106,9 +111,15 @@ public final class H2Housekeeping implements AutoCloseable {
                 file.compactMoveChunks(MOVE_BELOW_FILL, BYTES_PER_ROUND, store);
             }
         } catch (SQLException | IOException | RuntimeException e) {
-            // the store failed (a full disk, a closed database): the writes that need it report the
-            // failure; the upkeep stops rather than fail every round
-            timer.shutdown();
+            if (store != null && store.isClosed()) {
+                // H2 closes a store whose write failed (a full disk): the journal's own writes report
+                // that; nothing is left to keep up
+                timer.shutdown();
+            } else if (!warned) {
+                warned = true; // said once: a failing round is tried again, and the file may grow meanwhile
+                LOG.warn("the upkeep of the H2 journal {} failed (tried again every {} ms): {}", journal, PERIOD_MS,
+                        e.toString());
+            }
         }
     }
 
