@@ -27,10 +27,10 @@ import org.slf4j.LoggerFactory;
  * chunks that are mostly dead, then move chunks down into the gaps so that the file can shrink.
  * <p>
  * A chunk with no live page left may be overwritten once it was written {@link #RETENTION_MS} ago,
- * not H2's 45 s (45 s of a replay's commits is hundreds of MB). Readers do not need the retention (H2 keeps every chunk an
- * open version still reads); it only guards against a disk that reorders writes across a power loss,
- * which a journal that does not fsync does not survive whole anyway. A kill of the process does not
- * depend on it: every commit is in the file when it returns.
+ * not H2's 45 s (45 s of a replay's commits is hundreds of MB). Readers do not need the retention
+ * (H2 keeps every chunk an open version still reads); it only guards against a disk that reorders
+ * writes across a power loss, which a journal that does not fsync does not survive whole anyway. A
+ * kill of the process does not depend on it: every commit is in the file when it returns.
  */
 public final class H2Housekeeping implements AutoCloseable {
 
