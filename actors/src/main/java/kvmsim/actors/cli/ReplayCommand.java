@@ -191,18 +191,23 @@ final class ReplayCommand implements Callable<Integer> {
             for (int i = 0; i < parsed.size(); i++) {
                 String id = ids.get(i);
                 TraceSource t = parsed.get(i);
-                try {
-                    status = Math.max(status, statusOf(run(out, t, id, (pol, listener) -> JournaledReplay.run(
-                            new ActorEngine(sys, id), sys, id, t, pol, window, failFast, listener))));
-                } catch (JournalFailed f) {
-                    throw f.where(freeSpace(location));
-                }
+                status = Math.max(status, journalTold(location, () -> statusOf(run(out, t, id, (pol, listener) ->
+                        JournaledReplay.run(new ActorEngine(sys, id), sys, id, t, pol, window, failFast, listener)))));
                 if (status == Main.INTERRUPTED) {
                     break;
                 }
             }
         }
         return status;
+    }
+
+    // a replay on the actors, whose journal failure is told with where the journal is
+    private static int journalTold(JournalLocation location, java.util.function.IntSupplier replay) {
+        try {
+            return replay.getAsInt();
+        } catch (JournalFailed f) {
+            throw f.where(freeSpace(location));
+        }
     }
 
     // what an H2 journal's file system has left: the usual reason its writes fail
@@ -263,12 +268,9 @@ final class ReplayCommand implements Callable<Integer> {
                     out.println("resuming run " + resume + " after the " + run.steps().size() + " steps its log holds (of "
                             + t.stepCount() + ")");
                 }
-                try {
-                    return statusOf(run(out, t, resume, (pol, listener) -> JournaledReplay.resume(
-                            new ActorEngine(sys, resume), sys, run, t, pol, window, failFast, listener)));
-                } catch (JournalFailed f) {
-                    throw f.where(freeSpace(location));
-                }
+                return journalTold(location, () -> statusOf(run(out, t, resume, (pol, listener) ->
+                        JournaledReplay.resume(new ActorEngine(sys, resume), sys, run, t, pol, window, failFast,
+                                listener))));
             }
         }
     }

@@ -59,7 +59,6 @@ public final class ActorEngine implements Engine {
     private final Duration deadline;
     // a command whose entity keeps saying it never arrived is sent at most this many more times
     private static final int MAX_RESENDS = 5;
-    private static final long WATCH_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     // Steps run on several threads at once (ConcurrentReplay), never two on one entity: each entity's
     // entries below are written by one step at a time, and read by the steps after it.
@@ -210,7 +209,7 @@ public final class ActorEngine implements Engine {
             // an ask to an actor that stopped fails at once: if its journal failed, say so; else
             // wait out the period, so that the caller's next look is not a busy loop
             throwIfJournalFailed();
-            sleepNanos(Math.min(until - System.nanoTime(), WATCH_PERIOD_NANOS));
+            sleepNanos(Math.min(until - System.nanoTime(), JournalWatch.PERIOD.toNanos()));
             throwIfJournalFailed();
             return null;
         } catch (TimeoutException e) {
@@ -218,26 +217,10 @@ public final class ActorEngine implements Engine {
         }
     }
 
-    /**
-     * Waits up to {@code limit} for {@code answer}, a second at a time: an entity whose journal
-     * failed has stopped, and the watch says so at once (the run then stops with it).
-     */
+    // waits for an entity's answer, stopping the run at once if an entity stopped (JournalWatch)
     private <T> T watched(CompletableFuture<T> answer, Duration limit, EntityId from)
             throws ExecutionException, TimeoutException {
-        long until = System.nanoTime() + limit.toNanos();
-        while (true) {
-            try {
-                return answer.get(Math.min(until - System.nanoTime(), WATCH_PERIOD_NANOS), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for " + from.path(), e);
-            } catch (TimeoutException e) {
-                throwIfJournalFailed();
-                if (System.nanoTime() >= until) {
-                    throw e;
-                }
-            }
-        }
+        return JournalWatch.await(answer, limit, watch::failure, from.path());
     }
 
     private static void sleepNanos(long nanos) {

@@ -1,5 +1,6 @@
 package kvmsim.actors.entity;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -8,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -127,6 +129,35 @@ public final class JournalWatch {
      */
     public RuntimeException failure() {
         return first.get();
+    }
+
+    /** How often a waiter looks at the watch. */
+    public static final Duration PERIOD = Duration.ofSeconds(1);
+
+    /**
+     * Waits up to {@code limit} for {@code answer}, a {@link #PERIOD} at a time, and throws what
+     * {@code stopped} reports as soon as it reports something (an actor the answer depends on stopped:
+     * {@link #failure()} or {@link #failed}); {@code whom} names what is awaited if interrupted.
+     */
+    public static <T> T await(CompletableFuture<T> answer, Duration limit, Supplier<RuntimeException> stopped,
+            String whom) throws ExecutionException, TimeoutException {
+        long until = System.nanoTime() + limit.toNanos();
+        while (true) {
+            try {
+                return answer.get(Math.min(until - System.nanoTime(), PERIOD.toNanos()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + whom, e);
+            } catch (TimeoutException e) {
+                RuntimeException why = stopped.get();
+                if (why != null) {
+                    throw why;
+                }
+                if (System.nanoTime() >= until) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Why {@code child} stopped on a failure, or null if it did not. */

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import kvmsim.actors.engine.KvmsimSystem;
 import kvmsim.actors.entity.JournalWatch;
@@ -91,27 +90,14 @@ public final class RunLogWriter {
         Duration timeout = KvmsimSystem.driverTimeout(system);
         CompletableFuture<Boolean> written = AskPattern.<RunLog.Record, Boolean>ask(log,
                 replyTo -> new RunLog.Record(event, replyTo), timeout, system.scheduler()).toCompletableFuture();
-        long giveUp = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            try {
-                written.get(1, TimeUnit.SECONDS);
-                return;
-            } catch (TimeoutException e) {
-                RuntimeException failed = watch.failed(log);
-                if (failed != null) {
-                    throw failed;
-                }
-                if (System.nanoTime() > giveUp) {
-                    throw new IllegalStateException("the run log did not confirm a write within " + timeout.toSeconds()
-                            + " s (kvmsim.ask-timeout)", e);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while writing the run log", e);
-            } catch (ExecutionException e) {
-                RuntimeException failed = watch.failed(log);
-                throw failed != null ? failed : new IllegalStateException("the run log's write failed: " + e.getCause(), e);
-            }
+        try {
+            JournalWatch.await(written, timeout, () -> watch.failed(log), "the run log");
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the run log did not confirm a write within " + timeout.toSeconds()
+                    + " s (kvmsim.ask-timeout)", e);
+        } catch (ExecutionException e) {
+            RuntimeException failed = watch.failed(log);
+            throw failed != null ? failed : new IllegalStateException("the run log's write failed: " + e.getCause(), e);
         }
     }
 }
